@@ -1,0 +1,9 @@
+"""sparkwright's own record: jobs, plan revisions, steps, attempts, events. A leaf package."""
+
+from state.models import Attempt, Event, FailureReport, Job, JobStatus, PlanRevision, Step, StepStatus, Steering
+from state.store import DatabaseError, JobNotFound, LeaseHeld, SqlStore, StepSpec
+
+__all__ = [
+    "Attempt", "Event", "FailureReport", "Job", "JobStatus", "PlanRevision", "Step", "StepStatus", "Steering",
+    "DatabaseError", "JobNotFound", "LeaseHeld", "SqlStore", "StepSpec",
+]

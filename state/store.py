@@ -1,0 +1,267 @@
+"""`SqlStore`: the job record in SQLite through SQLAlchemy. Short sessions, WAL, versioned schema."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event, func, select, text, update
+from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from state.migrations import SchemaTooNew, migrate
+from state.models import (
+    Attempt, Event, FailureReport, Job, JobStatus, PlanRevision, Steering, Step, StepStatus, utcnow,
+)
+
+T = TypeVar("T")
+LEASE_STALE_AFTER = timedelta(seconds=30)
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message says what to do."""
+
+
+class JobNotFound(DatabaseError, LookupError):
+    pass
+
+
+class LeaseHeld(DatabaseError):
+    """Another live process is running this job."""
+
+
+@dataclass
+class StepSpec:
+    title: str
+    instructions: str
+    check_command: str
+    files: list[str] = field(default_factory=list)
+
+
+class SqlStore:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = _engine(self.path)
+        try:
+            migrate(self.engine)
+        except OperationalError as exc:
+            raise _explain(exc, self.path) from None
+        except SchemaTooNew as exc:
+            raise DatabaseError(str(exc)) from None
+        except SADatabaseError as exc:
+            raise DatabaseError(f"{self.path} is not a usable sparkwright database ({exc.orig}): move it aside or point --db elsewhere") from None
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as s:
+            try:
+                with s.begin():
+                    yield s
+            except OperationalError as exc:
+                raise _explain(exc, self.path) from None
+
+    # jobs
+    def create_job(self, **fields: Any) -> Job:
+        with self.session() as s:
+            job = Job(**fields)
+            s.add(job)
+        return job
+
+    def job(self, job_id: str) -> Job:
+        with self.session() as s:
+            matches = s.scalars(select(Job).where(Job.id.startswith(job_id))).all()
+        if len(matches) != 1:
+            hint = "ambiguous id, give more characters" if matches else "see `sparkwright jobs` for the ids"
+            raise JobNotFound(f"no job {job_id!r}: {hint}")
+        return matches[0]
+
+    def jobs(self) -> Sequence[Job]:
+        with self.session() as s:
+            return s.scalars(select(Job).order_by(Job.created_at.desc())).all()
+
+    def update_job(self, job_id: str, **fields: Any) -> None:
+        with self.session() as s:
+            s.execute(update(Job).where(Job.id == job_id).values(**fields))
+
+    def effective_status(self, job: Job, now: datetime | None = None) -> JobStatus:
+        """The job's status, reading a dead owner's lease as `interrupted`."""
+        status = JobStatus(job.status)
+        if status in (JobStatus.PLANNING, JobStatus.RUNNING) and not self._lease_live(job, now):
+            return JobStatus.INTERRUPTED
+        return status
+
+    # leases: one live process per job, proven by a heartbeat
+    def acquire_lease(self, job_id: str, owner: str, force: bool = False) -> None:
+        with self.session() as s:
+            job = s.get(Job, job_id)
+            if job.lease_owner and job.lease_owner != owner and self._lease_live(job) and not force:
+                raise LeaseHeld(f"job {job_id} is running in another process ({job.lease_owner}): "
+                                f"wait for it, or pass --force if that process is gone")
+            job.lease_owner, job.heartbeat_at = owner, utcnow()
+
+    def heartbeat(self, job_id: str, owner: str) -> None:
+        with self.session() as s:
+            s.execute(update(Job).where(Job.id == job_id, Job.lease_owner == owner).values(heartbeat_at=utcnow()))
+
+    def release_lease(self, job_id: str, owner: str) -> None:
+        with self.session() as s:
+            s.execute(update(Job).where(Job.id == job_id, Job.lease_owner == owner)
+                      .values(lease_owner=None, heartbeat_at=None))
+
+    @staticmethod
+    def _lease_live(job: Job, now: datetime | None = None) -> bool:
+        if not job.lease_owner or not job.heartbeat_at:
+            return False
+        return (now or utcnow()) - job.heartbeat_at < LEASE_STALE_AFTER
+
+    # plan
+    def add_revision(self, job_id: str, kind: str, reason: str) -> int:
+        with self.session() as s:
+            number = (s.scalar(select(func.max(PlanRevision.number)).where(PlanRevision.job_id == job_id)) or 0) + 1
+            s.add(PlanRevision(job_id=job_id, number=number, kind=kind, reason=reason))
+        return number
+
+    def revisions(self, job_id: str) -> Sequence[PlanRevision]:
+        return self._all(select(PlanRevision).where(PlanRevision.job_id == job_id).order_by(PlanRevision.number))
+
+    def add_steps(self, job_id: str, specs: Sequence[StepSpec], revision: int,
+                  after: float | None = None, parent_id: int | None = None, executor: str = "fast") -> list[Step]:
+        """Insert steps after position `after` (at the end when None), shifting later steps."""
+        with self.session() as s:
+            if after is None:
+                after = s.scalar(select(func.max(Step.position)).where(Step.job_id == job_id)) or 0.0
+            else:
+                s.execute(update(Step).where(Step.job_id == job_id, Step.position > after)
+                          .values(position=Step.position + len(specs)))
+            steps = [Step(job_id=job_id, position=after + i + 1, title=spec.title, instructions=spec.instructions,
+                          files=list(spec.files), check_command=spec.check_command, revision=revision,
+                          parent_id=parent_id, executor=executor)
+                     for i, spec in enumerate(specs)]
+            s.add_all(steps)
+        return steps
+
+    def steps(self, job_id: str) -> Sequence[Step]:
+        return self._all(select(Step).where(Step.job_id == job_id).order_by(Step.position))
+
+    def step(self, step_id: int) -> Step:
+        with self.session() as s:
+            return s.get(Step, step_id)
+
+    def next_step(self, job_id: str) -> Step | None:
+        """The first step not finished: a running one (interrupted) comes before pending ones."""
+        unfinished = (StepStatus.RUNNING.value, StepStatus.PENDING.value)
+        with self.session() as s:
+            return s.scalars(select(Step).where(Step.job_id == job_id, Step.status.in_(unfinished))
+                             .order_by(Step.position).limit(1)).first()
+
+    def update_step(self, step_id: int, **fields: Any) -> None:
+        with self.session() as s:
+            s.execute(update(Step).where(Step.id == step_id).values(**fields))
+
+    # attempts
+    def start_attempt(self, job_id: str, step_id: int, tier: str) -> Attempt:
+        with self.session() as s:
+            number = (s.scalar(select(func.count()).select_from(Attempt).where(Attempt.step_id == step_id)) or 0) + 1
+            attempt = Attempt(job_id=job_id, step_id=step_id, number=number, tier=tier)
+            s.add(attempt)
+        return attempt
+
+    def finish_attempt(self, attempt_id: int, **fields: Any) -> None:
+        with self.session() as s:
+            s.execute(update(Attempt).where(Attempt.id == attempt_id).values(finished_at=utcnow(), **fields))
+
+    def attempts(self, job_id: str, step_id: int | None = None) -> Sequence[Attempt]:
+        query = select(Attempt).where(Attempt.job_id == job_id)
+        if step_id is not None:
+            query = query.where(Attempt.step_id == step_id)
+        return self._all(query.order_by(Attempt.id))
+
+    def mark_running_attempts_interrupted(self, job_id: str) -> int:
+        with self.session() as s:
+            result = s.execute(update(Attempt).where(Attempt.job_id == job_id, Attempt.status == "running")
+                               .values(status="interrupted", finished_at=utcnow(), reason="the process stopped"))
+            return result.rowcount
+
+    # escalation
+    def add_failure_report(self, job_id: str, step_id: int, report: dict[str, Any]) -> int:
+        with self.session() as s:
+            row = FailureReport(job_id=job_id, step_id=step_id, report=report)
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def decide(self, report_id: int, decision: str, detail: dict[str, Any]) -> None:
+        with self.session() as s:
+            s.execute(update(FailureReport).where(FailureReport.id == report_id)
+                      .values(decision=decision, decision_detail=detail))
+
+    def failure_reports(self, job_id: str) -> Sequence[FailureReport]:
+        return self._all(select(FailureReport).where(FailureReport.job_id == job_id).order_by(FailureReport.id))
+
+    # events
+    def add_event(self, job_id: str, kind: str, payload: dict[str, Any],
+                  step_id: int | None = None, attempt_id: int | None = None) -> Event:
+        with self.session() as s:
+            row = Event(job_id=job_id, kind=kind, payload=payload, step_id=step_id, attempt_id=attempt_id)
+            s.add(row)
+        return row
+
+    def events(self, job_id: str, kinds: Sequence[str] | None = None, attempt_id: int | None = None) -> Sequence[Event]:
+        query = select(Event).where(Event.job_id == job_id)
+        if kinds:
+            query = query.where(Event.kind.in_(kinds))
+        if attempt_id is not None:
+            query = query.where(Event.attempt_id == attempt_id)
+        return self._all(query.order_by(Event.id))
+
+    # steering
+    def add_steering(self, job_id: str, message: str) -> None:
+        with self.session() as s:
+            s.add(Steering(job_id=job_id, text=message))
+
+    def take_steering(self, job_id: str) -> list[str]:
+        """Unread steering messages, oldest first, marked read."""
+        with self.session() as s:
+            rows = s.scalars(select(Steering).where(Steering.job_id == job_id, Steering.consumed_at.is_(None))
+                             .order_by(Steering.id)).all()
+            for row in rows:
+                row.consumed_at = utcnow()
+            return [row.text for row in rows]
+
+    def _all(self, query: Any) -> Sequence[Any]:
+        with self.session() as s:
+            return s.scalars(query).all()
+
+
+def _engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 10, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(conn: sqlite3.Connection, _record: object) -> None:
+        cursor = conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+def _explain(exc: OperationalError, path: Path) -> DatabaseError:
+    message = str(exc.orig)
+    if "locked" in message:
+        return DatabaseError(f"the database {path} is locked by another process: wait for it to finish and retry")
+    if "not a database" in message or "malformed" in message:
+        return DatabaseError(f"{path} is corrupted or not a sparkwright database: move it aside or point --db elsewhere")
+    return DatabaseError(f"database error on {path}: {message}")

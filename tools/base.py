@@ -1,0 +1,83 @@
+"""Tool plumbing: typed arguments, one dispatcher, errors turned into observations the model can act on."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sandbox import SandboxError
+
+OBSERVATION_LIMIT = 12_000
+
+
+class ToolError(Exception):
+    """A tool could not do what was asked; the message tells the model what to do instead."""
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    args: type[BaseModel]
+    run: Callable[[Any], str]
+
+    def schema(self) -> dict[str, Any]:
+        """The OpenAI function schema, which every langchain provider accepts in `bind_tools`."""
+        params = self.args.model_json_schema()
+        params.pop("title", None)
+        return {"type": "function", "function": {"name": self.name, "description": self.description, "parameters": params}}
+
+
+@dataclass(frozen=True)
+class Observation:
+    text: str
+    ok: bool
+    seconds: float = 0.0
+
+
+class Toolbox:
+    def __init__(self, tools: Iterable[Tool]) -> None:
+        self.tools = {tool.name: tool for tool in tools}
+
+    def schemas(self) -> list[dict[str, Any]]:
+        return [tool.schema() for tool in self.tools.values()]
+
+    def parse(self, name: str, raw_args: Any) -> BaseModel:
+        """Validated arguments, or a ToolError naming what is wrong and what is expected."""
+        tool = self.tools.get(name)
+        if tool is None:
+            raise ToolError(f"unknown tool {name!r}; the tools are: {', '.join(self.tools)}")
+        if isinstance(raw_args, str):
+            try:
+                raw_args = json.loads(raw_args or "{}")
+            except json.JSONDecodeError:
+                raise ToolError(f"arguments for {name} are not valid JSON: {raw_args[:200]!r}") from None
+        try:
+            return tool.args.model_validate(raw_args or {})
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors())
+            expected = ", ".join(tool.args.model_fields)
+            raise ToolError(f"invalid arguments for {name}: {problems}. Expected: {expected}") from None
+
+    def call(self, name: str, raw_args: Any) -> Observation:
+        started = time.perf_counter()
+        try:
+            args = self.parse(name, raw_args)
+            text, ok = self.tools[name].run(args), True
+        except (ToolError, SandboxError) as exc:
+            text, ok = f"error: {exc}", False
+        return Observation(truncate_middle(text), ok, time.perf_counter() - started)
+
+
+def truncate_middle(text: str, limit: int = OBSERVATION_LIMIT) -> str:
+    """Keep the head and the tail of long text, saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    cut_lines = text[half:-half].count("\n")
+    return f"{text[:half]}\n[... {len(text) - 2 * half} characters ({cut_lines} lines) cut ...]\n{text[-half:]}"

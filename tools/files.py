@@ -1,0 +1,100 @@
+"""Reading and editing files: view a range, create, edit by exact string replacement."""
+
+from __future__ import annotations
+
+import difflib
+
+from pydantic import BaseModel, Field
+
+from sandbox import Sandbox, SandboxError
+from tools.base import ToolError
+
+VIEW_MAX_LINES = 400
+
+
+class ViewArgs(BaseModel):
+    path: str = Field(description="File path relative to the repository root.")
+    start: int = Field(1, description="First line to show, 1-based.")
+    end: int | None = Field(None, description="Last line to show (inclusive); default: start + 200.")
+
+
+class CreateArgs(BaseModel):
+    path: str = Field(description="File path relative to the repository root.")
+    content: str = Field(description="The whole content of the file.")
+
+
+class EditArgs(BaseModel):
+    path: str = Field(description="File path relative to the repository root.")
+    old_text: str = Field(description="Text to replace; must occur exactly once in the file, whitespace included.")
+    new_text: str = Field(description="The replacement text.")
+
+
+def numbered(text: str, start: int = 1, end: int | None = None) -> str:
+    lines = text.splitlines()
+    end = len(lines) if end is None else min(end, len(lines))
+    width = len(str(end))
+    return "\n".join(f"{n:>{width}}| {lines[n - 1]}" for n in range(start, end + 1))
+
+
+def view_file(sandbox: Sandbox, args: ViewArgs) -> str:
+    text = sandbox.read_file(args.path)
+    total = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    start = max(1, args.start)
+    end = min(args.end or start + 200, start + VIEW_MAX_LINES - 1, total)
+    if total == 0:
+        return f"{args.path} is empty"
+    if start > total:
+        raise ToolError(f"{args.path} has {total} lines; start must be at most {total}")
+    header = f"{args.path}, lines {start}-{end} of {total}"
+    return f"{header}\n{numbered(text, start, end)}"
+
+
+def create_file(sandbox: Sandbox, args: CreateArgs) -> str:
+    try:
+        existed = sandbox.read_file(args.path) is not None
+    except SandboxError:
+        existed = False
+    sandbox.write_file(args.path, args.content)
+    lines = args.content.count("\n") + (0 if args.content.endswith("\n") else 1)
+    return f"{'overwrote' if existed else 'created'} {args.path} ({lines} lines)"
+
+
+def edit_file(sandbox: Sandbox, args: EditArgs) -> str:
+    if args.old_text == args.new_text:
+        raise ToolError("old_text equals new_text: the edit would change nothing. Put the corrected code in new_text")
+    if not args.old_text:
+        raise ToolError("old_text is empty: copy the exact lines to replace from the file (use view_file)")
+    text = sandbox.read_file(args.path)
+    count = text.count(args.old_text)
+    if count == 0:
+        raise ToolError(f"old_text was not found in {args.path}. {_closest(text, args.old_text)}")
+    if count > 1:
+        lines = _match_lines(text, args.old_text)
+        raise ToolError(f"old_text occurs {count} times in {args.path} (lines {lines}): include more surrounding lines "
+                        "so it matches exactly once")
+    new = text.replace(args.old_text, args.new_text, 1)
+    sandbox.write_file(args.path, new)
+    first = text[: text.index(args.old_text)].count("\n") + 1
+    last = first + args.new_text.count("\n")
+    return f"edited {args.path}; now lines {max(1, first - 2)}-{last + 2}:\n{numbered(new, max(1, first - 2), last + 2)}"
+
+
+def _match_lines(text: str, needle: str) -> str:
+    found, start = [], 0
+    while (index := text.find(needle, start)) != -1:
+        found.append(str(text[:index].count("\n") + 1))
+        start = index + 1
+    return ", ".join(found)
+
+
+def _closest(text: str, needle: str) -> str:
+    """Point the model at the most similar region, so the next try can copy it exactly."""
+    lines = text.splitlines()
+    first = needle.strip("\n").splitlines()[0] if needle.strip() else ""
+    match = difflib.get_close_matches(first, lines, n=1, cutoff=0.5)
+    if not match:
+        return "Use view_file to copy the exact text, whitespace included."
+    n = lines.index(match[0]) + 1
+    span = max(needle.count("\n"), 1)
+    return (f"The most similar text is at line {n}; copy it exactly:\n"
+            f"{numbered(text, max(1, n - 1), min(len(lines), n + span + 1))}")

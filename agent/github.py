@@ -1,0 +1,322 @@
+"""GitHub intake and PR creation: issue URLs, a small REST client, and its errors.
+
+Every error is a `GitHubError` whose message is one line saying what to do. The token is kept
+out of every message, repr and log line; `redact` scrubs it from text that came from elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+GITHUB_WEB_HOST = "github.com"
+GITHUB_API_BASE = "https://api.github.com"
+TOKEN_ENV_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
+DEFAULT_TIMEOUT = 30.0
+_MAX_COMMENT_PAGES = 20
+_TOKEN_PATTERN = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b")
+_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+_REPO = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+class GitHubError(Exception):
+    """Base of GitHub errors; the message is one line saying what to do."""
+
+
+class IssueURLError(GitHubError, ValueError):
+    """The text is not a GitHub issue URL."""
+
+
+class PullRequestURLError(IssueURLError):
+    """The URL names a pull request, not an issue."""
+
+
+class NotAnIssueError(GitHubError):
+    """The API says the number belongs to a pull request."""
+
+
+class NotFoundError(GitHubError, LookupError):
+    """404: missing, or private and invisible to the current credentials."""
+
+
+class AuthError(GitHubError, PermissionError):
+    """401/403: the token is wrong, missing or lacks permission."""
+
+
+class RateLimitError(GitHubError):
+    """The API rate limit is spent; `reset_at` says when it refills (local time), if known."""
+
+    def __init__(self, message: str, reset_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
+class GitHubNetworkError(GitHubError, ConnectionError):
+    """The API could not be reached (connection refused, DNS, timeout)."""
+
+
+class GitHubAPIError(GitHubError):
+    """Any other refusal (5xx, 422 ...); carries the HTTP status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class IssueRef:
+    owner: str
+    repo: str
+    number: int
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.repo}"
+
+    def __str__(self) -> str:
+        return f"{self.owner}/{self.repo}#{self.number}"
+
+
+@dataclass(frozen=True)
+class Comment:
+    author: str
+    body: str
+    created_at: str = ""
+    """ISO-8601 timestamp as GitHub sent it."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    ref: IssueRef
+    title: str
+    body: str
+    labels: tuple[str, ...]
+    comments: tuple[Comment, ...]
+    html_url: str
+    state: str
+    """"open" or "closed"."""
+
+    def as_task(self) -> str:
+        """The issue as plain text for the planner: title, labels, body, then comments in order."""
+        parts = [f"# {self.title}", f"{self.html_url}"]
+        if self.labels:
+            parts.append("Labels: " + ", ".join(self.labels))
+        parts.append(self.body.strip() or "(no description)")
+        parts += [f"## Comment by @{c.author}\n{c.body.strip()}" for c in self.comments]
+        return "\n\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Repository:
+    full_name: str
+    default_branch: str
+    clone_url: str
+    html_url: str
+    private: bool
+
+
+def parse_issue_url(url: str, enterprise_hosts: Iterable[str] = ()) -> IssueRef:
+    """`https://HOST/OWNER/REPO/issues/N` → IssueRef; HOST is github.com or one of `enterprise_hosts`.
+
+    A trailing slash, query string or `#issuecomment-…` fragment is ignored.
+    """
+    text = url.strip()
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    hosts = {GITHUB_WEB_HOST, "www." + GITHUB_WEB_HOST} | {host_of(h) for h in enterprise_hosts}
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or host not in hosts:
+        raise IssueURLError(
+            f"not a GitHub issue URL: {url!r}; pass https://github.com/OWNER/REPO/issues/N"
+            " (for GitHub Enterprise, configure its URL)"
+        )
+    segments = [s for s in parts.path.split("/") if s]
+    if len(segments) >= 3 and segments[2] in ("pull", "pulls"):
+        raise PullRequestURLError(f"{url!r} is a pull request, not an issue: pass the issue's URL")
+    if len(segments) != 4 or segments[2] != "issues" or not segments[3].isdigit():
+        raise IssueURLError(f"malformed issue URL {url!r}: expected https://{host}/OWNER/REPO/issues/N")
+    owner, repo, _, number = segments
+    if not _OWNER.match(owner) or not _REPO.match(repo) or int(number) < 1:
+        raise IssueURLError(f"malformed issue URL {url!r}: bad owner, repository or number in OWNER/REPO/issues/N")
+    return IssueRef(owner, repo, int(number))
+
+
+def host_of(url_or_host: str) -> str:
+    """The lower-case host of a web URL, or the text itself when it is already a bare host."""
+    text = url_or_host.strip()
+    return (urlsplit(text if "://" in text else "https://" + text).hostname or "").lower()
+
+
+def api_base_for_host(host: str) -> str:
+    """GitHub's API base for a web host: api.github.com, or `https://HOST/api/v3` for Enterprise."""
+    host = host_of(host)
+    return GITHUB_API_BASE if host in (GITHUB_WEB_HOST, "www." + GITHUB_WEB_HOST) else f"https://{host}/api/v3"
+
+
+def token_from_env(env: Mapping[str, str] | None = None) -> str | None:
+    """The token from GITHUB_TOKEN, else GH_TOKEN; None when neither is set (or both are blank)."""
+    env = os.environ if env is None else env
+    for name in TOKEN_ENV_VARS:
+        value = (env.get(name) or "").strip()
+        if value:
+            return value
+    return None
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """`text` with the given secrets, and anything shaped like a GitHub token, replaced by ***."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return _TOKEN_PATTERN.sub("***", text)
+
+
+class GitHubClient:
+    """A small client for GitHub's REST API. Use as a context manager, or call `close()`."""
+
+    def __init__(
+        self,
+        api_base: str = GITHUB_API_BASE,
+        token: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.api_base = api_base.rstrip("/")
+        self._token = token or None
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "User-Agent": "sparkwright",
+        }
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        self._http = httpx.Client(base_url=self.api_base, headers=headers, timeout=timeout, transport=transport)
+
+    def __repr__(self) -> str:
+        return f"GitHubClient(api_base={self.api_base!r}, authenticated={self.authenticated})"
+
+    @property
+    def authenticated(self) -> bool:
+        return self._token is not None
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def fetch_issue(self, ref: IssueRef) -> Issue:
+        """The issue with its labels and all comments; refuses a number that is a pull request."""
+        data = self._request("GET", f"/repos/{ref.owner}/{ref.repo}/issues/{ref.number}", what=f"issue {ref}")
+        if data.get("pull_request"):
+            raise NotAnIssueError(f"{ref} is a pull request, not an issue: pass the issue's URL")
+        labels = tuple(label["name"] if isinstance(label, dict) else str(label) for label in data.get("labels", []))
+        return Issue(
+            ref=ref,
+            title=data.get("title") or "",
+            body=data.get("body") or "",
+            labels=labels,
+            comments=tuple(self._comments(ref)),
+            html_url=data.get("html_url") or "",
+            state=data.get("state") or "open",
+        )
+
+    def get_repo(self, ref: IssueRef) -> Repository:
+        data = self._request("GET", f"/repos/{ref.owner}/{ref.repo}", what=f"repository {ref.full_name}")
+        return Repository(
+            full_name=data.get("full_name") or ref.full_name,
+            default_branch=data.get("default_branch") or "main",
+            clone_url=data["clone_url"],
+            html_url=data.get("html_url") or "",
+            private=bool(data.get("private")),
+        )
+
+    def create_draft_pull_request(self, ref: IssueRef, head: str, base: str, title: str, body: str) -> str:
+        """Opens a draft PR from branch `head` into `base` of ref's repository; returns its web URL."""
+        payload = {"title": title, "head": head, "base": base, "body": redact(body, self._token), "draft": True}
+        data = self._request(
+            "POST", f"/repos/{ref.owner}/{ref.repo}/pulls", json=payload, what=f"pull request on {ref.full_name}"
+        )
+        return data["html_url"]
+
+    def _comments(self, ref: IssueRef) -> Iterable[Comment]:
+        url: str | None = f"/repos/{ref.owner}/{ref.repo}/issues/{ref.number}/comments?per_page=100"
+        for _ in range(_MAX_COMMENT_PAGES):
+            if url is None:
+                return
+            response = self._send("GET", url, what=f"comments of {ref}")
+            for item in response.json():
+                yield Comment((item.get("user") or {}).get("login", "ghost"), item.get("body") or "", item.get("created_at") or "")
+            url = response.links.get("next", {}).get("url")
+
+    def _request(self, method: str, path: str, *, what: str, json: Any = None) -> dict[str, Any]:
+        return self._send(method, path, what=what, json=json).json()
+
+    def _send(self, method: str, path: str, *, what: str, json: Any = None) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, json=json)
+        except httpx.TransportError as exc:
+            reason = redact(" ".join(str(exc).split()) or type(exc).__name__, self._token)
+            raise GitHubNetworkError(f"cannot reach the GitHub API at {self.api_base} ({reason}): check the network or the API base URL") from None
+        if response.is_success:
+            return response
+        raise self._error_for(response, what)
+
+    def _error_for(self, response: httpx.Response, what: str) -> GitHubError:
+        status = response.status_code
+        if status in (403, 429) and (rate_limited := _rate_limit_error(response, what, self.authenticated)):
+            return rate_limited
+        if status == 404:
+            if self.authenticated:
+                return NotFoundError(f"{what} not found, or the token cannot see it: check the URL and the token's access")
+            return NotFoundError(f"{what} not found: if the repository is private, set GITHUB_TOKEN (or GH_TOKEN)")
+        if status == 401:
+            if self.authenticated:
+                return AuthError("GitHub rejected the token (401 bad credentials): check GITHUB_TOKEN / GH_TOKEN")
+            return AuthError(f"GitHub requires authentication for {what}: set GITHUB_TOKEN (or GH_TOKEN)")
+        if status == 403:
+            return AuthError(f"GitHub refused access to {what} (403): the token lacks permission for it")
+        detail = redact(_api_message(response), self._token)
+        return GitHubAPIError(f"GitHub answered {status} for {what}{': ' + detail if detail else ''}", status)
+
+
+def _rate_limit_error(response: httpx.Response, what: str, authenticated: bool) -> RateLimitError | None:
+    headers = response.headers
+    hint = "" if authenticated else "; set GITHUB_TOKEN for a higher limit"
+    if headers.get("retry-after", "").isdigit():
+        return RateLimitError(f"GitHub rate limit hit for {what}: retry in {headers['retry-after']} seconds")
+    if headers.get("x-ratelimit-remaining") != "0":
+        return None
+    reset = headers.get("x-ratelimit-reset", "")
+    if not reset.isdigit():
+        return RateLimitError(f"GitHub API rate limit exceeded for {what}: wait a while and retry{hint}")
+    reset_at = datetime.fromtimestamp(int(reset)).astimezone()
+    when = reset_at.strftime("%Y-%m-%d %H:%M:%S %Z")
+    return RateLimitError(
+        f"GitHub API rate limit exceeded for {what}: it resets at {when} (local time){hint}",
+        reset_at,
+    )
+
+
+def _api_message(response: httpx.Response) -> str:
+    """GitHub's own explanation, flattened to one line (e.g. 'A pull request already exists')."""
+    try:
+        data = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(data, dict):
+        return ""
+    details = [e.get("message", "") for e in data.get("errors", []) if isinstance(e, dict)]
+    text = "; ".join(filter(None, [data.get("message", ""), *details]))
+    return " ".join(text.split())[:300]

@@ -1,0 +1,168 @@
+"""A local cache of clones, one per repository, reused across jobs (fetched, never re-cloned).
+
+A clone is made in a `.REPO.partial-PID-…` sibling and renamed into place only once complete,
+so an interrupted or failed clone is never taken for a usable one. Credentials travel in the
+git process's environment only: never in the remote URL, `.git/config` or an error message.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from git import Git
+
+from agent.github import redact
+
+_NAME = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+class RepoCacheError(Exception):
+    """Base of clone-cache errors; the message is one line saying what to do."""
+
+
+class CloneError(RepoCacheError):
+    """Cloning or updating the cached clone failed."""
+
+
+class GitFailed(RuntimeError):
+    """A git command exited non-zero; `reason` is git's last meaningful stderr line, redacted."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def ensure_clone(clone_url: str, cache_dir: Path, token: str | None = None) -> Path:
+    """The path of an up-to-date clone of `clone_url` at `cache_dir/OWNER/REPO`.
+
+    Clones on first use, fetches `origin` on later ones. Base job branches on `origin/<branch>`:
+    the fetch updates the remote-tracking refs, not the clone's local branches.
+    """
+    target = cache_path(clone_url, cache_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_partials(target)
+    if target.exists():
+        _check_reusable(target, clone_url)
+        try:
+            run_git(["fetch", "--prune", "origin"], target, url=clone_url, token=token)
+        except GitFailed as exc:
+            raise CloneError(f"could not update the cached clone {target} from {safe_url(clone_url)}: {exc.reason}") from None
+        return target
+    _clone_into_place(clone_url, target, token)
+    return target
+
+
+def cache_path(clone_url: str, cache_dir: Path) -> Path:
+    """`cache_dir/OWNER/REPO` for an https, ssh, scp-like (`git@host:o/r.git`) URL or a local path."""
+    path = urlsplit(clone_url).path if "://" in clone_url else clone_url.rsplit(":", 1)[-1]
+    names = [p for p in path.replace("\\", "/").split("/") if p]
+    if len(names) < 2:
+        raise CloneError(f"cannot tell owner and repository from {safe_url(clone_url)}: expected …/OWNER/REPO(.git)")
+    owner, repo = names[-2], names[-1].removesuffix(".git")
+    if not all(_NAME.match(n) and n not in (".", "..") for n in (owner, repo)):
+        raise CloneError(f"unusual owner or repository name in {safe_url(clone_url)}: clone it yourself and pass --repo")
+    return Path(cache_dir) / owner / repo
+
+
+def git_env(url: str | None, token: str | None) -> dict[str, str]:
+    """Environment for a git process: never prompts; for an http(s) URL with a token, an auth header.
+
+    The header is scoped to the URL's host and passed as ephemeral config (GIT_CONFIG_*), so it
+    is never written to disk nor shown on a command line.
+    """
+    env = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
+    parts = urlsplit(url or "")
+    if token and parts.scheme in ("http", "https") and parts.hostname:
+        host = parts.hostname + (f":{parts.port}" if parts.port else "")
+        env |= {
+            "GIT_CONFIG_COUNT": "1",
+            "GIT_CONFIG_KEY_0": f"http.{parts.scheme}://{host}/.extraheader",
+            "GIT_CONFIG_VALUE_0": f"Authorization: Basic {_basic(token)}",
+        }
+    return env
+
+
+def run_git(args: list[str], cwd: Path, *, url: str | None = None, token: str | None = None) -> str:
+    """Runs `git ARGS` in `cwd` (with `git_env(url, token)`); its stdout, or `GitFailed`."""
+    status, stdout, stderr = Git(str(cwd)).execute(
+        ["git", *args], env=git_env(url, token), with_extended_output=True, with_exceptions=False
+    )
+    if status != 0:
+        raise GitFailed(redact(_reason(stderr) or f"git {args[0]} exited with {status}", token, token and _basic(token)))
+    return stdout
+
+
+def safe_url(url: str) -> str:
+    """`url` without any user:password part, for messages."""
+    parts = urlsplit(url)
+    if "://" not in url or "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
+def _clone_into_place(clone_url: str, target: Path, token: str | None) -> None:
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        run_git(["clone", "--origin", "origin", "--", clone_url, str(partial)], target.parent, url=clone_url, token=token)
+        partial.rename(target)
+    except GitFailed as exc:
+        hint = "" if token else " (for a private repository, set GITHUB_TOKEN)"
+        raise CloneError(f"could not clone {safe_url(clone_url)}: {exc.reason}{hint}") from None
+    except OSError:
+        if not (target / ".git").is_dir():
+            raise
+        # Another process finished the same clone first: use theirs.
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _check_reusable(target: Path, clone_url: str) -> None:
+    if not (target / ".git").is_dir():
+        raise CloneError(f"{target} is in the clone cache but is not a git clone: remove it and retry")
+    try:
+        origin = run_git(["config", "--get", "remote.origin.url"], target).strip()
+    except GitFailed:
+        origin = ""
+    if origin != clone_url:
+        raise CloneError(
+            f"the cached clone {target} comes from {safe_url(origin) or 'nowhere'}, not {safe_url(clone_url)}:"
+            " remove it or use another cache directory"
+        )
+
+
+def _remove_abandoned_partials(target: Path) -> None:
+    """Deletes partial clones whose process is gone (killed mid-clone); live ones are left alone."""
+    for partial in target.parent.glob(f".{target.name}.partial-*"):
+        pid = partial.name.rsplit(".partial-", 1)[1].split("-", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _basic(token: str) -> str:
+    return base64.b64encode(f"x-access-token:{token}".encode()).decode()
+
+
+def _reason(stderr: str) -> str:
+    """git's most telling stderr line: a push rejection (`! [...]`), else the last fatal/error line."""
+    lines = [" ".join(line.split()) for line in stderr.splitlines() if line.strip()]
+    for prefixes in (("!",), ("fatal:", "error:"), ("remote:",)):
+        telling = [line for line in lines if line.startswith(prefixes)]
+        if telling:
+            return telling[-1]
+    return lines[-1] if lines else ""

@@ -1,0 +1,215 @@
+"""Delivering a job: push its branch safely, and open a draft pull request describing it.
+
+Safety rules: never push to the default branch (nor main/master), never force: a remote branch
+that holds commits the local branch lacks is left alone with a clear refusal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.github import GitHubClient, IssueRef, redact
+from agent.repo_cache import GitFailed, run_git, safe_url
+
+ALWAYS_PROTECTED = ("main", "master")
+BRANCH_PREFIX = "sparkwright/"
+_MAX_BODY = 60_000  # GitHub refuses bodies over 65,536 characters
+
+
+class DeliveryError(Exception):
+    """Base of delivery errors; the message is one line saying what to do."""
+
+
+class ProtectedBranchError(DeliveryError):
+    """The branch is the remote's default branch (or main/master)."""
+
+
+class BranchNotFoundError(DeliveryError):
+    """The local branch to push does not exist."""
+
+
+class ForeignCommitsError(DeliveryError):
+    """The remote branch has commits the local branch does not contain; pushing would drop them."""
+
+
+class PushRejectedError(DeliveryError):
+    """The remote refused the push (hook, permissions, a race), or could not be reached."""
+
+
+@dataclass(frozen=True)
+class PushResult:
+    branch: str
+    commit: str
+    """The full hash the remote branch now points at."""
+    created: bool
+    """True when the remote branch did not exist before."""
+    up_to_date: bool = False
+    """True when the remote already had exactly this commit (nothing was sent)."""
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    title: str
+    commit: str | None
+    """The step's commit hash (full or short); None when the step changed nothing."""
+
+
+@dataclass(frozen=True)
+class Verification:
+    command: str
+    """The test command as run, e.g. `python -m pytest -q`."""
+    passed: bool
+    summary: str = ""
+    """One line of result, e.g. `42 passed in 3.1s`."""
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What a PR body is made from; the core fills it from its job store."""
+
+    title: str
+    """The PR title, usually the issue's title."""
+    issue_number: int | None
+    """Closes this issue of the PR's repository ("Fixes #N"); None for jobs not from an issue."""
+    plan_summary: str
+    steps: list[StepRecord] = field(default_factory=list)
+    verifications: list[Verification] = field(default_factory=list)
+    job_id: str = ""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    push: PushResult
+    pull_request_url: str | None
+
+
+def issue_branch_name(number: int, title: str) -> str:
+    """`sparkwright/issue-N-<slug of title>`, the slug at most 40 characters."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    if len(slug) > 40:
+        slug = slug[:40].rsplit("-", 1)[0] if "-" in slug[:40] else slug[:40]
+    return f"{BRANCH_PREFIX}issue-{number}" + (f"-{slug}" if slug else "")
+
+
+def push_branch(
+    repo_path: Path,
+    branch: str,
+    remote: str = "origin",
+    token: str | None = None,
+    default_branch: str | None = None,
+) -> PushResult:
+    """Pushes local `branch` to the same name on `remote` (a remote name, URL or path), never forcing.
+
+    `default_branch` is refused; when None it is read from the remote's HEAD. main and master are
+    always refused. A remote branch that is not an ancestor of the local one is refused.
+    """
+    url = _remote_url(repo_path, remote)
+    protected = {*ALWAYS_PROTECTED, default_branch or _remote_default_branch(repo_path, remote, url, token)}
+    if branch in protected:
+        raise ProtectedBranchError(f"refusing to push {branch!r}: it is the default or a main branch; push the job's own branch")
+    local = _local_commit(repo_path, branch)
+    remote_commit = _remote_commit(repo_path, remote, branch, url, token)
+    if remote_commit == local:
+        return PushResult(branch, local, created=False, up_to_date=True)
+    if remote_commit and not _is_ancestor(repo_path, remote_commit, local):
+        raise ForeignCommitsError(
+            f"remote branch {branch!r} on {safe_url(url)} has commits this job did not make:"
+            " refusing to overwrite it; rename the job branch or reconcile the remote branch by hand"
+        )
+    try:
+        run_git(["push", "--", remote, f"refs/heads/{branch}:refs/heads/{branch}"], repo_path, url=url, token=token)
+    except GitFailed as exc:
+        raise PushRejectedError(f"push of {branch!r} to {safe_url(url)} was rejected: {exc.reason}") from None
+    return PushResult(branch, local, created=remote_commit is None)
+
+
+def deliver(
+    repo_path: Path,
+    branch: str,
+    report: DeliveryReport,
+    *,
+    remote: str = "origin",
+    token: str | None = None,
+    github: GitHubClient | None = None,
+    issue: IssueRef | None = None,
+) -> Delivery:
+    """Pushes `branch`; given `github` and `issue`, then opens a draft PR into the issue repo's default branch."""
+    if github is None or issue is None:
+        return Delivery(push_branch(repo_path, branch, remote, token), None)
+    base = github.get_repo(issue).default_branch
+    pushed = push_branch(repo_path, branch, remote, token, default_branch=base)
+    url = github.create_draft_pull_request(issue, head=branch, base=base, title=report.title, body=pr_body(report, token))
+    return Delivery(pushed, url)
+
+
+def pr_body(report: DeliveryReport, *secrets: str | None) -> str:
+    """The draft PR's Markdown body. `secrets` (and anything token-shaped) are redacted."""
+    parts = []
+    if report.issue_number is not None:
+        parts.append(f"Fixes #{report.issue_number}")
+    parts.append("## Plan\n\n" + (report.plan_summary.strip() or "_No plan summary recorded._"))
+    if report.steps:
+        parts.append("## Steps\n\n" + "\n".join(_step_line(i, s) for i, s in enumerate(report.steps, 1)))
+    parts.append("## Test evidence\n\n" + ("\n".join(map(_verification_line, report.verifications)) or "_No tests were run._"))
+    job = f" (job `{report.job_id}`)" if report.job_id else ""
+    parts.append(f"---\nDrafted by sparkwright{job}; review before merging.")
+    body = redact("\n\n".join(parts) + "\n", *secrets)
+    return body if len(body) <= _MAX_BODY else body[:_MAX_BODY] + "\n\n…(truncated)\n"
+
+
+def _step_line(index: int, step: StepRecord) -> str:
+    commit = f"`{step.commit[:7]}`" if step.commit else "(no commit)"
+    return f"{index}. {commit} {_one_line(step.title)}"
+
+
+def _verification_line(check: Verification) -> str:
+    verdict = "✅ passed" if check.passed else "❌ failed"
+    summary = f": {_one_line(check.summary)}" if check.summary.strip() else ""
+    return f"- `{_one_line(check.command)}` {verdict}{summary}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:300]
+
+
+def _remote_url(repo_path: Path, remote: str) -> str:
+    """The URL behind a remote name; a URL or path is returned unchanged."""
+    try:
+        return run_git(["remote", "get-url", "--", remote], repo_path).strip()
+    except GitFailed:
+        return remote
+
+
+def _remote_default_branch(repo_path: Path, remote: str, url: str, token: str | None) -> str:
+    try:
+        out = run_git(["ls-remote", "--symref", "--", remote, "HEAD"], repo_path, url=url, token=token)
+    except GitFailed as exc:
+        raise PushRejectedError(f"cannot reach {safe_url(url)} to push: {exc.reason}") from None
+    match = re.search(r"^ref: refs/heads/(\S+)\s+HEAD$", out, re.MULTILINE)
+    return match.group(1) if match else ALWAYS_PROTECTED[0]
+
+
+def _local_commit(repo_path: Path, branch: str) -> str:
+    try:
+        return run_git(["rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}"], repo_path).strip()
+    except GitFailed:
+        raise BranchNotFoundError(f"no local branch {branch!r} in {repo_path}: check the job's branch name") from None
+
+
+def _remote_commit(repo_path: Path, remote: str, branch: str, url: str, token: str | None) -> str | None:
+    try:
+        out = run_git(["ls-remote", "--", remote, f"refs/heads/{branch}"], repo_path, url=url, token=token)
+    except GitFailed as exc:
+        raise PushRejectedError(f"cannot reach {safe_url(url)} to push: {exc.reason}") from None
+    return out.split()[0] if out.strip() else None
+
+
+def _is_ancestor(repo_path: Path, ancestor: str, descendant: str) -> bool:
+    """False also when `ancestor` is unknown here: then the local branch cannot contain it."""
+    try:
+        run_git(["merge-base", "--is-ancestor", ancestor, descendant], repo_path)
+    except GitFailed:
+        return False
+    return True

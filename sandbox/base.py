@@ -115,6 +115,13 @@ class CappedOutput:
             del self.tail[:excess]
             self.dropped += excess
 
+    @classmethod
+    def from_parts(cls, head: bytes, tail: bytes, dropped: int) -> "CappedOutput":
+        """The buffer another process collected (the Docker sandbox's command server)."""
+        output = cls(2 * max(len(head), len(tail)))
+        output.head, output.tail, output.dropped = bytearray(head), bytearray(tail), dropped
+        return output
+
     def text(self) -> str:
         head = self.head.decode("utf-8", errors="replace")
         tail = self.tail.decode("utf-8", errors="replace")

@@ -1,0 +1,108 @@
+"""The host's end of the in-container command server: one `docker exec -i` stream kept open."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import struct
+import time
+from pathlib import Path
+
+from sandbox.base import SandboxError
+
+log = logging.getLogger(__name__)
+
+# Reads the server's source from stdin, then runs it on that same stdin: nothing to copy into
+# the container and a short line in `ps`.
+BOOTSTRAP = "import sys;n=int(sys.stdin.buffer.readline());exec(compile(sys.stdin.buffer.read(n),'sparkwright-cmdserver','exec'))"
+STDOUT, STDERR = 1, 2
+
+
+class CommandServerError(SandboxError):
+    """The command server died or stopped answering; a new one can be started."""
+
+
+class CommandChannel:
+    """A command server running in `container_id` as `user`, reached over an attached exec stream."""
+
+    def __init__(self, api, container_id: str, user: str, workdir: str = "/workspace") -> None:
+        self.api = api
+        self.container_id = container_id
+        self.user = user
+        self.workdir = workdir
+        self.server_pid: int | None = None
+        self._sock = None
+        self._frames = bytearray()  # docker's multiplexed stream, not yet split
+        self._stdout = bytearray()
+
+    def open(self, timeout: float) -> None:
+        """Start the server and wait for its hello."""
+        exec_id = self.api.exec_create(self.container_id, ["python3", "-c", BOOTSTRAP], stdin=True,
+                                       user=self.user, workdir=self.workdir)["Id"]
+        attached = self.api.exec_start(exec_id, socket=True)
+        self._sock = getattr(attached, "_sock", attached)
+        self._keepalive = attached  # the SocketIO/response must outlive our use of the raw socket
+        source = (Path(__file__).parent / "cmdserver.py").read_bytes()
+        self._sock.sendall(b"%d\n" % len(source) + source)
+        hello = self._read_frame(time.monotonic() + timeout)
+        self.server_pid = hello.get("pid")
+
+    def request(self, message: dict, timeout: float) -> dict:
+        """Send one request and wait up to `timeout` seconds for its reply."""
+        data = json.dumps(message).encode()
+        try:
+            self._sock.sendall(struct.pack(">I", len(data)) + data)
+        except OSError as exc:
+            raise CommandServerError(f"the command server is gone ({exc})") from None
+        return self._read_frame(time.monotonic() + timeout)
+
+    def close(self) -> None:
+        if self._sock is None:
+            return
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)  # the server sees EOF on stdin and exits
+        except OSError:
+            pass
+        self._sock.close()
+        self._sock = None
+
+    def _read_frame(self, deadline: float) -> dict:
+        (size,) = struct.unpack(">I", self._read_stdout(4, deadline))
+        return json.loads(self._read_stdout(size, deadline))
+
+    def _read_stdout(self, size: int, deadline: float) -> bytes:
+        while len(self._stdout) < size:
+            self._receive(deadline)
+        data = bytes(self._stdout[:size])
+        del self._stdout[:size]
+        return data
+
+    def _receive(self, deadline: float) -> None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise CommandServerError("the command server did not answer in time")
+        self._sock.settimeout(remaining)
+        try:
+            chunk = self._sock.recv(262144)
+        except socket.timeout:
+            raise CommandServerError("the command server did not answer in time") from None
+        except OSError as exc:
+            raise CommandServerError(f"lost the command server's stream ({exc})") from None
+        if not chunk:
+            raise CommandServerError("the command server exited")
+        self._frames += chunk
+        self._split_frames()
+
+    def _split_frames(self) -> None:
+        # docker multiplexes stdout and stderr: 8-byte header (stream, 0, 0, 0, size) per frame.
+        while len(self._frames) >= 8:
+            stream, size = self._frames[0], struct.unpack(">I", self._frames[4:8])[0]
+            if len(self._frames) < 8 + size:
+                return
+            payload = bytes(self._frames[8:8 + size])
+            del self._frames[:8 + size]
+            if stream == STDOUT:
+                self._stdout += payload
+            else:
+                log.warning("sandbox command server: %s", payload.decode(errors="replace").rstrip())

@@ -1,0 +1,176 @@
+"""The command server that runs *inside* a sandbox container, one command at a time.
+
+The host sends this file's source over the stdin of a single `docker exec -i` and keeps that
+stream open, so each command costs one round trip instead of a fresh `docker exec` (~70 ms).
+Standard library only, Python 3.8+: it must run on whatever python3 the image has.
+
+Frames both ways are a 4-byte big-endian length then UTF-8 JSON. After start it sends
+{"ready": true, "pid": ...}; then for each {"command", "timeout", "limit"} it answers
+{"exit_code", "head", "tail", "dropped", "duration", "timed_out"} (head/tail base64), or
+{"error": ...} when the command could not be started. Each command gets its own session, and
+when the command ends or times out its whole process group is killed, and so is any process
+it left behind outside that group: nothing outlives its command.
+"""
+
+import base64
+import json
+import os
+import select
+import signal
+import struct
+import subprocess
+import sys
+import time
+
+WORKDIR = "/workspace"
+DRAIN_SECONDS = 1.0
+POLL_SECONDS = 0.02
+
+
+def read_frame(stream):
+    header = stream.read(4)
+    if len(header) < 4:
+        return None
+    (size,) = struct.unpack(">I", header)
+    return json.loads(stream.read(size).decode("utf-8"))
+
+
+def write_frame(stream, message):
+    data = json.dumps(message).encode("utf-8")
+    stream.write(struct.pack(">I", len(data)) + data)
+    stream.flush()
+
+
+class Capped:
+    """The first and last `limit/2` bytes of the output, and how many bytes were cut between."""
+
+    def __init__(self, limit):
+        self.half = limit // 2
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.dropped = 0
+
+    def feed(self, chunk):
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        self.tail += chunk
+        excess = len(self.tail) - self.half
+        if excess > 0:
+            del self.tail[:excess]
+            self.dropped += excess
+
+
+def open_pidfd(pid):
+    # A pidfd becomes readable when the process exits, so select() wakes at once; without one
+    # (old kernel, seccomp) we poll, which only matters when background children hold the pipe.
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
+def collect(proc, output, deadline):
+    """Read the output until the pipe closes or the main process exits; True on timeout."""
+    out_fd = proc.stdout.fileno()
+    pidfd = open_pidfd(proc.pid)
+    watched = [out_fd] if pidfd is None else [out_fd, pidfd]
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            wait = remaining if pidfd is not None else min(remaining, POLL_SECONDS)
+            ready, _, _ = select.select(watched, [], [], wait)
+            if out_fd in ready:
+                chunk = os.read(out_fd, 65536)
+                if not chunk:
+                    return wait_exit(proc, deadline)
+                output.feed(chunk)
+            elif ready or proc.poll() is not None:
+                return False
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+
+
+def wait_exit(proc, deadline):
+    # A closed pipe is not an exit: tools close stdout, then still run atexit code. Killing the
+    # group now would turn their exit code into -9.
+    try:
+        proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        return False
+    except subprocess.TimeoutExpired:
+        return True
+
+
+def drain(stream, output):
+    """Whatever the killed group left in the pipe; bounded, since a setsid'd child may hold it."""
+    fd = stream.fileno()
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            return
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            return
+        output.feed(chunk)
+
+
+def kill_leftovers(pid):
+    """Kill the command's group, then every other process of ours but this server and PID 1.
+
+    The second sweep catches what left the group (setsid, daemons); only this server's user
+    runs commands in the container, so nothing else is hit."""
+    for target, kill in ((pid, os.killpg), (-1, os.kill)):
+        try:
+            kill(target, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def run(request):
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        ["bash", "-c", request["command"]],
+        cwd=request.get("cwd", WORKDIR),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    output = Capped(int(request["limit"]))
+    with proc.stdout:
+        timed_out = collect(proc, output, started + float(request["timeout"]))
+        kill_leftovers(proc.pid)
+        proc.wait()
+        drain(proc.stdout, output)
+    return {
+        "exit_code": proc.returncode,
+        "head": base64.b64encode(bytes(output.head)).decode("ascii"),
+        "tail": base64.b64encode(bytes(output.tail)).decode("ascii"),
+        "dropped": output.dropped,
+        "duration": time.monotonic() - started,
+        "timed_out": timed_out,
+    }
+
+
+def serve(requests, replies):
+    write_frame(replies, {"ready": True, "pid": os.getpid()})
+    while True:
+        request = read_frame(requests)
+        if request is None:
+            return
+        try:
+            reply = run(request)
+        except OSError as exc:
+            reply = {"error": "could not start the command: %s" % exc}
+        write_frame(replies, reply)
+
+
+if __name__ == "__main__":
+    os.umask(0o002)  # files the commands create stay writable for the worktree's group
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # exit quietly once the host hangs up
+    serve(sys.stdin.buffer, sys.stdout.buffer)

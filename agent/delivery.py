@@ -108,7 +108,9 @@ def push_branch(
     url = _remote_url(repo_path, remote)
     protected = {*ALWAYS_PROTECTED, default_branch or _remote_default_branch(repo_path, remote, url, token)}
     if branch in protected:
-        raise ProtectedBranchError(f"refusing to push {branch!r}: it is the default or a main branch; push the job's own branch")
+        raise ProtectedBranchError(
+            f"refusing to push {branch!r}: it is the default or a main branch; push the job's own branch"
+        )
     local = _local_commit(repo_path, branch)
     remote_commit = _remote_commit(repo_path, remote, branch, url, token)
     if remote_commit == local:
@@ -140,7 +142,8 @@ def deliver(
         return Delivery(push_branch(repo_path, branch, remote, token), None)
     base = github.get_repo(issue).default_branch
     pushed = push_branch(repo_path, branch, remote, token, default_branch=base)
-    url = github.create_draft_pull_request(issue, head=branch, base=base, title=report.title, body=pr_body(report, token))
+    body = pr_body(report, token)
+    url = github.create_draft_pull_request(issue, head=branch, base=base, title=report.title, body=body)
     return Delivery(pushed, url)
 
 
@@ -152,7 +155,8 @@ def pr_body(report: DeliveryReport, *secrets: str | None) -> str:
     parts.append("## Plan\n\n" + (report.plan_summary.strip() or "_No plan summary recorded._"))
     if report.steps:
         parts.append("## Steps\n\n" + "\n".join(_step_line(i, s) for i, s in enumerate(report.steps, 1)))
-    parts.append("## Test evidence\n\n" + ("\n".join(map(_verification_line, report.verifications)) or "_No tests were run._"))
+    evidence = "\n".join(map(_verification_line, report.verifications)) or "_No tests were run._"
+    parts.append("## Test evidence\n\n" + evidence)
     job = f" (job `{report.job_id}`)" if report.job_id else ""
     parts.append(f"---\nDrafted by sparkwright{job}; review before merging.")
     body = redact("\n\n".join(parts) + "\n", *secrets)

@@ -105,7 +105,7 @@ class Issue:
 
     def as_task(self) -> str:
         """The issue as plain text for the planner: title, labels, body, then comments in order."""
-        parts = [f"# {self.title}", f"{self.html_url}"]
+        parts = [f"# {self.title}", self.html_url]
         if self.labels:
             parts.append("Labels: " + ", ".join(self.labels))
         parts.append(self.body.strip() or "(no description)")
@@ -187,7 +187,6 @@ class GitHubClient:
         api_base: str = GITHUB_API_BASE,
         token: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.api_base = api_base.rstrip("/")
         self._token = token or None
@@ -198,7 +197,7 @@ class GitHubClient:
         }
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
-        self._http = httpx.Client(base_url=self.api_base, headers=headers, timeout=timeout, transport=transport)
+        self._http = httpx.Client(base_url=self.api_base, headers=headers, timeout=timeout)
 
     def __repr__(self) -> str:
         return f"GitHubClient(api_base={self.api_base!r}, authenticated={self.authenticated})"
@@ -221,7 +220,7 @@ class GitHubClient:
         data = self._request("GET", f"/repos/{ref.owner}/{ref.repo}/issues/{ref.number}", what=f"issue {ref}")
         if data.get("pull_request"):
             raise NotAnIssueError(f"{ref} is a pull request, not an issue: pass the issue's URL")
-        labels = tuple(label["name"] if isinstance(label, dict) else str(label) for label in data.get("labels", []))
+        labels = tuple(label["name"] if isinstance(label, dict) else str(label) for label in data.get("labels") or [])
         return Issue(
             ref=ref,
             title=data.get("title") or "",
@@ -245,10 +244,8 @@ class GitHubClient:
     def create_draft_pull_request(self, ref: IssueRef, head: str, base: str, title: str, body: str) -> str:
         """Opens a draft PR from branch `head` into `base` of ref's repository; returns its web URL."""
         payload = {"title": title, "head": head, "base": base, "body": redact(body, self._token), "draft": True}
-        data = self._request(
-            "POST", f"/repos/{ref.owner}/{ref.repo}/pulls", json=payload, what=f"pull request on {ref.full_name}"
-        )
-        return data["html_url"]
+        path = f"/repos/{ref.owner}/{ref.repo}/pulls"
+        return self._request("POST", path, json=payload, what=f"a pull request on {ref.full_name}")["html_url"]
 
     def _comments(self, ref: IssueRef) -> Iterable[Comment]:
         url: str | None = f"/repos/{ref.owner}/{ref.repo}/issues/{ref.number}/comments?per_page=100"
@@ -257,36 +254,48 @@ class GitHubClient:
                 return
             response = self._send("GET", url, what=f"comments of {ref}")
             for item in response.json():
-                yield Comment((item.get("user") or {}).get("login", "ghost"), item.get("body") or "", item.get("created_at") or "")
+                author = (item.get("user") or {}).get("login") or "ghost"
+                yield Comment(author, item.get("body") or "", item.get("created_at") or "")
             url = response.links.get("next", {}).get("url")
 
     def _request(self, method: str, path: str, *, what: str, json: Any = None) -> dict[str, Any]:
-        return self._send(method, path, what=what, json=json).json()
+        response = self._send(method, path, what=what, json=json)
+        try:
+            return response.json()
+        except ValueError:
+            raise GitHubAPIError(
+                f"{self.api_base} did not answer like GitHub's API for {what}: check the API base URL",
+                response.status_code,
+            ) from None
 
     def _send(self, method: str, path: str, *, what: str, json: Any = None) -> httpx.Response:
         try:
             response = self._http.request(method, path, json=json)
         except httpx.TransportError as exc:
             reason = redact(" ".join(str(exc).split()) or type(exc).__name__, self._token)
-            raise GitHubNetworkError(f"cannot reach the GitHub API at {self.api_base} ({reason}): check the network or the API base URL") from None
+            raise GitHubNetworkError(
+                f"cannot reach the GitHub API at {self.api_base} ({reason}): check the network or the API base URL"
+            ) from None
         if response.is_success:
             return response
         raise self._error_for(response, what)
 
     def _error_for(self, response: httpx.Response, what: str) -> GitHubError:
         status = response.status_code
-        if status in (403, 429) and (rate_limited := _rate_limit_error(response, what, self.authenticated)):
+        rate_limited = _rate_limit_error(response, what, self.authenticated) if status in (403, 429) else None
+        if rate_limited:
             return rate_limited
         if status == 404:
             if self.authenticated:
-                return NotFoundError(f"{what} not found, or the token cannot see it: check the URL and the token's access")
+                return NotFoundError(f"{what} not found, or the token cannot see it: check the URL and the token")
             return NotFoundError(f"{what} not found: if the repository is private, set GITHUB_TOKEN (or GH_TOKEN)")
         if status == 401:
             if self.authenticated:
                 return AuthError("GitHub rejected the token (401 bad credentials): check GITHUB_TOKEN / GH_TOKEN")
             return AuthError(f"GitHub requires authentication for {what}: set GITHUB_TOKEN (or GH_TOKEN)")
         if status == 403:
-            return AuthError(f"GitHub refused access to {what} (403): the token lacks permission for it")
+            fix = "the token lacks permission for it" if self.authenticated else "set GITHUB_TOKEN (or GH_TOKEN)"
+            return AuthError(f"GitHub refused access to {what} (403): {fix}")
         detail = redact(_api_message(response), self._token)
         return GitHubAPIError(f"GitHub answered {status} for {what}{': ' + detail if detail else ''}", status)
 

@@ -52,7 +52,8 @@ def ensure_clone(clone_url: str, cache_dir: Path, token: str | None = None) -> P
         try:
             run_git(["fetch", "--prune", "origin"], target, url=clone_url, token=token)
         except GitFailed as exc:
-            raise CloneError(f"could not update the cached clone {target} from {safe_url(clone_url)}: {exc.reason}") from None
+            source = safe_url(clone_url)
+            raise CloneError(f"could not update the cached clone {target} from {source}: {exc.reason}") from None
         return target
     _clone_into_place(clone_url, target, token)
     return target
@@ -66,7 +67,7 @@ def cache_path(clone_url: str, cache_dir: Path) -> Path:
         raise CloneError(f"cannot tell owner and repository from {safe_url(clone_url)}: expected …/OWNER/REPO(.git)")
     owner, repo = names[-2], names[-1].removesuffix(".git")
     if not all(_NAME.match(n) and n not in (".", "..") for n in (owner, repo)):
-        raise CloneError(f"unusual owner or repository name in {safe_url(clone_url)}: clone it yourself and pass --repo")
+        raise CloneError(f"odd owner or repository name in {safe_url(clone_url)}: clone it yourself and pass --repo")
     return Path(cache_dir) / owner / repo
 
 
@@ -94,7 +95,8 @@ def run_git(args: list[str], cwd: Path, *, url: str | None = None, token: str | 
         ["git", *args], env=git_env(url, token), with_extended_output=True, with_exceptions=False
     )
     if status != 0:
-        raise GitFailed(redact(_reason(stderr) or f"git {args[0]} exited with {status}", token, token and _basic(token)))
+        reason = _reason(stderr) or f"git {args[0]} exited with {status}"
+        raise GitFailed(redact(reason, token, token and _basic(token)))
     return stdout
 
 
@@ -109,7 +111,8 @@ def safe_url(url: str) -> str:
 def _clone_into_place(clone_url: str, target: Path, token: str | None) -> None:
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
-        run_git(["clone", "--origin", "origin", "--", clone_url, str(partial)], target.parent, url=clone_url, token=token)
+        clone = ["clone", "--origin", "origin", "--", clone_url, str(partial)]
+        run_git(clone, target.parent, url=clone_url, token=token)
         partial.rename(target)
     except GitFailed as exc:
         hint = "" if token else " (for a private repository, set GITHUB_TOKEN)"

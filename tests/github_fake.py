@@ -74,7 +74,9 @@ class FakeGitHub:
         assert self._server, "use FakeGitHub as a context manager"
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def add_repo(self, owner: str, repo: str, *, clone_url: str, default_branch: str = "main", private: bool = False) -> None:
+    def add_repo(
+        self, owner: str, repo: str, *, clone_url: str, default_branch: str = "main", private: bool = False
+    ) -> None:
         self.repos[f"{owner}/{repo}"] = {
             "full_name": f"{owner}/{repo}",
             "default_branch": default_branch,
@@ -120,7 +122,7 @@ class FakeGitHub:
             self._private_git.add(f"/{owner}/{repo}.git")
         return f"{self.api_base}/{owner}/{repo}.git"
 
-    def fail(self, path: str, status: int, message: str = "Server Error", headers: dict[str, str] | None = None) -> None:
+    def fail(self, path: str, status: int, message: str = "Error", headers: dict[str, str] | None = None) -> None:
         """Answers every request to `path` (no query) with `status` from now on."""
         self._canned[path] = Canned(status, {"message": message}, headers or {})
 
@@ -177,9 +179,9 @@ class FakeGitHub:
     def _create_pull(self, name: str, payload: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
         missing = [key for key in ("title", "head", "base") if not payload.get(key)]
         if missing or payload["head"] == payload["base"]:
-            return 422, {"message": "Validation Failed", "errors": [{"message": f"invalid fields: {missing or ['head']}"}]}, {}
+            return _invalid(f"invalid fields: {missing or ['head']}")
         if any(p["repo"] == name and p["head"] == payload["head"] for p in self.pulls):
-            return 422, {"message": "Validation Failed", "errors": [{"message": f"A pull request already exists for {payload['head']}."}]}, {}
+            return _invalid(f"A pull request already exists for {payload['head']}.")
         number = 1000 + len(self.pulls)
         self.pulls.append({**payload, "repo": name, "number": number})
         url = f"https://github.com/{name}/pull/{number}"
@@ -208,6 +210,10 @@ def _not_found() -> tuple[int, Any, dict[str, str]]:
     return 404, {"message": "Not Found"}, {}
 
 
+def _invalid(reason: str) -> tuple[int, Any, dict[str, str]]:
+    return 422, {"message": "Validation Failed", "errors": [{"message": reason}]}, {}
+
+
 def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -221,7 +227,8 @@ def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
-            request = RecordedRequest(self.command, url.path, parse_qs(url.query), headers, json.loads(raw) if raw else None)
+            body = json.loads(raw) if raw else None
+            request = RecordedRequest(self.command, url.path, parse_qs(url.query), headers, body)
             if url.path.endswith(".git") or ".git/" in url.path:
                 self._serve_git(request)
                 return

@@ -147,7 +147,8 @@ def test_deliver_pushes_and_opens_a_draft_pull_request(clone, remote):
     commits = job_commits(clone)
     with FakeGitHub(token=TOKEN) as fake, GitHubClient(api_base=fake.api_base, token=TOKEN) as client:
         fake.add_repo("acme", "widgets", clone_url=str(remote))
-        result = deliver(clone, BRANCH, report(commits), token=TOKEN, github=client, issue=IssueRef("acme", "widgets", 7))
+        issue = IssueRef("acme", "widgets", 7)
+        result = deliver(clone, BRANCH, report(commits), token=TOKEN, github=client, issue=issue)
         [request] = fake.requests_to("/repos/acme/widgets/pulls", "POST")
     assert result.pull_request_url == "https://github.com/acme/widgets/pull/1000"
     assert remote_head(remote, BRANCH) == commits[-1]

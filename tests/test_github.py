@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -132,7 +133,8 @@ def test_fetch_issue_refuses_a_pull_request_number(fake):
         client.fetch_issue(IssueRef("acme", "widgets", 8))
 
 
-def test_token_is_sent_and_never_shown(fake):
+def test_token_is_sent_and_never_shown(fake, caplog):
+    caplog.set_level(logging.DEBUG)
     fake.add_repo("acme", "secret", clone_url="/x/acme/secret.git", private=True)
     fake.add_issue("acme", "secret", 1, title="Hidden")
     client = GitHubClient(api_base=fake.api_base, token=TOKEN)
@@ -144,6 +146,7 @@ def test_token_is_sent_and_never_shown(fake):
         client.fetch_issue(IssueRef("acme", "secret", 2))
     assert TOKEN not in str(caught.value) and TOKEN not in repr(caught.value)
     client.close()
+    assert "HTTP Request" in caplog.text and TOKEN not in caplog.text
 
 
 def test_wrong_token_is_an_auth_error_without_the_token(fake):
@@ -197,11 +200,11 @@ def test_network_failure_is_one_line_naming_the_api_base():
 def test_get_repo_and_draft_pull_request(fake):
     with GitHubClient(api_base=fake.api_base, token=TOKEN) as client:
         repo = client.get_repo(REF)
-        url = client.create_draft_pull_request(REF, head="sparkwright/issue-7", base="main", title="Fix", body="Fixes #7")
+        url = client.create_draft_pull_request(REF, head="sparkwright/issue-7", base="main", title="Fix", body="Hi")
     assert (repo.default_branch, repo.clone_url) == ("main", "/nowhere/acme/widgets.git")
     assert url == "https://github.com/acme/widgets/pull/1000"
     [request] = fake.requests_to("/repos/acme/widgets/pulls", "POST")
-    assert request.json == {"title": "Fix", "head": "sparkwright/issue-7", "base": "main", "body": "Fixes #7", "draft": True}
+    assert request.json == {"title": "Fix", "head": "sparkwright/issue-7", "base": "main", "body": "Hi", "draft": True}
 
 
 def test_duplicate_pull_request_reports_githubs_reason(fake):
@@ -256,9 +259,10 @@ def test_clone_killed_midway_is_never_reused(tmp_path):
     config = tmp_path / "gitconfig"
     config.write_text(f"[uploadpack]\n\tpackObjectsHook = {hook}\n")
     cache = tmp_path / "cache"
-    script = "import sys; from pathlib import Path; from agent.repo_cache import ensure_clone; ensure_clone(sys.argv[1], Path(sys.argv[2]))"
+    script = "import sys, pathlib, agent.repo_cache as c; c.ensure_clone(sys.argv[1], pathlib.Path(sys.argv[2]))"
     env = os.environ | {"GIT_CONFIG_GLOBAL": str(config)}
-    child = subprocess.Popen([sys.executable, "-c", script, url, str(cache)], env=env, cwd=Path(__file__).parents[1], start_new_session=True)
+    command = [sys.executable, "-c", script, url, str(cache)]
+    child = subprocess.Popen(command, env=env, cwd=Path(__file__).parents[1], start_new_session=True)
     try:
         _wait_for(started, child)
     finally:
@@ -272,7 +276,8 @@ def test_clone_killed_midway_is_never_reused(tmp_path):
     assert not any(target.parent.glob(".widgets.partial-*"))
 
 
-def test_clone_over_https_sends_the_token_but_never_stores_it(tmp_path, fake):
+def test_clone_over_https_sends_the_token_but_never_stores_it(tmp_path, fake, caplog):
+    caplog.set_level(logging.DEBUG)
     remote = make_remote(tmp_path, repo="secret")
     url = fake.serve_git("acme", "secret", remote, private=True)
     cache = tmp_path / "cache"
@@ -286,6 +291,7 @@ def test_clone_over_https_sends_the_token_but_never_stores_it(tmp_path, fake):
     config = (clone / ".git" / "config").read_text()
     assert TOKEN not in config and "Basic" not in config and "extraheader" not in config
     assert git(clone, "remote", "get-url", "origin") == url
+    assert "git" in caplog.text and TOKEN not in caplog.text
 
 
 def test_clone_with_a_wrong_token_does_not_show_it(tmp_path, fake):

@@ -1,0 +1,203 @@
+"""sparkwright's command line: the one place that builds concrete objects and wires them together."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from contextlib import ExitStack, contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, Callable, Iterator, Optional
+
+import typer
+from langgraph.checkpoint.sqlite import SqliteSaver
+from rich.console import Console
+
+from agent import report
+from agent.config import Settings, load_settings
+from agent.context import JobContext
+from agent.gitops import RepoError, Workspace, open_user_repo
+from agent.graph import build_graph
+from agent.llm import LLM, ModelConfigError, check_reachable, make_chat_model, split_spec
+from agent.progress import JsonLines, LiveProgress
+from agent.record import Recorder
+from agent.runner import IntakeError, IssueText, create_job, execute
+from sandbox import LocalSandbox, Sandbox, SandboxError
+from state import DatabaseError, Job, JobStatus, SqlStore
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="An autonomous coding agent: deep planner, fast worker.")
+err = Console(stderr=True)
+USER_ERRORS = (RepoError, IntakeError, ModelConfigError, DatabaseError, SandboxError)
+NO_MODEL = ("no model configured: set SPARKWRIGHT_DEEP_MODEL and SPARKWRIGHT_FAST_MODEL (e.g. openai:gpt-4.1 with "
+            "OPENAI_API_KEY, or openai-compatible:NAME with --base-url http://localhost:8080/v1) — see README")
+
+Opt = typer.Option
+ConfigOpt = Annotated[Optional[Path], Opt("--config", help="Config file (TOML); default ~/.sparkwright/config.toml.")]
+DbOpt = Annotated[Optional[Path], Opt("--db", help="SQLite file of the job record.")]
+JsonOpt = Annotated[bool, Opt("--json", help="One JSON event per line instead of live progress.")]
+
+
+def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """User errors become one line on stderr and exit code 2; bugs keep their traceback."""
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except USER_ERRORS as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+    return wrapper
+
+
+@app.command()
+@friendly
+def run(
+    repo: Annotated[Path, Opt("--repo", help="The git checkout to work on (never modified).")] = Path("."),
+    issue: Annotated[Optional[str], Opt("--issue", help="The issue text.")] = None,
+    issue_file: Annotated[Optional[Path], Opt("--issue-file", help="A file holding the issue text.")] = None,
+    deep_model: Annotated[Optional[str], Opt(help="Planner model, provider:model.")] = None,
+    fast_model: Annotated[Optional[str], Opt(help="Worker model, provider:model.")] = None,
+    base_url: Annotated[Optional[str], Opt(help="OpenAI-compatible server for both models.")] = None,
+    sandbox: Annotated[Optional[str], Opt(help="docker, local or auto.")] = None,
+    test_command: Annotated[Optional[str], Opt(help="The repo's full test command.")] = None,
+    config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Run a job: plan the issue, work each step, commit each passing step on the job branch."""
+    settings = load_settings(config, deep_model=deep_model, fast_model=fast_model, base_url=base_url,
+                             sandbox=sandbox, test_command=test_command, db=db)
+    deep, fast = build_models(settings)
+    text = read_issue(issue, issue_file)
+    user_repo = open_user_repo(repo.expanduser().resolve())
+    with SqlStore(settings.db_path) as store:
+        job = create_job(store, settings, user_repo, text)
+        store.update_job(job.id, settings=settings.model_dump(mode="json", exclude={"home", "db"}))
+        err.print(f"job [bold]{job.id}[/bold] on branch [bold]{job.branch}[/bold] (worktree {job.worktree_path})",
+                  highlight=False)
+        if user_repo.dirty:
+            err.print("note: your uncommitted changes stay in your checkout and are not part of the job", style="dim")
+        finished = run_job(store, settings, job, deep, fast, as_json)
+    raise typer.Exit(exit_code(finished))
+
+
+@app.command()
+@friendly
+def resume(
+    job_id: Annotated[str, typer.Argument(help="The job's id (or a unique prefix).")],
+    force: Annotated[bool, Opt("--force", help="Take over a job whose lease looks stale.")] = False,
+    config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Carry on an interrupted job from where it stood; finished steps are not redone."""
+    settings = load_settings(config, db=db)
+    with SqlStore(settings.db_path) as store:
+        job = store.job(job_id)
+        status = store.effective_status(job)
+        if status.finished:
+            raise IntakeError(f"job {job.id} has {status.value}: nothing to resume (see `sparkwright show {job.id}`)")
+        settings = Settings.model_validate({**job.settings, "home": settings.home, "db": settings.db_path})
+        deep, fast = build_models(settings)
+        finished = run_job(store, settings, job, deep, fast, as_json, force=force)
+    raise typer.Exit(exit_code(finished))
+
+
+@app.command()
+@friendly
+def jobs(config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """List jobs with status, age and branch."""
+    with SqlStore(load_settings(config, db=db).db_path) as store:
+        report.print_jobs(store, as_json)
+
+
+@app.command()
+@friendly
+def show(job_id: str, config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
+    """The whole story of a job: plan and revisions, steps, attempts, escalations, events, cost."""
+    with SqlStore(load_settings(config, db=db).db_path) as store:
+        report.print_show(store, store.job(job_id), as_json)
+
+
+@app.command()
+@friendly
+def steer(job_id: str, message: str, config: ConfigOpt = None, db: DbOpt = None) -> None:
+    """Send guidance to a running job; the worker or planner reads it at its next turn."""
+    with SqlStore(load_settings(config, db=db).db_path) as store:
+        job = store.job(job_id)
+        if store.effective_status(job).finished:
+            raise IntakeError(f"job {job.id} has finished: use `sparkwright revise {job.id} MESSAGE` for follow-up work")
+        store.add_steering(job.id, message)
+    err.print(f"queued for job {job.id}")
+
+
+def build_models(settings: Settings) -> tuple[LLM, LLM]:
+    if not settings.deep_model or not settings.fast_model:
+        raise ModelConfigError(NO_MODEL)
+    models = []
+    for tier, spec, url in (("deep", settings.deep_model, settings.deep_base_url or settings.base_url),
+                            ("fast", settings.fast_model, settings.fast_base_url or settings.base_url)):
+        chat = make_chat_model(spec, url)
+        if url and split_spec(spec)[0] != "scripted":
+            check_reachable(url)
+        models.append(LLM(tier, spec, chat))
+    return models[0], models[1]
+
+
+def read_issue(text: str | None, path: Path | None) -> IssueText:
+    if path is not None:
+        if not path.is_file():
+            raise IntakeError(f"no issue file {path}: pass an existing file to --issue-file")
+        text = path.read_text(encoding="utf-8")
+    if not text or not text.strip():
+        raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
+    return IssueText(text.strip())
+
+
+def run_job(store: SqlStore, settings: Settings, job: Job, deep: LLM, fast: LLM, as_json: bool,
+            force: bool = False) -> Job:
+    workspace = Workspace.ensure(Path(job.repo_path), Path(job.worktree_path), job.branch, job.base_commit)
+    with ExitStack() as stack:
+        listeners = []
+        if as_json:
+            listeners.append(JsonLines())
+        else:
+            listeners.append(stack.enter_context(LiveProgress(store, job.id)))
+        sandbox = stack.enter_context(open_sandbox(settings, job, workspace))
+        saver = stack.enter_context(SqliteSaver.from_conn_string(str(settings.db_path)))
+        ctx = JobContext(store, settings, job, workspace, sandbox, deep, fast, Recorder(store, job.id, listeners))
+        with interruptible():
+            finished = execute(ctx, build_graph(saver), force=force)
+    report.print_outcome(finished, store)
+    return finished
+
+
+@contextmanager
+def open_sandbox(settings: Settings, job: Job, workspace: Workspace) -> Iterator[Sandbox]:
+    with LocalSandbox(workspace.path) as sandbox:
+        yield sandbox
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """The first Ctrl-C stops the job gracefully (KeyboardInterrupt is turned into an interrupted job);
+    a second one exits at once."""
+    def second(_sig: int, _frame: Any) -> None:
+        err.print("\nstopping now")
+        raise SystemExit(130)
+
+    def first(_sig: int, _frame: Any) -> None:
+        signal.signal(signal.SIGINT, second)
+        err.print("\ninterrupting: saving state (Ctrl-C again to quit at once)")
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def exit_code(job: Job) -> int:
+    return {JobStatus.SUCCEEDED.value: 0, JobStatus.INTERRUPTED.value: 130}.get(job.status, 1)
+
+
+def main() -> None:
+    app()

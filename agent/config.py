@@ -1,0 +1,70 @@
+"""Typed settings: defaults here, then the config file, then SPARKWRIGHT_* env vars, then CLI flags."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+
+class Price(BaseModel):
+    input: float = Field(description="Price in dollars per million input tokens.")
+    output: float = Field(description="Price in dollars per million output tokens.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SPARKWRIGHT_", extra="forbid")
+
+    home: Path = Field(Path("~/.sparkwright").expanduser(), description="Where the DB, worktrees and caches live.")
+    db: Path | None = Field(None, description="SQLite file of the job record; default HOME/sparkwright.db.")
+
+    deep_model: str | None = Field(None, description="Planner model as provider:model, e.g. anthropic:claude-sonnet-4-5.")
+    fast_model: str | None = Field(None, description="Worker model as provider:model, e.g. openai:gpt-4.1-mini.")
+    base_url: str | None = Field(None, description="OpenAI-compatible server for both tiers (vLLM, llama.cpp, Ollama).")
+    deep_base_url: str | None = Field(None, description="OpenAI-compatible server for the deep model only.")
+    fast_base_url: str | None = Field(None, description="OpenAI-compatible server for the fast model only.")
+
+    sandbox: Literal["auto", "docker", "local"] = Field("auto", description="Where commands run; auto = docker if an engine answers.")
+    docker_image: str = Field("python:3.12-slim", description="Image of the Docker sandbox.")
+    setup_command: str | None = Field(None, description="Run once in a new sandbox, network on (e.g. pip install -e .).")
+    network: bool = Field(False, description="Let the sandbox reach the network while the job runs.")
+    keep_sandbox: bool = Field(False, description="Keep the Docker container after the job ends.")
+
+    test_command: str | None = Field(None, description="The repo's full test command; default: the planner's choice.")
+    command_timeout: float = Field(120, description="Seconds a worker command may run.")
+    check_timeout: float = Field(600, description="Seconds a step's check or the final test run may run.")
+
+    planner_max_turns: int = Field(30, description="Model calls the planner may spend exploring before it must plan.")
+    worker_max_turns: int = Field(20, description="Model calls a worker attempt may make.")
+    worker_max_seconds: float = Field(900, description="Wall-clock seconds a worker attempt may take.")
+    worker_max_tokens: int = Field(300_000, description="Tokens (in + out) a worker attempt may spend.")
+    check_failures_per_attempt: int = Field(3, description="Failed checks after 'done' before the step escalates.")
+    max_escalations_per_step: int = Field(2, description="Escalations to the planner per step; 0 = fail at once.")
+    max_escalations_per_job: int = Field(8, description="Escalations to the planner per job.")
+    max_review_rounds: int = Field(1, description="Final reviews that may add follow-up steps.")
+
+    prices: dict[str, Price] = Field(default_factory=dict, description="Prices per tier ('deep', 'fast') for cost reports.")
+
+    @property
+    def db_path(self) -> Path:
+        return self.db or self.home / "sparkwright.db"
+
+    @property
+    def worktrees(self) -> Path:
+        return self.home / "worktrees"
+
+
+def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
+    """Settings from the config file (default HOME/config.toml), env vars, then non-None `flags`."""
+    path = config_file or Path(os.environ.get("SPARKWRIGHT_HOME", "~/.sparkwright")).expanduser() / "config.toml"
+
+    class _FromFile(Settings):
+        @classmethod
+        def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                       env_settings: PydanticBaseSettingsSource, **_: Any) -> tuple[PydanticBaseSettingsSource, ...]:
+            return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path)
+
+    return _FromFile(**{k: v for k, v in flags.items() if v is not None})

@@ -1,0 +1,37 @@
+"""What graph nodes need, handed in by the composition root through LangGraph's runtime context."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from agent.config import Settings
+from agent.gitops import Workspace
+from agent.llm import LLM
+from agent.record import Recorder
+from sandbox import Sandbox
+from state import Job, SqlStore
+
+
+class JobCancelled(Exception):
+    """The user asked the job to stop (Ctrl-C); state is saved and the job can be resumed."""
+
+
+@dataclass
+class JobContext:
+    store: SqlStore
+    settings: Settings
+    job: Job
+    workspace: Workspace
+    sandbox: Sandbox
+    deep: LLM
+    fast: LLM
+    record: Recorder
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def check_cancelled(self) -> None:
+        if self.cancel.is_set():
+            raise JobCancelled("stopped by the user")
+
+    def llm(self, tier: str) -> LLM:
+        return self.deep if tier == "deep" else self.fast

@@ -1,0 +1,49 @@
+"""The deep model's loop: explore with read-only tools until it calls one of the deciding tools."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from pydantic import BaseModel
+
+from agent.context import JobContext
+from tools import Tool, ToolError, Toolbox, planner_tools
+from tools.base import truncate_middle
+
+
+class DeliberationFailed(Exception):
+    """The deep model did not reach a decision within its budget."""
+
+
+def deliberate(ctx: JobContext, system: str, brief: str, decisions: Sequence[Tool], purpose: str,
+               step_id: int | None = None) -> tuple[str, BaseModel]:
+    """Returns the name and validated arguments of the deciding call the deep model made."""
+    explore, decide = Toolbox(planner_tools(ctx.sandbox)), Toolbox(decisions)
+    schemas = explore.schemas() + decide.schemas()
+    messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(brief)]
+    for _ in range(ctx.settings.planner_max_turns):
+        ctx.check_cancelled()
+        messages += [HumanMessage(f"Message from the user (steering): {n}") for n in ctx.store.take_steering(ctx.job.id)]
+        reply = ctx.deep.invoke(messages, schemas)
+        ctx.record.emit("model_call", step_id=step_id, tier="deep", model=ctx.deep.spec, purpose=purpose,
+                        latency_ms=round(reply.latency * 1000, 1), tokens_in=reply.tokens_in, tokens_out=reply.tokens_out,
+                        content=truncate_middle(str(reply.message.content), 2000),
+                        tool_calls=[{"name": c["name"], "args": c.get("args")} for c in reply.message.tool_calls])
+        messages.append(reply.message)
+        if not reply.message.tool_calls:
+            messages.append(HumanMessage(f"Reply with a tool call; to conclude call one of: {', '.join(decide.tools)}"))
+            continue
+        for call in reply.message.tool_calls:
+            if call["name"] in decide.tools:
+                try:
+                    return call["name"], decide.parse(call["name"], call.get("args"))
+                except ToolError as exc:
+                    text, ok = f"error: {exc}", False
+            else:
+                observation = explore.call(call["name"], call.get("args"))
+                text, ok = observation.text, observation.ok
+            ctx.record.emit("tool_call", step_id=step_id, tier="deep", tool=call["name"], args=call.get("args"),
+                            ok=ok, output=truncate_middle(text, 2000))
+            messages.append(ToolMessage(text, tool_call_id=call["id"], status="success" if ok else "error"))
+    raise DeliberationFailed(f"the planner reached no {purpose} decision in {ctx.settings.planner_max_turns} turns")

@@ -1,0 +1,44 @@
+"""After the last step: the full test run, then the deep model's review of the whole diff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.context import JobContext
+from agent.control import ADD_STEPS, FINISH_JOB, AddStepsArgs, FinishJobArgs
+from agent.deliberate import deliberate
+from agent.planner import specs
+from agent.prompts import REVIEW_SYSTEM, review_brief
+from tools.base import truncate_middle
+
+REVIEW_DIFF_CHARS = 30_000
+
+
+@dataclass(frozen=True)
+class Review:
+    more_steps: bool
+    tests_passed: bool
+
+
+def final_review(ctx: JobContext, rounds_done: int) -> Review:
+    command = ctx.store.job(ctx.job.id).test_command or ctx.settings.test_command
+    if not command:
+        ctx.record.emit("test_run", command=None, passed=False, output="no test command was planned or configured")
+        return Review(False, False)
+    ctx.check_cancelled()
+    result = ctx.sandbox.run(command, ctx.settings.check_timeout)
+    ctx.record.emit("test_run", command=command, passed=result.ok, exit_code=result.exit_code,
+                    seconds=round(result.duration, 2), output=result.output[-8000:])
+    if rounds_done >= ctx.settings.max_review_rounds:
+        return Review(False, result.ok)
+    diff = truncate_middle(ctx.workspace.diff(ctx.job.base_commit), REVIEW_DIFF_CHARS)
+    brief = review_brief(ctx.job, ctx.store.steps(ctx.job.id), diff, command, truncate_middle(result.output, 8000), result.ok)
+    name, args = deliberate(ctx, REVIEW_SYSTEM, brief, [FINISH_JOB, ADD_STEPS], "review")
+    if isinstance(args, AddStepsArgs):
+        ctx.store.revise_plan(ctx.job.id, "review", args.reason, specs(args.steps))
+        ctx.record.emit("review", decision="add_steps", reason=args.reason, steps=[s.title for s in args.steps])
+        return Review(True, result.ok)
+    assert isinstance(args, FinishJobArgs)
+    ctx.store.update_job(ctx.job.id, summary=args.summary, uncertainties=args.uncertainties)
+    ctx.record.emit("review", decision="finish", summary=args.summary, uncertainties=args.uncertainties)
+    return Review(False, result.ok)

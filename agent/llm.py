@@ -1,0 +1,106 @@
+"""Chat models by configuration ("provider:model"), and `LLM`: one tier's model whose calls are measured."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import httpx
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+
+from agent.textcalls import with_text_tool_calls
+
+Tier = Literal["deep", "fast"]
+LOCAL_SERVERS = {"ollama": "http://localhost:11434/v1", "llamacpp": "http://localhost:8080/v1",
+                 "vllm": "http://localhost:8000/v1", "openai-compatible": None, "local": None}
+PROVIDERS = ("openai", "anthropic", *LOCAL_SERVERS, "scripted")
+
+
+class ModelConfigError(Exception):
+    """A model cannot be built or reached as configured; the message says what to set."""
+
+
+class ModelUnavailable(Exception):
+    """The provider failed mid-job (unreachable, auth, quota); the job can be resumed later."""
+
+
+@dataclass(frozen=True)
+class ModelReply:
+    message: AIMessage
+    latency: float
+    tokens_in: int
+    tokens_out: int
+
+
+def split_spec(spec: str) -> tuple[str, str]:
+    provider, sep, name = spec.partition(":")
+    if not sep or not name:
+        raise ModelConfigError(f"model {spec!r} is not provider:model, e.g. openai:gpt-4.1-mini or anthropic:claude-sonnet-4-5")
+    if provider not in PROVIDERS:
+        raise ModelConfigError(f"unknown provider {provider!r} in {spec!r}: use one of {', '.join(PROVIDERS)}")
+    return provider, name
+
+
+def make_chat_model(spec: str, base_url: str | None, env: dict[str, str] | None = None) -> BaseChatModel:
+    """Build the chat model for `spec`; refuses a missing API key before any job is made."""
+    env = dict(os.environ if env is None else env)
+    provider, name = split_spec(spec)
+    if provider == "scripted":
+        from agent.scripted import ScriptedChatModel
+        return ScriptedChatModel.from_file(name)
+    if provider == "anthropic":
+        if not env.get("ANTHROPIC_API_KEY"):
+            raise ModelConfigError("ANTHROPIC_API_KEY is not set: export it, or choose another provider")
+        from langchain_anthropic import ChatAnthropic
+        return ChatAnthropic(model=name, api_key=env["ANTHROPIC_API_KEY"], base_url=base_url, max_retries=3, timeout=300)
+    from langchain_openai import ChatOpenAI
+    if provider in LOCAL_SERVERS:
+        base_url = base_url or LOCAL_SERVERS[provider]
+        if not base_url:
+            raise ModelConfigError(f"{provider}:{name} needs the server's URL: pass --base-url http://HOST:PORT/v1")
+        api_key = env.get("OPENAI_API_KEY") or "not-needed"
+    else:
+        api_key = env.get("OPENAI_API_KEY")
+        if not api_key and not base_url:
+            raise ModelConfigError("OPENAI_API_KEY is not set: export it, or use --base-url for a local server")
+    return ChatOpenAI(model=name, base_url=base_url, api_key=api_key or "not-needed", max_retries=3, timeout=300)
+
+
+def check_reachable(base_url: str, timeout: float = 3.0) -> None:
+    """Refuse early when an OpenAI-compatible server does not answer at all."""
+    try:
+        httpx.get(base_url.rstrip("/") + "/models", timeout=timeout)
+    except httpx.HTTPError as exc:
+        raise ModelConfigError(f"the model server at {base_url} does not answer ({type(exc).__name__}): "
+                               "start it or fix --base-url") from None
+
+
+class LLM:
+    """One tier's chat model. Every call returns its latency and token usage for the record."""
+
+    def __init__(self, tier: Tier, spec: str, model: BaseChatModel) -> None:
+        self.tier, self.spec, self.model = tier, spec, model
+        self._bound: dict[tuple[str, ...], Any] = {}
+
+    def invoke(self, messages: Sequence[BaseMessage], tools: Sequence[dict[str, Any]]) -> ModelReply:
+        runnable = self._bind(tools)
+        started = time.perf_counter()
+        try:
+            message = runnable.invoke(list(messages))
+        except Exception as exc:
+            if type(exc).__module__.split(".")[0] in ("openai", "anthropic", "httpx", "httpcore"):
+                raise ModelUnavailable(f"the {self.tier} model {self.spec} failed: {type(exc).__name__}: {exc}") from None
+            raise
+        latency = time.perf_counter() - started
+        usage = message.usage_metadata or {}
+        return ModelReply(with_text_tool_calls(message), latency, usage.get("input_tokens", 0), usage.get("output_tokens", 0))
+
+    def _bind(self, tools: Sequence[dict[str, Any]]) -> Any:
+        key = tuple(t["function"]["name"] for t in tools)
+        if key not in self._bound:
+            self._bound[key] = self.model.bind_tools(list(tools)) if tools else self.model
+        return self._bound[key]

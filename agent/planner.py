@@ -1,0 +1,42 @@
+"""Planning: the deep model reads the issue and the repo, then the plan becomes rows in SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from agent.context import JobContext
+from agent.control import SUBMIT_PLAN, PlanArgs, StepPlan
+from agent.deliberate import deliberate
+from agent.prompts import PLANNER_SYSTEM, planner_brief
+from sandbox import SandboxError
+from state import StepSpec
+from tools.search import ListArgs, list_files
+
+
+def agents_md(ctx: JobContext) -> str | None:
+    try:
+        return ctx.sandbox.read_file("AGENTS.md")
+    except SandboxError:
+        return None
+
+
+def specs(steps: Sequence[StepPlan]) -> list[StepSpec]:
+    return [StepSpec(s.title, s.instructions, s.check, list(s.files)) for s in steps]
+
+
+def make_plan(ctx: JobContext) -> None:
+    """Plan once: a job that already has steps (resumed) keeps them."""
+    if ctx.store.steps(ctx.job.id):
+        return
+    tree = list_files(ctx.sandbox, ListArgs())
+    _, plan = deliberate(ctx, PLANNER_SYSTEM, planner_brief(ctx.job, tree, agents_md(ctx)), [SUBMIT_PLAN], "plan")
+    assert isinstance(plan, PlanArgs)
+    save_plan(ctx, plan)
+
+
+def save_plan(ctx: JobContext, plan: PlanArgs) -> None:
+    test_command = ctx.settings.test_command or plan.test_command
+    steps = ctx.store.save_plan(ctx.job.id, plan.summary, specs(plan.steps), test_command)
+    ctx.job.test_command = test_command
+    ctx.record.emit("plan", summary=plan.summary, test_command=test_command,
+                    steps=[{"id": s.id, "title": s.title, "check": s.check_command} for s in steps])

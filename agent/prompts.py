@@ -1,0 +1,80 @@
+"""What the models read. Briefs are compact: each carries what its reader needs and no history."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from state import Job, Step
+
+PLANNER_SYSTEM = """You are sparkwright's planner, a senior engineer. Read the issue, explore the repository with the
+read-only tools (list_files, search, view_file), then call submit_plan exactly once.
+
+A good plan:
+- has few, small, ordered steps; each one a change a fast junior model can make in a few edits;
+- names in `files` every file the step reads or edits (their content is handed to the worker);
+- gives each step a `check`: a shell command that fails before the step and passes after it
+  (usually a pytest selection, e.g. `python -m pytest -q tests/test_x.py::test_y`);
+- writes the instructions concretely: which function, what behaviour, which edge cases;
+- sets `test_command`, the repository's full test run (e.g. `python -m pytest -q`).
+Do not edit anything yourself."""
+
+WORKER_SYSTEM = """You are sparkwright's fast worker. You carry out ONE step of a plan with minimal, precise edits.
+Reply with tool calls only. Use edit_file with old_text copied exactly from the file (it must match once).
+Run the step's check with run_check whenever useful. When the step is complete, call finish with a one-line
+summary: the check is then run for you and only a passing check completes the step. If you cannot make progress,
+call stuck with what you tried and your best hypothesis. Do not change unrelated code or tests."""
+
+ESCALATION_SYSTEM = """You are sparkwright's planner. A step failed in the fast worker's hands; its failure report
+follows. Decide, with exactly one tool call:
+- retry: the step is right, the worker needs guidance (say precisely what to change and where);
+- split: the step is too big; replace it with smaller steps;
+- revise: the rest of the plan is wrong; replace all remaining steps;
+- take_over: you will do this step yourself with the worker's tools;
+- stop: the job cannot succeed; explain honestly what is left and why."""
+
+REVIEW_SYSTEM = """You are sparkwright's planner doing the final review. Compare the whole diff with the issue and
+read the full test run. Call finish_job if the issue is resolved (note anything uncertain), or add_steps with
+follow-up steps if something is missing or broken. Keep tests that the job added or changed."""
+
+
+def issue_block(job: Job) -> str:
+    title = f"# {job.issue_title}\n\n" if job.issue_title else ""
+    comments = "".join(f"\n\n--- comment by {c.get('author', '?')}:\n{c.get('body', '')}" for c in job.issue_comments or [])
+    return f"{title}{job.issue_text}{comments}"
+
+
+def planner_brief(job: Job, tree: str, agents_md: str | None) -> str:
+    parts = [f"## Issue\n{issue_block(job)}", f"## Repository files\n{tree}"]
+    if agents_md:
+        parts.append(f"## Repository instructions (AGENTS.md)\n{agents_md}")
+    return "\n\n".join(parts)
+
+
+def worker_brief(job: Job, step: Step, plan: Sequence[Step], files: dict[str, str], agents_md: str | None,
+                 notes: Sequence[str]) -> str:
+    outline = "\n".join(f"{'->' if s.id == step.id else '  '} [{s.status}] {s.title}" for s in plan)
+    parts = [f"## Issue\n{issue_block(job)}", f"## Plan\n{outline}",
+             f"## Your step: {step.title}\n{step.instructions}\n\nCheck (must pass): `{step.check_command}`"]
+    if step.guidance:
+        parts.append(f"## Guidance from the planner\n{step.guidance}")
+    if notes:
+        parts.append("## Notes from earlier steps\n" + "\n".join(f"- {n}" for n in notes))
+    if agents_md:
+        parts.append(f"## Repository instructions (AGENTS.md)\n{agents_md}")
+    for path, text in files.items():
+        parts.append(f"## {path}\n{text}")
+    return "\n\n".join(parts)
+
+
+def escalation_brief(job: Job, plan: Sequence[Step], report: dict) -> str:
+    outline = "\n".join(f"{s.id}. [{s.status}] {s.title} — check: {s.check_command}" for s in plan)
+    return (f"## Issue\n{issue_block(job)}\n\n## Plan\n{outline}\n\n## Failure report\n"
+            f"{json.dumps(report, indent=1, ensure_ascii=False)}")
+
+
+def review_brief(job: Job, plan: Sequence[Step], diff: str, test_command: str, test_output: str, passed: bool) -> str:
+    outline = "\n".join(f"- [{s.status}] {s.title}" for s in plan)
+    verdict = "PASSED" if passed else "FAILED"
+    return (f"## Final review\n\n## Issue\n{issue_block(job)}\n\n## Plan\n{outline}\n\n## Diff against the base\n{diff}\n\n"
+            f"## Full test run `{test_command}`: {verdict}\n{test_output}")

@@ -1,0 +1,115 @@
+"""What `jobs` and `show` print: tables in a terminal, JSON for scripts. All read from the record."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from state import Job, JobStatus, SqlStore
+from state.models import utcnow
+
+out = Console()
+
+
+def usage(store: SqlStore, job_id: str, prices: dict[str, Any] | None = None) -> dict[str, dict[str, float]]:
+    """Per tier: model calls, tokens in/out, model seconds, tool seconds, and cost where priced."""
+    totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for event in store.events(job_id, kinds=("model_call", "tool_call")):
+        p = event.payload
+        tier = totals[p.get("tier", "fast")]
+        if event.kind == "model_call":
+            tier["calls"] += 1
+            tier["tokens_in"] += p.get("tokens_in", 0)
+            tier["tokens_out"] += p.get("tokens_out", 0)
+            tier["model_seconds"] += p.get("latency_ms", 0) / 1000
+        else:
+            tier["tool_seconds"] += p.get("seconds", 0)
+    for name, price in (prices or {}).items():
+        if name in totals:
+            t = totals[name]
+            t["cost_usd"] = (t["tokens_in"] * price["input"] + t["tokens_out"] * price["output"]) / 1e6
+    return {k: {m: round(v, 4) for m, v in t.items()} for k, t in totals.items()}
+
+
+def age(moment: datetime) -> str:
+    seconds = (utcnow() - moment).total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+def print_jobs(store: SqlStore, as_json: bool) -> None:
+    rows = [{"id": j.id, "status": store.effective_status(j).value, "age": age(j.created_at), "branch": j.branch,
+             "title": j.issue_title} for j in store.jobs()]
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    table = Table("id", "status", "age", "branch", "issue")
+    for r in rows:
+        table.add_row(r["id"], r["status"], r["age"], r["branch"], r["title"][:60])
+    out.print(table)
+
+
+def job_record(store: SqlStore, job: Job) -> dict[str, Any]:
+    """The whole job as plain data: the basis of `show --json` and of review."""
+    steps = store.steps(job.id)
+    attempts = store.attempts(job.id)
+    return {
+        "id": job.id, "status": store.effective_status(job).value, "reason": job.outcome_reason,
+        "issue": {"title": job.issue_title, "url": job.issue_url, "text": job.issue_text},
+        "repo": job.repo_path, "branch": job.branch, "base_commit": job.base_commit,
+        "models": {"deep": job.deep_model, "fast": job.fast_model},
+        "plan": {"summary": job.plan_summary, "test_command": job.test_command,
+                 "revisions": [{"number": r.number, "kind": r.kind, "reason": r.reason} for r in store.revisions(job.id)]},
+        "steps": [{"id": s.id, "title": s.title, "status": s.status, "check": s.check_command, "commit": s.commit_sha,
+                   "executor": s.executor, "escalations": s.escalations, "revision": s.revision, "result": s.result,
+                   "attempts": [{"number": a.number, "tier": a.tier, "status": a.status, "reason": a.reason,
+                                 "turns": a.turns, "tokens_in": a.tokens_in, "tokens_out": a.tokens_out}
+                                for a in attempts if a.step_id == s.id]}
+                  for s in steps],
+        "escalations": [{"step": r.step_id, "why": r.report.get("why"), "decision": r.decision}
+                        for r in store.failure_reports(job.id)],
+        "summary": job.summary, "uncertainties": job.uncertainties,
+        "usage": usage(store, job.id, (job.settings or {}).get("prices")),
+    }
+
+
+def print_show(store: SqlStore, job: Job, as_json: bool) -> None:
+    record = job_record(store, job)
+    if as_json:
+        record["events"] = [{"ts": e.ts.isoformat(), "kind": e.kind, "step": e.step_id, **e.payload}
+                            for e in store.events(job.id)]
+        out.print_json(json.dumps(record, default=str))
+        return
+    out.print(f"[bold]job {job.id}[/bold] — {record['status']}: {record['reason'] or ''}", highlight=False)
+    out.print(f"issue: {job.issue_title}  branch: {job.branch}  base: {job.base_commit[:10]}", highlight=False)
+    out.print(f"plan: {job.plan_summary or '(not yet)'}  tests: {job.test_command}", highlight=False)
+    for rev in record["plan"]["revisions"]:
+        out.print(f"  revision {rev['number']} ({rev['kind']}): {rev['reason']}", highlight=False)
+    for step in record["steps"]:
+        commit = (step["commit"] or "")[:10]
+        out.print(f"[bold]{step['status']:>10}[/bold] {step['title']}  {commit}  check: {step['check']}", highlight=False)
+        for a in step["attempts"]:
+            out.print(f"             attempt {a['number']} ({a['tier']}): {a['status']} — {a['reason'] or ''} "
+                      f"[{a['turns']} turns]", highlight=False)
+    for e in record["escalations"]:
+        out.print(f"escalation on step {e['step']}: {e['why']} → {e['decision']}", highlight=False)
+    for tier, t in record["usage"].items():
+        cost = f", ${t['cost_usd']:.4f}" if "cost_usd" in t else ""
+        out.print(f"{tier}: {int(t.get('calls', 0))} calls, {int(t.get('tokens_in', 0))} in / "
+                  f"{int(t.get('tokens_out', 0))} out tokens, {t.get('model_seconds', 0):.1f}s model, "
+                  f"{t.get('tool_seconds', 0):.1f}s tools{cost}", highlight=False)
+
+
+def print_outcome(job: Job, store: SqlStore) -> None:
+    status = JobStatus(job.status)
+    style = {"succeeded": "green", "interrupted": "yellow"}.get(status.value, "red")
+    done = sum(1 for s in store.steps(job.id) if s.status == "done")
+    Console(stderr=True).print(f"[{style}]{status.value}[/{style}]: {job.outcome_reason} — {done} step commit(s) on "
+                               f"{job.branch}", highlight=False)

@@ -1,0 +1,104 @@
+"""Intake (a job row and its worktree, or nothing) and execution (lease, heartbeat, graph, final status)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+import threading
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from langgraph.graph.state import CompiledStateGraph
+
+from agent.config import Settings
+from agent.context import JobCancelled, JobContext
+from agent.deliberate import DeliberationFailed
+from agent.gitops import UserRepo, Workspace
+from agent.llm import ModelUnavailable
+from state import Job, JobStatus, SqlStore
+
+HEARTBEAT_SECONDS = 5.0
+
+
+class IntakeError(Exception):
+    """The job cannot be created as asked; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class IssueText:
+    text: str
+    title: str = ""
+    url: str | None = None
+    comments: list[dict] = field(default_factory=list)
+
+
+def slugify(text: str, limit: int = 40) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:limit].rstrip("-") or "job"
+
+
+def create_job(store: SqlStore, settings: Settings, repo: UserRepo, issue: IssueText,
+               branch: str | None = None) -> Job:
+    """The worktree first, then the row: a failure leaves no half-made job behind."""
+    if not issue.text.strip() and not issue.title.strip():
+        raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
+    job_id = secrets.token_hex(4)
+    title = issue.title or issue.text.strip().splitlines()[0].lstrip("# ")
+    branch = branch or f"sparkwright/{slugify(title)}-{job_id}"
+    worktree = settings.worktrees / job_id
+    Workspace.ensure(repo.path, worktree, branch, repo.head)
+    return store.create_job(
+        id=job_id, status=JobStatus.PLANNING.value, issue_title=title, issue_text=issue.text, issue_url=issue.url,
+        issue_comments=issue.comments, repo_path=str(repo.path), base_commit=repo.head, branch=branch,
+        worktree_path=str(worktree), deep_model=settings.deep_model, fast_model=settings.fast_model,
+        test_command=settings.test_command)
+
+
+def lease_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def execute(ctx: JobContext, graph: CompiledStateGraph, force: bool = False) -> Job:
+    """Run (or resume) the job's graph to its end, keeping the lease alive; returns the final job row."""
+    store, job_id, owner = ctx.store, ctx.job.id, lease_owner()
+    store.acquire_lease(job_id, owner, force=force)
+    stop_beating = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(store, job_id, owner, stop_beating), daemon=True)
+    beat.start()
+    config = {"configurable": {"thread_id": job_id}, "recursion_limit": 1_000_000}
+    try:
+        store.update_job(job_id, status=_running_status(store, job_id).value)
+        started = graph.get_state(config).next
+        ctx.record.emit("job_resumed" if started else "job_started", branch=ctx.job.branch)
+        graph.invoke(None if started else {}, config, context=ctx)
+    except (JobCancelled, ModelUnavailable, KeyboardInterrupt) as exc:
+        store.update_job(job_id, status=JobStatus.INTERRUPTED.value,
+                         outcome_reason=f"{exc or 'interrupted by the user'}; continue with `sparkwright resume {job_id}`")
+        ctx.record.emit("job_interrupted", reason=str(exc))
+    except DeliberationFailed as exc:
+        _fail(ctx, str(exc))
+    except Exception as exc:
+        _fail(ctx, f"internal error: {type(exc).__name__}: {exc}", traceback.format_exc())
+        raise
+    finally:
+        stop_beating.set()
+        beat.join()
+        store.release_lease(job_id, owner)
+    return store.job(job_id)
+
+
+def _running_status(store: SqlStore, job_id: str) -> JobStatus:
+    return JobStatus.RUNNING if store.steps(job_id) else JobStatus.PLANNING
+
+
+def _fail(ctx: JobContext, reason: str, trace: str | None = None) -> None:
+    ctx.store.update_job(ctx.job.id, status=JobStatus.FAILED.value, outcome_reason=reason)
+    ctx.record.emit("job_finished", status=JobStatus.FAILED.value, reason=reason, **({"traceback": trace} if trace else {}))
+
+
+def _heartbeat(store: SqlStore, job_id: str, owner: str, stop: threading.Event) -> None:
+    while not stop.wait(HEARTBEAT_SECONDS):
+        store.heartbeat(job_id, owner)

@@ -1,0 +1,157 @@
+"""The fast worker's edit → test loop: a plain loop, no graph, so nothing of ours sits between turns."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
+
+from agent.control import FINISH, RUN_CHECK, STUCK
+from agent.llm import LLM
+from sandbox import CommandResult
+from tools import Toolbox
+from tools.base import truncate_middle
+
+Outcome = Literal["passed", "stuck", "budget", "loop", "check_failed"]
+REPEATS_FOR_LOOP = 3
+CHECK_TAIL = 4000
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_turns: int
+    max_seconds: float
+    max_tokens: int
+
+
+@dataclass
+class AttemptResult:
+    outcome: Outcome
+    reason: str
+    summary: str = ""
+    hypothesis: str = ""
+    turns: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    check: CommandResult | None = None
+    actions: list[str] = field(default_factory=list)
+    """What was tried, one short line per tool call, for the failure report."""
+
+
+@dataclass
+class WorkerLoop:
+    llm: LLM
+    toolbox: Toolbox
+    check: Callable[[], CommandResult]
+    budget: Budget
+    emit: Callable[..., None]
+    interrupted: Callable[[], None]
+    """Raises when the job must stop; called between turns."""
+    steering: Callable[[], list[str]]
+    check_failures_allowed: int = 3
+    result: AttemptResult = field(init=False)
+    tool_seconds: float = 0.0
+
+    def run(self, system: str, brief: str) -> AttemptResult:
+        self.result = AttemptResult("budget", "")
+        messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(brief)]
+        tools = self.toolbox.schemas() + [FINISH.schema(), STUCK.schema(), RUN_CHECK.schema()]
+        started, seen = time.perf_counter(), Counter()
+        check_failures = silent_turns = 0
+        while True:
+            self.interrupted()
+            if (over := self._over_budget(started)):
+                return self._end("budget", over)
+            messages += [HumanMessage(f"Message from the user (steering): {note}") for note in self.steering()]
+            reply = self.llm.invoke(messages, tools)
+            replied_at = time.perf_counter()
+            self._count(reply)
+            messages.append(reply.message)
+            if not reply.message.tool_calls:
+                silent_turns += 1
+                if silent_turns >= REPEATS_FOR_LOOP:
+                    return self._end("loop", "the worker replied without tool calls three times in a row")
+                messages.append(HumanMessage("Reply with a tool call. Tools: " + ", ".join(t["function"]["name"] for t in tools)))
+                continue
+            silent_turns = 0
+            for index, call in enumerate(reply.message.tool_calls):
+                if call["name"] == "stuck":
+                    args = call.get("args") or {}
+                    self.result.hypothesis = str(args.get("hypothesis", ""))
+                    return self._end("stuck", f"the worker reported stuck: {args.get('reason', '')}".strip())
+                if call["name"] == "finish":
+                    outcome = self.check()
+                    self._record_check(outcome, "finish")
+                    if outcome.ok:
+                        self.result.summary = str((call.get("args") or {}).get("summary", ""))
+                        return self._end("passed", "the check passed")
+                    check_failures += 1
+                    if check_failures >= self.check_failures_allowed:
+                        return self._end("check_failed", f"the check still failed after the worker said done "
+                                                         f"{check_failures} times")
+                    text, ok = f"The step is NOT done: its check failed.\n{_check_text(outcome)}", False
+                elif call["name"] == "run_check":
+                    outcome = self.check()
+                    self._record_check(outcome, "run_check")
+                    self.tool_seconds = outcome.duration
+                    text, ok = _check_text(outcome), outcome.ok
+                else:
+                    observation = self.toolbox.call(call["name"], call.get("args"))
+                    text, ok = observation.text, observation.ok
+                    self.tool_seconds = observation.seconds
+                self._record_tool(call, text, ok, replied_at if index == 0 else None)
+                messages.append(ToolMessage(text, tool_call_id=call["id"], status="success" if ok else "error"))
+                signature = (call["name"], json.dumps(call.get("args"), sort_keys=True), text)
+                seen[signature] += 1
+                if seen[signature] >= REPEATS_FOR_LOOP:
+                    return self._end("loop", f"the same {call['name']} call gave the same result "
+                                             f"{REPEATS_FOR_LOOP} times")
+
+    def _over_budget(self, started: float) -> str | None:
+        r, b = self.result, self.budget
+        if r.turns >= b.max_turns:
+            return f"turn budget used up ({b.max_turns} model calls)"
+        if time.perf_counter() - started >= b.max_seconds:
+            return f"time budget used up ({b.max_seconds:.0f}s)"
+        if r.tokens_in + r.tokens_out >= b.max_tokens:
+            return f"token budget used up ({b.max_tokens} tokens)"
+        return None
+
+    def _count(self, reply: Any) -> None:
+        self.result.turns += 1
+        self.result.tokens_in += reply.tokens_in
+        self.result.tokens_out += reply.tokens_out
+        calls = [{"name": c["name"], "args": c.get("args")} for c in reply.message.tool_calls]
+        self.emit("model_call", tier=self.llm.tier, model=self.llm.spec, latency_ms=round(reply.latency * 1000, 1),
+                  tokens_in=reply.tokens_in, tokens_out=reply.tokens_out,
+                  content=truncate_middle(str(reply.message.content), 2000), tool_calls=calls)
+
+    def _record_tool(self, call: dict[str, Any], text: str, ok: bool, replied_at: float | None) -> None:
+        args = call.get("args") or {}
+        brief = ", ".join(f"{k}={str(v)[:60]!r}" for k, v in args.items()) if isinstance(args, dict) else str(args)[:120]
+        self.result.actions.append(f"{call['name']}({brief}) -> {'ok' if ok else text.splitlines()[0][:160]}")
+        # How long our own plumbing took from the model's reply to the end of the first tool: measured, not guessed.
+        extra = {"since_reply_ms": round((time.perf_counter() - replied_at) * 1000, 3)} if replied_at else {}
+        self.emit("tool_call", tool=call["name"], args=args, ok=ok, output=truncate_middle(text, 2000),
+                  seconds=round(self.tool_seconds, 4), **extra)
+        self.tool_seconds = 0.0
+
+    def _record_check(self, outcome: CommandResult, trigger: str) -> None:
+        self.result.check = outcome
+        self.emit("check", trigger=trigger, passed=outcome.ok, exit_code=outcome.exit_code,
+                  seconds=round(outcome.duration, 3), output=outcome.output[-CHECK_TAIL:])
+
+    def _end(self, outcome: Outcome, reason: str) -> AttemptResult:
+        self.result.outcome, self.result.reason = outcome, reason
+        return self.result
+
+
+def _check_text(outcome: CommandResult) -> str:
+    status = "timed out" if outcome.timed_out else f"exit code {outcome.exit_code}"
+    verdict = "PASSED" if outcome.ok else "FAILED"
+    return f"check {verdict} ({status}):\n{truncate_middle(outcome.output, 6000)}"

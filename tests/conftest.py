@@ -1,0 +1,59 @@
+"""Shared fixtures: a real git repo with a real failing test, an isolated sparkwright home, the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+from state import SqlStore
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "shopcart"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def make_repo(dest: Path, source: Path = EXAMPLE) -> Path:
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "ISSUE.md"))
+    git(dest, "init", "-q", "-b", "main")
+    git(dest, "add", "-A")
+    git(dest, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "initial")
+    return dest
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "shopcart")
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own sparkwright home and DB; no user config leaks in."""
+    home = tmp_path / "sparkwright-home"
+    monkeypatch.setenv("SPARKWRIGHT_HOME", str(home))
+    monkeypatch.setenv("SPARKWRIGHT_SANDBOX", "local")
+    for name in ("SPARKWRIGHT_DEEP_MODEL", "SPARKWRIGHT_FAST_MODEL", "SPARKWRIGHT_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture
+def store(home: Path):
+    with SqlStore(home / "sparkwright.db") as s:
+        yield s
+
+
+@pytest.fixture
+def cli():
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke

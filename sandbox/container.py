@@ -13,6 +13,7 @@ from docker.models.containers import Container
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.base import DEFAULT_OUTPUT_LIMIT, SandboxError
+from sandbox.workspace_access import shared_git_dir
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ def create(client: docker.DockerClient, config: DockerSandboxConfig, workspace: 
         user=user,
         working_dir=WORKDIR,
         environment=CONTAINER_ENV,
-        volumes={str(workspace): {"bind": WORKDIR, "mode": "rw"}},
+        volumes=_volumes(workspace),
         network_mode="bridge" if network else "none",
         cap_drop=["ALL"],
         security_opt=["no-new-privileges:true"],
@@ -148,6 +149,14 @@ def create(client: docker.DockerClient, config: DockerSandboxConfig, workspace: 
         remove(container)
         raise
     return container
+
+
+def _volumes(workspace: Path) -> dict[str, dict[str, str]]:
+    volumes = {str(workspace): {"bind": WORKDIR, "mode": "rw"}}
+    git_dir = shared_git_dir(workspace)
+    if git_dir is not None:
+        volumes[str(git_dir)] = {"bind": str(git_dir), "mode": "ro"}
+    return volumes
 
 
 def disconnect_network(client: docker.DockerClient, container: Container) -> None:

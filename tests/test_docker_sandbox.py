@@ -96,6 +96,20 @@ def test_host_and_container_share_the_worktree_and_git_still_works(tmp_path):
     assert (tmp_path / "later" / "host.txt").read_text() == "host\ncontainer\n"
 
 
+def test_git_works_in_a_linked_worktree_whose_repository_stays_read_only(tmp_path):
+    repo, worktree = tmp_path / "repo", tmp_path / "job-worktree"
+    git(tmp_path, "init", "-q", str(repo))
+    (repo / "app.py").write_text("x = 1\n")
+    git(repo, "add", "app.py")
+    git(repo, "commit", "-qm", "initial")
+    git(repo, "worktree", "add", "-q", "-b", "job", str(worktree))
+    with open_sandbox("docker", worktree, name="worktree") as sandbox:
+        edited = sandbox.run("echo 'y = 2' >> app.py && git status --short && git log --format=%s", 10)
+        assert edited.output == " M app.py\ninitial\n"
+        assert sandbox.run(f"touch {repo}/.git/refs/heads/evil", 10).exit_code != 0
+    assert git(worktree, "status", "--short") == " M app.py\n"
+
+
 def test_setup_runs_online_then_the_job_runs_offline(tmp_path):
     setup = "echo setup ran; ls /sys/class/net | tr '\\n' ' '"
     with open_sandbox("docker", tmp_path, name="setup", setup_command=setup) as sandbox:

@@ -80,7 +80,8 @@ class DockerSandbox:
         self.container = None
         self._client: docker.DockerClient | None = None
         self._channel: CommandChannel | None = None
-        self._user = self.config.user or "%d:%d" % sandbox_user(self.workspace)
+        self.user = self.config.user or "%d:%d" % sandbox_user(self.workspace)
+        """`uid:gid` commands run as in the container."""
         self._lock = threading.Lock()
         self._starter: threading.Thread | None = None
         self._start_error: BaseException | None = None
@@ -159,10 +160,10 @@ class DockerSandbox:
             return
         containers.require_image(self._client, self.config.image)
         if self.config.user is None:
-            grant_access(self.workspace, int(self._user.split(":")[0]))
+            grant_access(self.workspace, int(self.user.split(":")[0]))
         with_network = self.config.network or bool(self.config.setup_command)
         self.container = containers.create(self._client, self.config, self.workspace, self.job_id,
-                                           self._user, with_network)
+                                           self.user, with_network)
         if self._closing:
             raise SandboxError("the sandbox was closed while it started")
         self._open_channel()
@@ -195,7 +196,7 @@ class DockerSandbox:
                                     "its full log is on this error's .result)", result)
 
     def _open_channel(self) -> CommandChannel:
-        self._channel = CommandChannel(self._client.api, self.container.id, self._user)
+        self._channel = CommandChannel(self._client.api, self.container.id, self.user)
         try:
             self._channel.open(self.config.start_timeout)
         except CommandServerError as exc:
@@ -230,7 +231,7 @@ class DockerSandbox:
     def _kill_leftover_processes(self) -> None:
         # kill -1 reaches every process of the sandbox user except PID 1 (the container's init).
         try:
-            self.container.exec_run(["bash", "-c", "kill -KILL -1"], user=self._user)
+            self.container.exec_run(["bash", "-c", "kill -KILL -1"], user=self.user)
         except docker.errors.DockerException as exc:
             raise SandboxError(f"the sandbox container of job {self.job_id} is gone ({exc}): "
                                "start a new sandbox for the job") from None

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the test suite: the one command a newcomer needs.
+#   bash scripts/test.sh [pytest args]
+# Makes .venv if missing, installs the project with its test extras, makes sure a Docker engine
+# answers (as root it starts dockerd in the background when the engine is installed but stopped)
+# and the sandbox image exists, then runs pytest. Without Docker the Docker tests are skipped,
+# unless SPARKWRIGHT_REQUIRE_DOCKER=1 (CI), which makes them fail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+DOCKERD_LOG="${DOCKERD_LOG:-/tmp/sparkwright-dockerd.log}"
+
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv || {
+        echo "test.sh: could not create .venv (on Debian/Ubuntu: apt-get install python3-venv)" >&2
+        exit 1
+    }
+fi
+.venv/bin/python -m pip install -q -e '.[test]'
+
+engine_answers() { docker info >/dev/null 2>&1; }
+
+start_engine() {
+    [ "$(id -u)" = 0 ] && command -v dockerd >/dev/null || return 1
+    echo "test.sh: starting dockerd in the background (log: $DOCKERD_LOG)"
+    dockerd >"$DOCKERD_LOG" 2>&1 &
+    for _ in $(seq 60); do
+        engine_answers && return 0
+        sleep 1
+    done
+    echo "test.sh: dockerd did not answer within 60 s; see $DOCKERD_LOG" >&2
+    return 1
+}
+
+if command -v docker >/dev/null && { engine_answers || start_engine; }; then
+    bash scripts/build-image.sh || echo "test.sh: no sandbox image: the Docker tests will not run" >&2
+else
+    echo "test.sh: no Docker engine answers: the Docker tests will not run" >&2
+fi
+
+exec .venv/bin/python -m pytest -q "$@"

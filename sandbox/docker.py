@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 SERVER_GRACE = 15.0
 """Seconds past a command's timeout before we stop waiting for the server (it kills, then drains)."""
 SETUP_LOG_LIMIT = 1024 * 1024
+ENGINE_TIMEOUT = 120.0
+"""Seconds an engine API call may take: removing a container on a loaded engine can be slow."""
 
 
 class SandboxSetupError(SandboxError):
@@ -113,7 +115,9 @@ class DockerSandbox:
         return self
 
     def run(self, command: str, timeout: float) -> CommandResult:
-        self.wait_ready()
+        if self._closing:
+            raise SandboxError("the sandbox is closed: open a new one for the job")
+        self.start()
         with self._lock:
             return self._run_on_server(command, timeout, self.config.output_limit)
 
@@ -155,7 +159,7 @@ class DockerSandbox:
             self._discard_container()
 
     def _start(self) -> None:
-        self._client = containers.connect()
+        self._client = containers.connect(timeout=ENGINE_TIMEOUT)
         if self._reattach():
             return
         containers.require_image(self._client, self.config.image)

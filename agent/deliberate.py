@@ -8,6 +8,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, To
 from pydantic import BaseModel
 
 from agent.context import JobContext
+from agent.faults import fault_point
 from tools import Tool, ToolError, Toolbox, planner_tools
 from tools.base import truncate_middle
 
@@ -25,7 +26,9 @@ def deliberate(ctx: JobContext, system: str, brief: str, decisions: Sequence[Too
     for _ in range(ctx.settings.planner_max_turns):
         ctx.check_cancelled()
         messages += [HumanMessage(f"Message from the user (steering): {n}") for n in ctx.store.take_steering(ctx.job.id)]
+        fault_point(f"{purpose}.before_model")
         reply = ctx.deep.invoke(messages, schemas)
+        fault_point(f"{purpose}.after_model")
         ctx.record.emit("model_call", step_id=step_id, tier="deep", model=ctx.deep.spec, purpose=purpose,
                         latency_ms=round(reply.latency * 1000, 1), tokens_in=reply.tokens_in, tokens_out=reply.tokens_out,
                         content=truncate_middle(str(reply.message.content), 2000),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from agent.context import JobContext
 from agent.control import DECISIONS, ReviseArgs, RetryArgs, SplitArgs, StopArgs, TakeOverArgs
 from agent.deliberate import deliberate
+from agent.faults import fault_point
 from agent.planner import specs
 from agent.prompts import ESCALATION_SYSTEM, escalation_brief
 from state import StepStatus
@@ -32,12 +33,14 @@ def escalate(ctx: JobContext, report_id: int) -> Decision:
                  else f"{s.max_escalations_per_job} per job")
         return _stop(ctx, report_id, step.id, "limit",
                      f"stopped by the escalation limit ({limit}): step {step.title!r} failed: {report.report['why']}")
+    fault_point("escalation.before_decide")
     brief = escalation_brief(ctx.job, ctx.store.steps(ctx.job.id), report.report)
     name, args = deliberate(ctx, ESCALATION_SYSTEM, brief, DECISIONS, "escalation", step_id=step.id)
     if name == "stop":
         assert isinstance(args, StopArgs)
         return _stop(ctx, report_id, step.id, "stop", f"the planner stopped the job: {args.explanation}")
     _apply(ctx, report_id, step, name, args)
+    fault_point("escalation.applied")
     if not (isinstance(args, RetryArgs) and args.keep_edits):
         ctx.workspace.discard_changes()
     ctx.record.emit("decision", step_id=step.id, report_id=report_id, decision=name, detail=args.model_dump())

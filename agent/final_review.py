@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from agent.context import JobContext
 from agent.control import ADD_STEPS, FINISH_JOB, AddStepsArgs, FinishJobArgs
 from agent.deliberate import deliberate
+from agent.faults import fault_point
 from agent.planner import specs
 from agent.prompts import REVIEW_SYSTEM, review_brief
 from tools.base import truncate_middle
@@ -26,7 +27,9 @@ def final_review(ctx: JobContext, rounds_done: int) -> Review:
         ctx.record.emit("test_run", command=None, passed=False, output="no test command was planned or configured")
         return Review(False, False)
     ctx.check_cancelled()
+    fault_point("review.before_tests")
     result = ctx.sandbox.run(command, ctx.settings.check_timeout)
+    fault_point("review.after_tests")
     ctx.record.emit("test_run", command=command, passed=result.ok, exit_code=result.exit_code,
                     seconds=round(result.duration, 2), output=result.output[-8000:])
     if rounds_done >= ctx.settings.max_review_rounds:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from git import GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
 
+from agent.faults import fault_point
+
 AUTHOR = ["-c", "user.name=sparkwright", "-c", "user.email=sparkwright@localhost"]
 
 
@@ -67,6 +69,10 @@ class Workspace:
             raise RepoError(f"could not create the job's worktree at {path}: {exc.stderr.strip()}") from None
         return cls(path)
 
+    def clear_stale_locks(self) -> None:
+        """A git process killed mid-command leaves index.lock behind; only call this holding the job's lease."""
+        (Path(self.repo.git_dir) / "index.lock").unlink(missing_ok=True)
+
     def head(self) -> str:
         return self.repo.head.commit.hexsha
 
@@ -87,6 +93,7 @@ class Workspace:
     def commit_step(self, job_id: str, step_id: int, title: str, body: str) -> str:
         """One commit for the step (empty if the step changed nothing); returns its sha."""
         self.repo.git.add("-A")
+        fault_point("commit.after_add")
         message = f"{title}\n\n{body}\n\nSparkwright-Job: {job_id}\n{step_trailer(job_id, step_id)}"
         self.repo.git.execute(["git", *AUTHOR, "commit", "-q", "--allow-empty", "--no-verify", "-m", message])
         return self.head()

@@ -14,6 +14,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import JobContext
 from agent.escalation import escalate
+from agent.faults import fault_point
 from agent.final_review import final_review
 from agent.planner import make_plan
 from agent.steps import run_step
@@ -73,8 +74,10 @@ def finish_node(state: JobState, runtime: Runtime[JobContext]) -> JobState:
         status, reason = JobStatus.FAILED, "all steps are done but the full test run failed"
     else:
         status, reason = JobStatus.SUCCEEDED, "all steps done and the full test run passed"
+    fault_point("finish.before")
     ctx.store.update_job(ctx.job.id, status=status.value, outcome_reason=reason)
     ctx.record.emit("job_finished", status=status.value, reason=reason)
+    fault_point("finish.after")
     return {}
 
 

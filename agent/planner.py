@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from agent.context import JobContext
 from agent.control import SUBMIT_PLAN, PlanArgs, StepPlan
 from agent.deliberate import deliberate
+from agent.faults import fault_point
 from agent.prompts import PLANNER_SYSTEM, planner_brief
 from sandbox import SandboxError
 from state import StepSpec
@@ -31,7 +32,9 @@ def make_plan(ctx: JobContext) -> None:
     tree = list_files(ctx.sandbox, ListArgs())
     _, plan = deliberate(ctx, PLANNER_SYSTEM, planner_brief(ctx.job, tree, agents_md(ctx)), [SUBMIT_PLAN], "plan")
     assert isinstance(plan, PlanArgs)
+    fault_point("plan.before_save")
     save_plan(ctx, plan)
+    fault_point("plan.saved")
 
 
 def save_plan(ctx: JobContext, plan: PlanArgs) -> None:

@@ -61,14 +61,22 @@ def lease_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def graph_thread(store: SqlStore, job_id: str) -> str:
+    """The graph thread of the job's current round: each `revise` starts a fresh one, since a finished
+    thread sits at END; `resume` finds the same thread again."""
+    rounds = sum(1 for r in store.revisions(job_id) if r.kind == "feedback")
+    return f"{job_id}:r{rounds}" if rounds else job_id
+
+
 def execute(ctx: JobContext, graph: CompiledStateGraph, force: bool = False) -> Job:
     """Run (or resume) the job's graph to its end, keeping the lease alive; returns the final job row."""
     store, job_id, owner = ctx.store, ctx.job.id, lease_owner()
     store.acquire_lease(job_id, owner, force=force)
+    ctx.workspace.clear_stale_locks()
     stop_beating = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(store, job_id, owner, stop_beating), daemon=True)
     beat.start()
-    config = {"configurable": {"thread_id": job_id}, "recursion_limit": 1_000_000}
+    config = {"configurable": {"thread_id": graph_thread(store, job_id)}, "recursion_limit": 1_000_000}
     try:
         store.update_job(job_id, status=_running_status(store, job_id).value)
         started = graph.get_state(config).next
@@ -76,7 +84,7 @@ def execute(ctx: JobContext, graph: CompiledStateGraph, force: bool = False) -> 
         graph.invoke(None if started else {}, config, context=ctx)
     except (JobCancelled, ModelUnavailable, KeyboardInterrupt) as exc:
         store.update_job(job_id, status=JobStatus.INTERRUPTED.value,
-                         outcome_reason=f"{exc or 'interrupted by the user'}; continue with `sparkwright resume {job_id}`")
+                         outcome_reason=f"{str(exc) or 'interrupted by the user'}; continue with `sparkwright resume {job_id}`")
         ctx.record.emit("job_interrupted", reason=str(exc))
     except DeliberationFailed as exc:
         _fail(ctx, str(exc))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from agent.context import JobContext
+from agent.faults import fault_point
 from agent.planner import agents_md
 from agent.prompts import WORKER_SYSTEM, worker_brief
 from agent.worker import AttemptResult, Budget, WorkerLoop
@@ -46,7 +47,9 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     finally:
         _save_attempt(ctx, attempt.id, result, time.perf_counter() - started)
     if result.outcome == "passed":
+        fault_point("step.before_commit")
         _commit(ctx, step, result)
+        fault_point("step.done")
         return StepOutcome(True)
     return StepOutcome(False, _report(ctx, step, result))
 
@@ -103,6 +106,7 @@ def _commit(ctx: JobContext, step: Step, result: AttemptResult) -> None:
     body = (f"{step.instructions.strip()[:600]}\n\nCheck: {step.check_command}\n"
             f"Result: passed (exit code {check.exit_code}, {check.duration:.1f}s)")
     sha = ctx.workspace.commit_step(ctx.job.id, step.id, step.title, body)
+    fault_point("step.after_commit")
     ctx.store.update_step(step.id, check_output=check.output[-8000:])
     _mark_done(ctx, step, sha, result.summary or result.reason)
 
@@ -126,6 +130,7 @@ def _report(ctx: JobContext, step: Step, result: AttemptResult) -> int:
         "worker_hypothesis": result.hypothesis,
         "budget_used": {"turns": result.turns, "tokens": result.tokens_in + result.tokens_out},
     }
+    fault_point("step.before_report")
     report_id = ctx.store.add_failure_report(ctx.job.id, step.id, report)
     ctx.record.emit("escalation", step_id=step.id, report_id=report_id, why=result.reason)
     return report_id

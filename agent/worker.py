@@ -12,6 +12,7 @@ from typing import Any, Literal
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agent.control import FINISH, RUN_CHECK, STUCK
+from agent.faults import fault_point
 from agent.llm import LLM
 from sandbox import CommandResult
 from tools import Toolbox
@@ -68,7 +69,9 @@ class WorkerLoop:
             if (over := self._over_budget(started)):
                 return self._end("budget", over)
             messages += [HumanMessage(f"Message from the user (steering): {note}") for note in self.steering()]
+            fault_point("worker.before_model")
             reply = self.llm.invoke(messages, tools)
+            fault_point("worker.after_model")
             replied_at = time.perf_counter()
             self._count(reply)
             messages.append(reply.message)
@@ -85,9 +88,11 @@ class WorkerLoop:
                     self.result.hypothesis = str(args.get("hypothesis", ""))
                     return self._end("stuck", f"the worker reported stuck: {args.get('reason', '')}".strip())
                 if call["name"] == "finish":
+                    fault_point("worker.before_check")
                     outcome = self.check()
                     self._record_check(outcome, "finish")
                     if outcome.ok:
+                        fault_point("worker.check_passed")
                         self.result.summary = str((call.get("args") or {}).get("summary", ""))
                         return self._end("passed", "the check passed")
                     check_failures += 1
@@ -101,7 +106,9 @@ class WorkerLoop:
                     self.tool_seconds = outcome.duration
                     text, ok = _check_text(outcome), outcome.ok
                 else:
+                    fault_point("worker.before_tool")
                     observation = self.toolbox.call(call["name"], call.get("args"))
+                    fault_point("worker.after_tool")
                     text, ok = observation.text, observation.ok
                     self.tool_seconds = observation.seconds
                 self._record_tool(call, text, ok, replied_at if index == 0 else None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -62,6 +64,12 @@ class SqlStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> "SqlStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         with self._sessions() as s:
@@ -103,12 +111,17 @@ class SqlStore:
 
     # leases: one live process per job, proven by a heartbeat
     def acquire_lease(self, job_id: str, owner: str, force: bool = False) -> None:
+        """Compare-and-swap on (owner, heartbeat): of two processes racing for a job, one wins."""
         with self.session() as s:
             job = s.get(Job, job_id)
             if job.lease_owner and job.lease_owner != owner and self._lease_live(job) and not force:
                 raise LeaseHeld(f"job {job_id} is running in another process ({job.lease_owner}): "
                                 f"wait for it, or pass --force if that process is gone")
-            job.lease_owner, job.heartbeat_at = owner, utcnow()
+            swapped = s.execute(update(Job).where(Job.id == job_id, Job.lease_owner.is_(job.lease_owner),
+                                                  Job.heartbeat_at.is_(job.heartbeat_at))
+                                .values(lease_owner=owner, heartbeat_at=utcnow())).rowcount
+        if not swapped:
+            raise LeaseHeld(f"job {job_id} was just taken by another process: see `sparkwright jobs`")
 
     def heartbeat(self, job_id: str, owner: str) -> None:
         with self.session() as s:
@@ -121,35 +134,46 @@ class SqlStore:
 
     @staticmethod
     def _lease_live(job: Job, now: datetime | None = None) -> bool:
+        """Live while the owner beats; on this host a dead owner pid ends the lease at once."""
         if not job.lease_owner or not job.heartbeat_at:
             return False
-        return (now or utcnow()) - job.heartbeat_at < LEASE_STALE_AFTER
+        if (now or utcnow()) - job.heartbeat_at >= LEASE_STALE_AFTER:
+            return False
+        host, _, pid = job.lease_owner.rpartition(":")
+        return host != socket.gethostname() or not pid.isdigit() or _pid_alive(int(pid))
 
-    # plan
+    # plan: each change to the plan is one transaction, so a crash never leaves half a revision
     def add_revision(self, job_id: str, kind: str, reason: str) -> int:
         with self.session() as s:
-            number = (s.scalar(select(func.max(PlanRevision.number)).where(PlanRevision.job_id == job_id)) or 0) + 1
-            s.add(PlanRevision(job_id=job_id, number=number, kind=kind, reason=reason))
-        return number
+            return _add_revision(s, job_id, kind, reason)
 
     def revisions(self, job_id: str) -> Sequence[PlanRevision]:
         return self._all(select(PlanRevision).where(PlanRevision.job_id == job_id).order_by(PlanRevision.number))
 
-    def add_steps(self, job_id: str, specs: Sequence[StepSpec], revision: int,
-                  after: float | None = None, parent_id: int | None = None, executor: str = "fast") -> list[Step]:
-        """Insert steps after position `after` (at the end when None), shifting later steps."""
+    def save_plan(self, job_id: str, summary: str, specs: Sequence[StepSpec], test_command: str | None) -> list[Step]:
         with self.session() as s:
-            if after is None:
-                after = s.scalar(select(func.max(Step.position)).where(Step.job_id == job_id)) or 0.0
-            else:
-                s.execute(update(Step).where(Step.job_id == job_id, Step.position > after)
-                          .values(position=Step.position + len(specs)))
-            steps = [Step(job_id=job_id, position=after + i + 1, title=spec.title, instructions=spec.instructions,
-                          files=list(spec.files), check_command=spec.check_command, revision=revision,
-                          parent_id=parent_id, executor=executor)
-                     for i, spec in enumerate(specs)]
-            s.add_all(steps)
-        return steps
+            revision = _add_revision(s, job_id, "initial", summary)
+            s.execute(update(Job).where(Job.id == job_id).values(
+                plan_summary=summary, test_command=test_command, status=JobStatus.RUNNING.value))
+            return _add_steps(s, job_id, specs, revision)
+
+    def revise_plan(self, job_id: str, kind: str, reason: str, specs: Sequence[StepSpec] = (),
+                    after: float | None = None, parent_id: int | None = None, retire: Sequence[int] = (),
+                    retire_as: StepStatus = StepStatus.SUPERSEDED, step_updates: dict[int, dict[str, Any]] | None = None,
+                    report: tuple[int, str, dict[str, Any]] | None = None) -> list[Step]:
+        """Record a plan revision and everything it changes, atomically: retired steps, new steps,
+        step field updates and (for an escalation) the failure report's decision."""
+        with self.session() as s:
+            revision = _add_revision(s, job_id, kind, reason)
+            if retire:
+                s.execute(update(Step).where(Step.id.in_(retire)).values(status=retire_as.value, finished_at=utcnow()))
+            for step_id, fields in (step_updates or {}).items():
+                s.execute(update(Step).where(Step.id == step_id).values(**fields))
+            if report:
+                report_id, decision, detail = report
+                s.execute(update(FailureReport).where(FailureReport.id == report_id)
+                          .values(decision=decision, decision_detail=detail))
+            return _add_steps(s, job_id, specs, revision, after, parent_id) if specs else []
 
     def steps(self, job_id: str) -> Sequence[Step]:
         return self._all(select(Step).where(Step.job_id == job_id).order_by(Step.position))
@@ -242,6 +266,38 @@ class SqlStore:
     def _all(self, query: Any) -> Sequence[Any]:
         with self.session() as s:
             return s.scalars(query).all()
+
+
+def _add_revision(s: Session, job_id: str, kind: str, reason: str) -> int:
+    number = (s.scalar(select(func.max(PlanRevision.number)).where(PlanRevision.job_id == job_id)) or 0) + 1
+    s.add(PlanRevision(job_id=job_id, number=number, kind=kind, reason=reason))
+    return number
+
+
+def _add_steps(s: Session, job_id: str, specs: Sequence[StepSpec], revision: int,
+               after: float | None = None, parent_id: int | None = None) -> list[Step]:
+    """Insert steps after position `after` (at the end when None), shifting later steps."""
+    if after is None:
+        after = s.scalar(select(func.max(Step.position)).where(Step.job_id == job_id)) or 0.0
+    else:
+        s.execute(update(Step).where(Step.job_id == job_id, Step.position > after)
+                  .values(position=Step.position + len(specs)))
+    steps = [Step(job_id=job_id, position=after + i + 1, title=spec.title, instructions=spec.instructions,
+                  files=list(spec.files), check_command=spec.check_command, revision=revision, parent_id=parent_id)
+             for i, spec in enumerate(specs)]
+    s.add_all(steps)
+    s.flush()
+    return steps
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _engine(path: Path) -> Engine:

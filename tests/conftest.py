@@ -38,6 +38,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "sparkwright-home"
     monkeypatch.setenv("SPARKWRIGHT_HOME", str(home))
     monkeypatch.setenv("SPARKWRIGHT_SANDBOX", "local")
+    # The checks run pytest on the example repo; this machine's many pytest plugins cost 2 s a run.
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     for name in ("SPARKWRIGHT_DEEP_MODEL", "SPARKWRIGHT_FAST_MODEL", "SPARKWRIGHT_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     return home

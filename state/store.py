@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, func, select, text, update
 from sqlalchemy.exc import DatabaseError as SADatabaseError
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from state.migrations import SchemaTooNew, migrate
@@ -47,18 +46,16 @@ class StepSpec:
 
 
 class SqlStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = _engine(self.path)
+        self.engine = _engine(self.path, busy_timeout)
         try:
             migrate(self.engine)
-        except OperationalError as exc:
+        except SADatabaseError as exc:
             raise _explain(exc, self.path) from None
         except SchemaTooNew as exc:
             raise DatabaseError(str(exc)) from None
-        except SADatabaseError as exc:
-            raise DatabaseError(f"{self.path} is not a usable sparkwright database ({exc.orig}): move it aside or point --db elsewhere") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:
@@ -76,7 +73,7 @@ class SqlStore:
             try:
                 with s.begin():
                     yield s
-            except OperationalError as exc:
+            except SADatabaseError as exc:
                 raise _explain(exc, self.path) from None
 
     # jobs
@@ -300,8 +297,8 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 10, "check_same_thread": False})
+def _engine(path: Path, busy_timeout: float) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": busy_timeout, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _pragmas(conn: sqlite3.Connection, _record: object) -> None:
@@ -314,7 +311,7 @@ def _engine(path: Path) -> Engine:
     return engine
 
 
-def _explain(exc: OperationalError, path: Path) -> DatabaseError:
+def _explain(exc: SADatabaseError, path: Path) -> DatabaseError:
     message = str(exc.orig)
     if "locked" in message:
         return DatabaseError(f"the database {path} is locked by another process: wait for it to finish and retry")

@@ -65,8 +65,8 @@ def test_endless_output_stops_at_the_timeout(sandbox):
 
 
 def test_fork_bomb_hits_the_pids_limit(sandbox):
-    result = sandbox.run("bomb(){ bomb | bomb & }; bomb; sleep 3; echo survived", 10)
-    assert "Resource temporarily unavailable" in result.output and result.output.endswith("survived\n")
+    result = sandbox.run("bomb(){ bomb | bomb & }; bomb; sleep 3", 10)
+    assert "Resource temporarily unavailable" in result.output  # the limit, not the machine, ran out
     assert result.duration < 20
     assert sandbox.run("echo alive", 10).output == "alive\n"
     assert int(sandbox.run("ps -e --no-headers | wc -l", 10).output) < 10, "the bomb's processes outlived it"

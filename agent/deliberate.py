@@ -25,7 +25,7 @@ def deliberate(ctx: JobContext, system: str, brief: str, decisions: Sequence[Too
     messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(brief)]
     for _ in range(ctx.settings.planner_max_turns):
         ctx.check_cancelled()
-        messages += [HumanMessage(f"Message from the user (steering): {n}") for n in ctx.store.take_steering(ctx.job.id)]
+        messages += [HumanMessage(f"Message from the user (steering): {n}") for n in ctx.record.steering()]
         fault_point(f"{purpose}.before_model")
         reply = ctx.deep.invoke(messages, schemas)
         fault_point(f"{purpose}.after_model")

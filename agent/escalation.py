@@ -24,7 +24,10 @@ def escalate(ctx: JobContext, report_id: int) -> Decision:
     """Decide on a failure report once; a re-run after a crash finds the decision already made."""
     report = next(r for r in ctx.store.failure_reports(ctx.job.id) if r.id == report_id)
     if report.decision:
-        return Decision(report.decision, (report.decision_detail or {}).get("stop_reason"))
+        detail = report.decision_detail or {}
+        if not detail.get("keep_edits"):
+            ctx.workspace.discard_changes()
+        return Decision(report.decision, detail.get("stop_reason"))
     step = ctx.store.step(report.step_id)
     decided = sum(1 for r in ctx.store.failure_reports(ctx.job.id) if r.decision)
     s = ctx.settings

@@ -63,7 +63,7 @@ def _attempt(ctx: JobContext, step: Step, attempt_id: int) -> AttemptResult:
         budget=Budget(s.worker_max_turns, s.worker_max_seconds, s.worker_max_tokens),
         emit=partial(ctx.record.emit, step_id=step.id, attempt_id=attempt_id),
         interrupted=ctx.check_cancelled,
-        steering=partial(ctx.store.take_steering, ctx.job.id),
+        steering=ctx.record.steering,
         check_failures_allowed=s.check_failures_per_attempt,
     )
     plan = ctx.store.steps(ctx.job.id)

@@ -232,11 +232,14 @@ class SqlStore:
 
     # events
     def add_event(self, job_id: str, kind: str, payload: dict[str, Any],
-                  step_id: int | None = None, attempt_id: int | None = None) -> Event:
+                  step_id: int | None = None, attempt_id: int | None = None) -> None:
+        self.add_events([{"job_id": job_id, "kind": kind, "payload": payload, "step_id": step_id,
+                          "attempt_id": attempt_id}])
+
+    def add_events(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Append events in one transaction: the recorder batches whatever queued up meanwhile."""
         with self.session() as s:
-            row = Event(job_id=job_id, kind=kind, payload=payload, step_id=step_id, attempt_id=attempt_id)
-            s.add(row)
-        return row
+            s.add_all([Event(**row) for row in rows])
 
     def events(self, job_id: str, kinds: Sequence[str] | None = None, attempt_id: int | None = None) -> Sequence[Event]:
         query = select(Event).where(Event.job_id == job_id)

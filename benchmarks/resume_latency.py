@@ -1,0 +1,70 @@
+"""How fast `sparkwright resume` gets a long job back to work.
+
+Builds a real job with STEPS done steps (scripted models, real git, real SQLite), SIGKILLs it at the
+first model call of the next step, then resumes it and times the way to that model call: from the
+resume process's start, and from the moment the resumed job starts (imports excluded).
+
+    python benchmarks/resume_latency.py [STEPS]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import make_repo  # noqa: E402
+from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script  # noqa: E402
+
+
+def sparkwright(home: Path, *args: str, fault: str | None = None) -> subprocess.Popen:
+    env = {**os.environ, "SPARKWRIGHT_HOME": str(home), "SPARKWRIGHT_SANDBOX": "local", "PYTHONPATH": str(ROOT)}
+    if fault:
+        env["SPARKWRIGHT_FAULT"] = fault
+    return subprocess.Popen([sys.executable, "-m", "agent", *args, "--json"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def main() -> None:
+    steps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        repo, home = make_repo(tmp / "repo"), tmp / "home"
+        deep = write_script(tmp / "deep.json", [
+            (PLANNER, [plan(*[step(f"Step {i}", "true") for i in range(steps + 1)], test_command="true")]),
+            finish_review()])
+        fast = write_script(tmp / "fast.json", [("", [tc("finish", summary="nothing to do")])])
+        built = time.perf_counter()
+        killed = sparkwright(home, "run", "--repo", str(repo), "--issue", "many steps", "--deep-model", deep,
+                             "--fast-model", fast, fault=f"worker.before_model:{steps + 1}")
+        killed.communicate()
+        print(f"built a job with {steps} done steps in {time.perf_counter() - built:.1f}s (exit {killed.returncode})")
+        job_id = next(p.name for p in (home / "worktrees").iterdir())
+
+        started = time.perf_counter()
+        resumed = sparkwright(home, "resume", job_id)
+        first_call_wall, resumed_at = None, None
+        for line in resumed.stdout:
+            event = json.loads(line)
+            if event["kind"] == "job_resumed":
+                resumed_at = datetime.fromisoformat(event["ts"])
+            if event["kind"] == "model_call":
+                first_call_wall = time.perf_counter() - started
+                in_process = (datetime.fromisoformat(event["ts"]) - resumed_at).total_seconds()
+                break
+        resumed.communicate()
+        print(f"resume -> next model call: {first_call_wall:.3f}s from process start "
+              f"(Python + imports included), {in_process:.3f}s from the job's resumption")
+        print(f"resumed job exit code: {resumed.returncode}")
+
+
+if __name__ == "__main__":
+    main()

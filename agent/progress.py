@@ -46,6 +46,7 @@ class LiveProgress:
     def __exit__(self, *exc: object) -> None:
         self.live.update(self._render())
         self.live.__exit__(*exc)
+        self.console.line()
 
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event["kind"]
@@ -67,6 +68,6 @@ class LiveProgress:
     def _render(self) -> Panel:
         table = Table.grid(padding=(0, 1))
         for step in self.steps:
-            table.add_row(ICONS.get(step.status, "[?]"), Text(step.title), Text(step.check_command, style="dim"))
+            table.add_row(Text(ICONS.get(step.status, "[?]")), Text(step.title), Text(step.check_command, style="dim"))
         lines = [table, Text(f"now: {self.current or self.phase}"), Text(f"last: {self.last_action}", style="dim")]
         return Panel(Group(*lines), title=f"sparkwright job {self.job_id} — {self.phase}", expand=False)

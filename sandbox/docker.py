@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import docker
+from docker.models.containers import Container
 
 from sandbox import container as containers
 from sandbox.base import CappedOutput, CommandResult, SandboxError, read_text, write_text
@@ -79,11 +80,11 @@ class DockerSandbox:
         """The setup command's output, when this start ran it (None on reattach or without setup)."""
         self.reattached = False
         """True when `start` found the job's container already running and reused it."""
-        self.container = None
-        self._client: docker.DockerClient | None = None
-        self._channel: CommandChannel | None = None
         self.user = self.config.user or "%d:%d" % sandbox_user(self.workspace)
         """`uid:gid` commands run as in the container."""
+        self.container: Container | None = None
+        self._client: docker.DockerClient | None = None
+        self._channel: CommandChannel | None = None
         self._lock = threading.Lock()
         self._starter: threading.Thread | None = None
         self._start_error: BaseException | None = None

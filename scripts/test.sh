@@ -17,7 +17,9 @@ if [ ! -x .venv/bin/python ]; then
         exit 1
     }
 fi
-.venv/bin/python -m pip install -q -e '.[test]'
+# Commands the tests run (`python -m pytest` in example repos) must find the venv's python.
+export VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH"
+python -m pip install -q -e '.[test]'
 
 engine_answers() { docker info >/dev/null 2>&1; }
 
@@ -39,4 +41,4 @@ else
     echo "test.sh: no Docker engine answers: the Docker tests will not run" >&2
 fi
 
-exec .venv/bin/python -m pytest -q "$@"
+exec python -m pytest -q "$@"

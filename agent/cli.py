@@ -22,6 +22,8 @@ from agent.graph import build_graph
 from agent.llm import LLM, ModelConfigError, check_reachable, make_chat_model, split_spec
 from agent.progress import JsonLines, LiveProgress
 from agent.record import Recorder
+from agent.review import NoSuchStep, ReviewFormat, print_review
+from agent.revise import ensure_revisable, plan_feedback_round
 from agent.runner import IntakeError, IssueText, create_job, execute
 from sandbox import LocalSandbox, Sandbox, SandboxError
 from state import DatabaseError, Job, JobStatus, SqlStore
@@ -152,7 +154,7 @@ def read_issue(text: str | None, path: Path | None) -> IssueText:
 
 
 def run_job(store: SqlStore, settings: Settings, job: Job, deep: LLM, fast: LLM, as_json: bool,
-            force: bool = False) -> Job:
+            force: bool = False, prepare: Callable[[JobContext], None] | None = None) -> Job:
     workspace = Workspace.ensure(Path(job.repo_path), Path(job.worktree_path), job.branch, job.base_commit)
     with ExitStack() as stack:
         listeners = []
@@ -164,6 +166,8 @@ def run_job(store: SqlStore, settings: Settings, job: Job, deep: LLM, fast: LLM,
         saver = stack.enter_context(SqliteSaver.from_conn_string(str(settings.db_path)))
         ctx = JobContext(store, settings, job, workspace, sandbox, deep, fast, Recorder(store, job.id, listeners))
         with interruptible():
+            if prepare:
+                prepare(ctx)
             finished = execute(ctx, build_graph(saver), force=force)
     report.print_outcome(finished, store)
     return finished
@@ -197,6 +201,44 @@ def interruptible() -> Iterator[None]:
 
 def exit_code(job: Job) -> int:
     return {JobStatus.SUCCEEDED.value: 0, JobStatus.INTERRUPTED.value: 130}.get(job.status, 1)
+
+
+@app.command()
+@friendly
+def review(
+    job_id: Annotated[str, typer.Argument(help="The job's id (or a unique prefix).")],
+    fmt: Annotated[ReviewFormat, Opt("--format", help="text, markdown (a pull-request body) or json.")] = ReviewFormat.TEXT,
+    step: Annotated[Optional[int], Opt("--step", help="Only step K, numbered as `review` lists them (1-based, in plan "
+                                       "order): its diff and its attempts in short.")] = None,
+    config: ConfigOpt = None, db: DbOpt = None,
+) -> None:
+    """Review a job: outcome, plan and revisions, steps with commits and checks, the diff, cost, doubts."""
+    with SqlStore(load_settings(config, db=db).db_path) as store:
+        try:
+            print_review(store, store.job(job_id), fmt, Console(), step)
+        except NoSuchStep as exc:
+            raise typer.BadParameter(str(exc), param_hint="--step") from None
+
+
+@app.command()
+@friendly
+def revise(
+    job_id: Annotated[str, typer.Argument(help="The job's id (or a unique prefix).")],
+    feedback: Annotated[str, typer.Argument(help="The reviewer's comments: what to change on the branch.")],
+    config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
+) -> None:
+    """Rework a finished job from review feedback: follow-up steps, new commits on top of the branch."""
+    settings = load_settings(config, db=db)
+    if not feedback.strip():
+        raise IntakeError("the feedback is empty: say what should change")
+    with SqlStore(settings.db_path) as store:
+        job = store.job(job_id)
+        ensure_revisable(store, job)
+        settings = Settings.model_validate({**job.settings, "home": settings.home, "db": settings.db_path})
+        deep, fast = build_models(settings)
+        finished = run_job(store, settings, job, deep, fast, as_json,
+                           prepare=lambda ctx: plan_feedback_round(ctx, feedback))
+    raise typer.Exit(exit_code(finished))
 
 
 def main() -> None:

@@ -1,0 +1,157 @@
+"""`review` in three forms: text for a terminal (the diff syntax-highlighted only on a real terminal),
+a pull-request body in Markdown, and JSON for scripts. The data comes from `agent.review_record`."""
+
+from __future__ import annotations
+
+import enum
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.syntax import Syntax
+from rich.text import Text
+
+from agent.review_markdown import check_text, markdown, one_line, step_markdown, usage_text
+from agent.review_record import review_record, step_record
+from state import Job, SqlStore
+
+STATUS_STYLES = {"done": "green", "succeeded": "green", "passed": "green", "failed": "red", "superseded": "dim",
+                 "skipped": "dim", "interrupted": "yellow"}
+
+
+class ReviewFormat(str, enum.Enum):
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+class NoSuchStep(LookupError):
+    """`--step K` is outside the plan."""
+
+
+def print_review(store: SqlStore, job: Job, fmt: ReviewFormat, console: Console, step: int | None = None) -> None:
+    record = review_record(store, job)
+    if step is not None:
+        if not 1 <= step <= len(record["steps"]):
+            raise NoSuchStep(f"job {job.id} has {len(record['steps'])} step(s): pass --step 1..{len(record['steps'])}")
+        record = step_record(store, job, record, step)
+    if fmt == ReviewFormat.JSON:
+        console.out(json.dumps(record, indent=1, default=str, ensure_ascii=False), highlight=False)
+    elif fmt == ReviewFormat.MARKDOWN:
+        console.out(step_markdown(record) if step is not None else markdown(record), highlight=False)
+    elif step is not None:
+        print_step(record, console)
+    else:
+        print_text(record, console)
+
+
+def print_text(r: dict[str, Any], console: Console) -> None:
+    say = _sayer(console)
+    say(("job ", "bold"), (r["id"], "bold"), " — ", _status(r["status"]), f": {r['reason'] or ''}")
+    say("issue: ", r["issue"]["title"], f"  <{r['issue']['url']}>" if r["issue"]["url"] else "")
+    say(f"branch: {r['branch']}  base: {r['base_commit'][:12]}  head: {r['head'][:12]}  repo: {r['repo']}")
+    say(f"time: {r['working_seconds']:.1f}s working  ·  ", usage_text(r["usage"]))
+    say()
+    say(("plan: ", "bold"), r["plan"]["summary"] or "(none)", f"  ·  tests: {r['plan']['test_command']}")
+    for rev in r["plan"]["revisions"]:
+        say(f"  revision {rev['number']} ({rev['kind']}): ", one_line(rev["reason"]))
+    say()
+    say(("steps", "bold"))
+    for step in r["steps"]:
+        _say_step(say, step)
+    for rnd in r["rounds"]:
+        _say_round(say, rnd, len(r["rounds"]) > 1)
+    say()
+    say(("commits", "bold"), f" (git log {r['base_commit'][:10]}..{r['branch']})")
+    for c in r["commits"]:
+        say(f"  {c['sha']} ", c["subject"])
+    say(("files touched", "bold"))
+    for f in r["files"]:
+        say(f"  {f['status']} {f['path']}  +{f['insertions'] if f['insertions'] is not None else '?'} "
+            f"-{f['deletions'] if f['deletions'] is not None else '?'}")
+    say()
+    say(("diff", "bold"), f" {r['base_commit'][:10]}..{r['head'][:10]}")
+    print_diff(console, r["diff"])
+
+
+def _say_step(say: Any, s: dict[str, Any]) -> None:
+    commit = s["commit"] or "no commit"
+    flag = "" if s["commit_on_branch"] or not s["commit"] else " (not on the branch!)"
+    say(f"  {s['number']}. [", _status(s["status"]), f"] {s['title']}  ", (commit, "cyan"), flag)
+    say(f"     check: {s['check']} → ", check_text(s), f"  ·  {len(s['attempts'])} attempt(s), "
+        f"{s['escalations']} escalation(s)", f", {s['seconds']:.1f}s" if s["seconds"] is not None else "")
+    for a in s["attempts"]:
+        say(f"     attempt {a['number']} ({a['tier']}): ", _status(a["status"]), f" — {one_line(a['reason'])}")
+    for d in s["decisions"]:
+        say(f"     escalation: {one_line(d['why'])} → {d['decision']}", _detail(d["detail"]))
+
+
+def _say_round(say: Any, rnd: dict[str, Any], several: bool) -> None:
+    say()
+    if several:
+        head = "round 0 (the job)" if rnd["round"] == 0 else f"round {rnd['round']} (feedback: {one_line(rnd['feedback'])})"
+        say((head, "bold"), " — ", _status(rnd["status"] or "running"), f": {rnd['reason'] or ''}")
+    for t in rnd["test_runs"]:
+        say(f"tests: {t['command']} → ", _status("passed" if t["passed"] else "failed"), f"  {t['summary']}")
+    if rnd["summary"]:
+        say("summary: ", rnd["summary"])
+    for u in rnd["uncertainties"]:
+        say(("uncertain: ", "yellow"), u)
+
+
+def print_step(r: dict[str, Any], console: Console) -> None:
+    say, s = _sayer(console), r["step"]
+    say((f"job {r['job']} · step {s['number']}", "bold"), f" (id {s['id']}, round {s['round']}) on {r['branch']}")
+    _say_step(say, s)
+    for a in s["attempts"]:
+        say()
+        say((f"attempt {a['number']} ({a['tier']})", "bold"), " — ", _status(a["status"]),
+            f", {a['turns']} turns, {a['tokens_in'] + a['tokens_out']} tokens",
+            f", {a['seconds']:.1f}s" if a["seconds"] is not None else "")
+        for line in a["transcript"]:
+            say("  ", *transcript_parts(line))
+    say()
+    if s["diff"]:
+        print_diff(console, s["diff"])
+    elif s["attempts"] and s["attempts"][-1]["diff"]:
+        say(("no commit", "bold"), ": the last attempt's edits (discarded) were")
+        print_diff(console, s["attempts"][-1]["diff"] + "\n")
+    else:
+        say("no commit and no diff for this step")
+
+
+def transcript_parts(line: dict[str, Any]) -> list[Any]:
+    kind = line["kind"]
+    if kind == "model":
+        return [("model ", "magenta"), line["text"], f"  ({line['tokens']} tokens)"]
+    if kind == "tool":
+        return [("  tool ", "blue"), line["text"], " → ", ("ok", "green") if line["ok"] else ("error", "red"),
+                f": {line['output']}" if line["output"] and not line["ok"] else ""]
+    verdict = ("passed", "green") if line["ok"] else ("failed", "red")
+    return [("  check ", "blue"), f"({line['text']}) ", verdict, f", exit {line['exit_code']}, {line['seconds']}s",
+            f": {line['output']}" if line["output"] else ""]
+
+
+def print_diff(console: Console, diff: str) -> None:
+    if not diff:
+        console.print("(no changes)", highlight=False)
+    elif console.is_terminal:
+        console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
+    else:
+        console.out(diff, highlight=False, end="")
+
+
+def _sayer(console: Console) -> Any:
+    def say(*parts: Any) -> None:
+        console.print(Text.assemble(*(p if isinstance(p, (tuple, Text)) else str(p) for p in parts)),
+                      soft_wrap=True, highlight=False)
+    return say
+
+
+def _status(status: str) -> tuple[str, str]:
+    return status, STATUS_STYLES.get(status, "")
+
+
+def _detail(detail: dict[str, Any] | None) -> str:
+    text = (detail or {}).get("guidance") or (detail or {}).get("reason") or (detail or {}).get("stop_reason")
+    return f": {one_line(text)}" if text else ""

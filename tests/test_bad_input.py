@@ -1,0 +1,78 @@
+"""Bad input: one line saying what to do, a non-zero exit, and no job left behind."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from state import SqlStore
+from tests.scripting import PLANNER, plan, step, write_script
+
+
+@pytest.fixture
+def models(tmp_path):
+    deep = write_script(tmp_path / "deep.json", [(PLANNER, [plan(step("x", "true"))])])
+    fast = write_script(tmp_path / "fast.json", [("", [{"tool_calls": [{"name": "finish", "args": {"summary": "x"}}]}])])
+    return ["--deep-model", deep, "--fast-model", fast]
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def no_job_made(home: Path) -> bool:
+    db = home / "sparkwright.db"
+    if not db.exists():
+        return True
+    with SqlStore(db) as store:
+        return not store.jobs()
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("missing repo", "no such directory"),
+    ("not a git repo", "is not a git repository: run `git init`"),
+    ("empty issue", "the issue is empty: pass --issue"),
+    ("issue file missing", "no issue file"),
+    ("unknown provider", "unknown provider 'gpt' in 'gpt:4'"),
+    ("missing api key", "OPENAI_API_KEY is not set"),
+    ("missing anthropic key", "ANTHROPIC_API_KEY is not set"),
+    ("unreachable server", "does not answer"),
+    ("no model", "no model configured"),
+    ("malformed model", "is not provider:model"),
+])
+def test_bad_input_is_one_line_and_leaves_no_job(case, expected, cli, repo, models, home, tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    (tmp_path / "plain").mkdir()
+    args = {
+        "missing repo": ["--repo", tmp_path / "nope", "--issue", "x", *models],
+        "not a git repo": ["--repo", tmp_path / "plain", "--issue", "x", *models],
+        "empty issue": ["--repo", repo, "--issue", "   ", *models],
+        "issue file missing": ["--repo", repo, "--issue-file", tmp_path / "none.md", *models],
+        "unknown provider": ["--repo", repo, "--issue", "x", "--deep-model", "gpt:4", "--fast-model", "gpt:4"],
+        "missing api key": ["--repo", repo, "--issue", "x", "--deep-model", "openai:gpt-4.1", "--fast-model", "openai:x"],
+        "missing anthropic key": ["--repo", repo, "--issue", "x", "--deep-model", "anthropic:claude",
+                                  "--fast-model", "anthropic:claude"],
+        "unreachable server": ["--repo", repo, "--issue", "x", "--deep-model", "openai-compatible:qwen",
+                               "--fast-model", "openai-compatible:qwen", "--base-url",
+                               f"http://127.0.0.1:{closed_port()}/v1"],
+        "no model": ["--repo", repo, "--issue", "x"],
+        "malformed model": ["--repo", repo, "--issue", "x", "--deep-model", "gpt4", "--fast-model", "gpt4"],
+    }[case]
+
+    result = cli("run", *args)
+
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert no_job_made(home)
+    assert not (home / "worktrees").exists() or not any((home / "worktrees").iterdir())
+
+
+def test_unknown_job_id_says_where_to_look(cli):
+    result = cli("show", "deadbeef")
+    assert result.exit_code == 2 and "see `sparkwright jobs`" in result.stderr

@@ -54,7 +54,7 @@ def docker_available(timeout: float = 2.0) -> bool:
 
 def remove_job_containers(job_id: str | None = None) -> int:
     """Remove the job's containers (all sparkwright containers when `job_id` is None); how many."""
-    client = containers.connect()
+    client = containers.connect(timeout=ENGINE_TIMEOUT)
     try:
         found = job_containers(client, job_id)
         for each in found:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 
@@ -94,6 +95,15 @@ def test_host_and_container_share_the_worktree_and_git_still_works(tmp_path):
     git(tmp_path, "commit", "-qm", "edited in the sandbox")
     assert git(tmp_path, "status", "--porcelain") == ""
     assert (tmp_path / "later" / "host.txt").read_text() == "host\ncontainer\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to chown; as a user every test already runs this way")
+def test_a_worktree_owned_by_a_user_is_worked_on_as_that_user(tmp_path):
+    os.chown(tmp_path, 4242, 4343)
+    with open_sandbox("docker", tmp_path, name="owner") as sandbox:
+        assert sandbox.run("id -u; id -g; touch made.txt", 10).output == "4242\n4343\n"
+    made = (tmp_path / "made.txt").stat()
+    assert (made.st_uid, made.st_gid) == (4242, 4343)
 
 
 def test_git_works_in_a_linked_worktree_whose_repository_stays_read_only(tmp_path):

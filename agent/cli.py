@@ -17,11 +17,16 @@ from rich.console import Console
 from agent import report
 from agent.config import Settings, load_settings
 from agent.context import JobContext
-from agent.gitops import RepoError, Workspace, open_user_repo
+from agent.delivery import Delivery, DeliveryError
+from agent.github import GitHubError, token_from_env
+from agent.gitops import RepoError, UserRepo, Workspace, open_user_repo
 from agent.graph import build_graph
+from agent.intake import intake_issue
 from agent.llm import LLM, ModelConfigError, check_reachable, make_chat_model, split_spec
 from agent.progress import JsonLines, LiveProgress
+from agent.push import push_job
 from agent.record import Recorder
+from agent.repo_cache import RepoCacheError
 from agent.review import NoSuchStep, ReviewFormat, print_review
 from agent.revise import ensure_revisable, plan_feedback_round
 from agent.runner import IntakeError, IssueText, create_job, execute
@@ -30,7 +35,8 @@ from state import DatabaseError, Job, JobStatus, SqlStore
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="An autonomous coding agent: deep planner, fast worker.")
 err = Console(stderr=True)
-USER_ERRORS = (RepoError, IntakeError, ModelConfigError, DatabaseError, SandboxError)
+USER_ERRORS = (RepoError, IntakeError, ModelConfigError, DatabaseError, SandboxError, GitHubError, RepoCacheError,
+               DeliveryError)
 NO_MODEL = ("no model configured: set SPARKWRIGHT_DEEP_MODEL and SPARKWRIGHT_FAST_MODEL (e.g. openai:gpt-4.1 with "
             "OPENAI_API_KEY, or openai-compatible:NAME with --base-url http://localhost:8080/v1) — see README")
 
@@ -55,7 +61,10 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
 @app.command()
 @friendly
 def run(
-    repo: Annotated[Path, Opt("--repo", help="The git checkout to work on (never modified).")] = Path("."),
+    issue_url: Annotated[Optional[str], typer.Argument(
+        help="A GitHub issue URL: https://github.com/OWNER/REPO/issues/N.")] = None,
+    repo: Annotated[Optional[Path], Opt("--repo", help="The git checkout to work on (never modified); default: the "
+                                        "current directory, or for an issue URL a cached clone.")] = None,
     issue: Annotated[Optional[str], Opt("--issue", help="The issue text.")] = None,
     issue_file: Annotated[Optional[Path], Opt("--issue-file", help="A file holding the issue text.")] = None,
     deep_model: Annotated[Optional[str], Opt(help="Planner model, provider:model.")] = None,
@@ -63,22 +72,27 @@ def run(
     base_url: Annotated[Optional[str], Opt(help="OpenAI-compatible server for both models.")] = None,
     sandbox: Annotated[Optional[str], Opt(help="docker, local or auto.")] = None,
     test_command: Annotated[Optional[str], Opt(help="The repo's full test command.")] = None,
+    push: Annotated[bool, Opt("--push", help="Push the job branch to origin if the job succeeds.")] = False,
+    pr: Annotated[bool, Opt("--pr", help="Also open a draft pull request for the issue (implies --push).")] = False,
     config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Run a job: plan the issue, work each step, commit each passing step on the job branch."""
     settings = load_settings(config, deep_model=deep_model, fast_model=fast_model, base_url=base_url,
                              sandbox=sandbox, test_command=test_command, db=db)
+    if pr and issue_url is None:
+        raise IntakeError("--pr needs a GitHub issue URL to open the pull request against")
     deep, fast = build_models(settings)
-    text = read_issue(issue, issue_file)
-    user_repo = open_user_repo(repo.expanduser().resolve())
+    user_repo, text, branch = take_in(settings, issue_url, repo, issue, issue_file)
     with SqlStore(settings.db_path) as store:
-        job = create_job(store, settings, user_repo, text)
+        job = create_job(store, settings, user_repo, text, branch)
         store.update_job(job.id, settings=settings.model_dump(mode="json", exclude={"home", "db"}))
         err.print(f"job [bold]{job.id}[/bold] on branch [bold]{job.branch}[/bold] (worktree {job.worktree_path})",
                   highlight=False)
         if user_repo.dirty:
             err.print("note: your uncommitted changes stay in your checkout and are not part of the job", style="dim")
         finished = run_job(store, settings, job, deep, fast, as_json)
+        if push or pr:
+            deliver_succeeded(store, settings, finished, pr)
     raise typer.Exit(exit_code(finished))
 
 
@@ -130,6 +144,19 @@ def steer(job_id: str, message: str, config: ConfigOpt = None, db: DbOpt = None)
     err.print(f"queued for job {job.id}")
 
 
+@app.command(name="push")
+@friendly
+def push_command(
+    job_id: Annotated[str, typer.Argument(help="The job's id (or a unique prefix).")],
+    pr: Annotated[bool, Opt("--pr", help="Also open a draft pull request for the job's issue.")] = False,
+    config: ConfigOpt = None, db: DbOpt = None,
+) -> None:
+    """Push a finished job's branch to its repo's origin (never forcing); --pr opens a draft pull request."""
+    settings = load_settings(config, db=db)
+    with SqlStore(settings.db_path) as store:
+        print_delivery(push_job(store, settings, store.job(job_id), token_from_env(), pr))
+
+
 def build_models(settings: Settings) -> tuple[LLM, LLM]:
     if not settings.deep_model or not settings.fast_model:
         raise ModelConfigError(NO_MODEL)
@@ -151,6 +178,35 @@ def read_issue(text: str | None, path: Path | None) -> IssueText:
     if not text or not text.strip():
         raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
     return IssueText(text.strip())
+
+
+def take_in(settings: Settings, issue_url: str | None, repo: Path | None, issue: str | None,
+            issue_file: Path | None) -> tuple[UserRepo, IssueText, str | None]:
+    """The repo, the issue and (for a GitHub issue) the branch of a new job; nothing is recorded yet."""
+    repo = repo.expanduser().resolve() if repo else None
+    if issue_url is None:
+        text = read_issue(issue, issue_file)
+        return open_user_repo(repo or Path(".").resolve()), text, None
+    if issue is not None or issue_file is not None:
+        raise IntakeError("pass either a GitHub issue URL or --issue/--issue-file, not both")
+    found = intake_issue(settings, issue_url, token_from_env(), repo)
+    return found.repo, found.issue, found.branch
+
+
+def deliver_succeeded(store: SqlStore, settings: Settings, job: Job, pull_request: bool) -> None:
+    if job.status != JobStatus.SUCCEEDED.value:
+        err.print(f"not pushed: the job did not succeed (push it anyway with `sparkwright push {job.id}`)",
+                  style="yellow", highlight=False, soft_wrap=True)
+        return
+    print_delivery(push_job(store, settings, job, token_from_env(), pull_request))
+
+
+def print_delivery(delivery: Delivery) -> None:
+    pushed = delivery.push
+    state = "already up to date" if pushed.up_to_date else f"pushed {pushed.commit[:7]}"
+    err.print(f"{pushed.branch}: {state} on origin", highlight=False, soft_wrap=True)
+    if delivery.pull_request_url:
+        err.print(f"draft pull request: {delivery.pull_request_url}", highlight=False, soft_wrap=True)
 
 
 def run_job(store: SqlStore, settings: Settings, job: Job, deep: LLM, fast: LLM, as_json: bool,

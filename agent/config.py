@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     max_escalations_per_job: int = Field(8, description="Escalations to the planner per job.")
     max_review_rounds: int = Field(1, description="Final reviews that may add follow-up steps.")
 
+    github_api: str | None = Field(None, description="GitHub (Enterprise) API base URL; default: from the issue URL's host.")
+    github_hosts: list[str] = Field(default_factory=list, description="GitHub Enterprise web hosts whose issue URLs are accepted.")
+
     prices: dict[str, Price] = Field(default_factory=dict, description="Prices per tier ('deep', 'fast') for cost reports.")
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from contextlib import ExitStack, contextmanager
@@ -26,11 +27,12 @@ from agent.llm import LLM, ModelConfigError, check_reachable, make_chat_model, s
 from agent.progress import JsonLines, LiveProgress
 from agent.push import push_job
 from agent.record import Recorder
+from agent.sandboxes import open_sandbox, preflight, sandbox_kind
 from agent.repo_cache import RepoCacheError
 from agent.review import NoSuchStep, ReviewFormat, print_review
 from agent.revise import ensure_revisable, plan_feedback_round
 from agent.runner import IntakeError, IssueText, create_job, execute
-from sandbox import LocalSandbox, Sandbox, SandboxError
+from sandbox import SandboxError
 from state import DatabaseError, Job, JobStatus, SqlStore
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="An autonomous coding agent: deep planner, fast worker.")
@@ -82,6 +84,9 @@ def run(
     if pr and issue_url is None:
         raise IntakeError("--pr needs a GitHub issue URL to open the pull request against")
     deep, fast = build_models(settings)
+    settings.sandbox = sandbox_kind(settings, warn)
+    if settings.sandbox == "docker":
+        preflight(settings)
     user_repo, text, branch = take_in(settings, issue_url, repo, issue, issue_file)
     with SqlStore(settings.db_path) as store:
         job = create_job(store, settings, user_repo, text, branch)
@@ -112,6 +117,8 @@ def resume(
             raise IntakeError(f"job {job.id} has {status.value}: nothing to resume (see `sparkwright show {job.id}`)")
         settings = Settings.model_validate({**job.settings, "home": settings.home, "db": settings.db_path})
         deep, fast = build_models(settings)
+        if settings.sandbox == "docker":
+            preflight(settings)
         finished = run_job(store, settings, job, deep, fast, as_json, force=force)
     raise typer.Exit(exit_code(finished))
 
@@ -218,9 +225,10 @@ def run_job(store: SqlStore, settings: Settings, job: Job, deep: LLM, fast: LLM,
             listeners.append(JsonLines())
         else:
             listeners.append(stack.enter_context(LiveProgress(store, job.id)))
-        sandbox = stack.enter_context(open_sandbox(settings, job, workspace))
+        sandbox = stack.enter_context(open_sandbox(settings, store, job.id, workspace.path, warn))
         saver = stack.enter_context(SqliteSaver.from_conn_string(str(settings.db_path)))
-        ctx = JobContext(store, settings, job, workspace, sandbox, deep, fast, Recorder(store, job.id, listeners))
+        recorder = stack.enter_context(Recorder(store, job.id, listeners))
+        ctx = JobContext(store, settings, job, workspace, sandbox, deep, fast, recorder)
         with interruptible():
             if prepare:
                 prepare(ctx)
@@ -230,18 +238,12 @@ def run_job(store: SqlStore, settings: Settings, job: Job, deep: LLM, fast: LLM,
 
 
 @contextmanager
-def open_sandbox(settings: Settings, job: Job, workspace: Workspace) -> Iterator[Sandbox]:
-    with LocalSandbox(workspace.path) as sandbox:
-        yield sandbox
-
-
-@contextmanager
 def interruptible() -> Iterator[None]:
     """The first Ctrl-C stops the job gracefully (KeyboardInterrupt is turned into an interrupted job);
-    a second one exits at once."""
+    a second one, at any moment after, exits at once: the lease dies with the process."""
     def second(_sig: int, _frame: Any) -> None:
-        err.print("\nstopping now")
-        raise SystemExit(130)
+        sys.stderr.write("\nstopped\n")
+        os._exit(130)
 
     def first(_sig: int, _frame: Any) -> None:
         signal.signal(signal.SIGINT, second)
@@ -252,7 +254,12 @@ def interruptible() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if signal.getsignal(signal.SIGINT) is first:
+            signal.signal(signal.SIGINT, previous)
+
+
+def warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
 
 
 def exit_code(job: Job) -> int:
@@ -292,6 +299,8 @@ def revise(
         ensure_revisable(store, job)
         settings = Settings.model_validate({**job.settings, "home": settings.home, "db": settings.db_path})
         deep, fast = build_models(settings)
+        if settings.sandbox == "docker":
+            preflight(settings)
         finished = run_job(store, settings, job, deep, fast, as_json,
                            prepare=lambda ctx: plan_feedback_round(ctx, feedback))
     raise typer.Exit(exit_code(finished))

@@ -9,6 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from sandbox.container import DEFAULT_IMAGE
+
 
 class Price(BaseModel):
     input: float = Field(description="Price in dollars per million input tokens.")
@@ -28,8 +30,12 @@ class Settings(BaseSettings):
     fast_base_url: str | None = Field(None, description="OpenAI-compatible server for the fast model only.")
 
     sandbox: Literal["auto", "docker", "local"] = Field("auto", description="Where commands run; auto = docker if an engine answers.")
-    docker_image: str = Field("python:3.12-slim", description="Image of the Docker sandbox.")
-    setup_command: str | None = Field(None, description="Run once in a new sandbox, network on (e.g. pip install -e .).")
+    docker_image: str = Field(DEFAULT_IMAGE, description="Image of the Docker sandbox.")
+    docker_memory: str = Field("4g", description="Memory limit of the Docker sandbox (512m, 4g).")
+    docker_cpus: float = Field(2.0, description="CPU cores the Docker sandbox may use.")
+    docker_pids_limit: int = Field(1024, description="Processes the Docker sandbox may run at once.")
+    setup_command: str | None = Field(None, description="Run once in a new sandbox, network on (e.g. pip install -e .); "
+                                      "default: setup_command of the repo's .sparkwright.toml.")
     network: bool = Field(False, description="Let the sandbox reach the network while the job runs.")
     keep_sandbox: bool = Field(False, description="Keep the Docker container after the job ends.")
 

@@ -18,6 +18,7 @@ from agent.context import JobCancelled, JobContext
 from agent.deliberate import DeliberationFailed
 from agent.gitops import UserRepo, Workspace
 from agent.llm import ModelUnavailable
+from sandbox import SandboxError
 from state import Job, JobStatus, SqlStore
 
 HEARTBEAT_SECONDS = 5.0
@@ -82,7 +83,7 @@ def execute(ctx: JobContext, graph: CompiledStateGraph, force: bool = False) -> 
         started = graph.get_state(config).next
         ctx.record.emit("job_resumed" if started else "job_started", branch=ctx.job.branch)
         graph.invoke(None if started else {}, config, context=ctx)
-    except (JobCancelled, ModelUnavailable, KeyboardInterrupt) as exc:
+    except (JobCancelled, ModelUnavailable, SandboxError, KeyboardInterrupt) as exc:
         store.update_job(job_id, status=JobStatus.INTERRUPTED.value,
                          outcome_reason=f"{str(exc) or 'interrupted by the user'}; continue with `sparkwright resume {job_id}`")
         ctx.record.emit("job_interrupted", reason=str(exc))

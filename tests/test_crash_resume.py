@@ -16,7 +16,9 @@ from tests.conftest import git, make_repo
 from tests.scripting import ESCALATION, PLANNER, finish_review, plan, step, tc, write_script
 
 ROOT = Path(__file__).resolve().parent.parent
-QTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
+# The sleeps make "mid command" kills (@MS) land inside the command on a fast machine too.
+QTY_CHECK = "sleep 0.4; python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
+TEST_COMMAND = "sleep 0.5; python3 -m pytest -q"
 EMPTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_empty_cart_total_is_zero"
 FIX = tc("edit_file", path="shopcart/cart.py", old_text="sum(item.price_cents for item in self.items)",
          new_text="sum(item.price_cents * item.quantity for item in self.items)")
@@ -45,7 +47,8 @@ def scripts(tmp: Path) -> tuple[str, str]:
         (ESCALATION, [tc("retry", guidance="Multiply each price by its quantity.")]),
         (PLANNER, [tc("list_files", path="shopcart"),
                    plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]),
-                        step("Test the empty cart", EMPTY_CHECK, files=["tests/test_cart.py"]))]),
+                        step("Test the empty cart", EMPTY_CHECK, files=["tests/test_cart.py"]),
+                        test_command=TEST_COMMAND)]),
         finish_review(),
     ])
     fast = write_script(tmp / "fast.json", [

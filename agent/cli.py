@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -16,13 +15,13 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from rich.console import Console
 
 from agent import report
-from agent.config import Settings, load_settings
+from agent.config import ConfigError, Settings, load_settings
 from agent.context import JobContext
 from agent.delivery import Delivery, DeliveryError
 from agent.github import GitHubError, token_from_env
-from agent.gitops import RepoError, UserRepo, Workspace, open_user_repo
+from agent.gitops import RepoError, Workspace
 from agent.graph import build_graph
-from agent.intake import intake_issue
+from agent.intake import take_in
 from agent.llm import LLM, ModelConfigError, check_reachable, make_chat_model, split_spec
 from agent.progress import JsonLines, LiveProgress
 from agent.push import push_job
@@ -31,13 +30,13 @@ from agent.sandboxes import open_sandbox, preflight, sandbox_kind
 from agent.repo_cache import RepoCacheError
 from agent.review import NoSuchStep, ReviewFormat, print_review
 from agent.revise import ensure_revisable, plan_feedback_round
-from agent.runner import IntakeError, IssueText, create_job, execute
+from agent.runner import IntakeError, create_job, execute
 from sandbox import SandboxError
 from state import DatabaseError, Job, JobStatus, SqlStore
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="An autonomous coding agent: deep planner, fast worker.")
 err = Console(stderr=True)
-USER_ERRORS = (RepoError, IntakeError, ModelConfigError, DatabaseError, SandboxError, GitHubError, RepoCacheError,
+USER_ERRORS = (ConfigError, RepoError, IntakeError, ModelConfigError, DatabaseError, SandboxError, GitHubError, RepoCacheError,
                DeliveryError)
 NO_MODEL = ("no model configured: set SPARKWRIGHT_DEEP_MODEL and SPARKWRIGHT_FAST_MODEL (e.g. openai:gpt-4.1 with "
             "OPENAI_API_KEY, or openai-compatible:NAME with --base-url http://localhost:8080/v1) — see README")
@@ -72,7 +71,13 @@ def run(
     deep_model: Annotated[Optional[str], Opt(help="Planner model, provider:model.")] = None,
     fast_model: Annotated[Optional[str], Opt(help="Worker model, provider:model.")] = None,
     base_url: Annotated[Optional[str], Opt(help="OpenAI-compatible server for both models.")] = None,
-    sandbox: Annotated[Optional[str], Opt(help="docker, local or auto.")] = None,
+    deep_base_url: Annotated[Optional[str], Opt(help="OpenAI-compatible server for the deep model.")] = None,
+    fast_base_url: Annotated[Optional[str], Opt(help="OpenAI-compatible server for the fast model.")] = None,
+    sandbox: Annotated[Optional[str], Opt(help="docker, local or auto (docker when an engine answers).")] = None,
+    image: Annotated[Optional[str], Opt("--image", help="Docker sandbox image.")] = None,
+    setup: Annotated[Optional[str], Opt("--setup", help="Setup command run once in a new sandbox, network on.")] = None,
+    network: Annotated[Optional[bool], Opt("--network/--no-network", help="Network in the sandbox while working.")] = None,
+    keep_sandbox: Annotated[Optional[bool], Opt("--keep-sandbox", help="Keep the Docker container afterwards.")] = None,
     test_command: Annotated[Optional[str], Opt(help="The repo's full test command.")] = None,
     push: Annotated[bool, Opt("--push", help="Push the job branch to origin if the job succeeds.")] = False,
     pr: Annotated[bool, Opt("--pr", help="Also open a draft pull request for the issue (implies --push).")] = False,
@@ -80,17 +85,16 @@ def run(
 ) -> None:
     """Run a job: plan the issue, work each step, commit each passing step on the job branch."""
     settings = load_settings(config, deep_model=deep_model, fast_model=fast_model, base_url=base_url,
-                             sandbox=sandbox, test_command=test_command, db=db)
+                             deep_base_url=deep_base_url, fast_base_url=fast_base_url, sandbox=sandbox,
+                             docker_image=image, setup_command=setup, network=network, keep_sandbox=keep_sandbox,
+                             test_command=test_command, db=db)
     if pr and issue_url is None:
         raise IntakeError("--pr needs a GitHub issue URL to open the pull request against")
-    deep, fast = build_models(settings)
     settings.sandbox = sandbox_kind(settings, warn)
-    if settings.sandbox == "docker":
-        preflight(settings)
-    user_repo, text, branch = take_in(settings, issue_url, repo, issue, issue_file)
+    deep, fast = ready(settings)
+    user_repo, text, branch = take_in(settings, issue_url, repo, issue, issue_file, token_from_env())
     with SqlStore(settings.db_path) as store:
         job = create_job(store, settings, user_repo, text, branch)
-        store.update_job(job.id, settings=settings.model_dump(mode="json", exclude={"home", "db"}))
         err.print(f"job [bold]{job.id}[/bold] on branch [bold]{job.branch}[/bold] (worktree {job.worktree_path})",
                   highlight=False)
         if user_repo.dirty:
@@ -115,11 +119,8 @@ def resume(
         status = store.effective_status(job)
         if status.finished:
             raise IntakeError(f"job {job.id} has {status.value}: nothing to resume (see `sparkwright show {job.id}`)")
-        settings = Settings.model_validate({**job.settings, "home": settings.home, "db": settings.db_path})
-        deep, fast = build_models(settings)
-        if settings.sandbox == "docker":
-            preflight(settings)
-        finished = run_job(store, settings, job, deep, fast, as_json, force=force)
+        settings = job_settings(settings, job)
+        finished = run_job(store, settings, job, *ready(settings), as_json, force=force)
     raise typer.Exit(exit_code(finished))
 
 
@@ -164,6 +165,19 @@ def push_command(
         print_delivery(push_job(store, settings, store.job(job_id), token_from_env(), pr))
 
 
+def job_settings(current: Settings, job: Job) -> Settings:
+    """The settings the job was started with (models, sandbox, budgets), in today's home and DB."""
+    return Settings.model_validate({**job.settings, "home": current.home, "db": current.db_path})
+
+
+def ready(settings: Settings) -> tuple[LLM, LLM]:
+    """Models built and the sandbox checked, before anything is recorded: one-line errors otherwise."""
+    models = build_models(settings)
+    if settings.sandbox == "docker":
+        preflight(settings)
+    return models
+
+
 def build_models(settings: Settings) -> tuple[LLM, LLM]:
     if not settings.deep_model or not settings.fast_model:
         raise ModelConfigError(NO_MODEL)
@@ -175,29 +189,6 @@ def build_models(settings: Settings) -> tuple[LLM, LLM]:
             check_reachable(url)
         models.append(LLM(tier, spec, chat))
     return models[0], models[1]
-
-
-def read_issue(text: str | None, path: Path | None) -> IssueText:
-    if path is not None:
-        if not path.is_file():
-            raise IntakeError(f"no issue file {path}: pass an existing file to --issue-file")
-        text = path.read_text(encoding="utf-8")
-    if not text or not text.strip():
-        raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
-    return IssueText(text.strip())
-
-
-def take_in(settings: Settings, issue_url: str | None, repo: Path | None, issue: str | None,
-            issue_file: Path | None) -> tuple[UserRepo, IssueText, str | None]:
-    """The repo, the issue and (for a GitHub issue) the branch of a new job; nothing is recorded yet."""
-    repo = repo.expanduser().resolve() if repo else None
-    if issue_url is None:
-        text = read_issue(issue, issue_file)
-        return open_user_repo(repo or Path(".").resolve()), text, None
-    if issue is not None or issue_file is not None:
-        raise IntakeError("pass either a GitHub issue URL or --issue/--issue-file, not both")
-    found = intake_issue(settings, issue_url, token_from_env(), repo)
-    return found.repo, found.issue, found.branch
 
 
 def deliver_succeeded(store: SqlStore, settings: Settings, job: Job, pull_request: bool) -> None:
@@ -297,11 +288,8 @@ def revise(
     with SqlStore(settings.db_path) as store:
         job = store.job(job_id)
         ensure_revisable(store, job)
-        settings = Settings.model_validate({**job.settings, "home": settings.home, "db": settings.db_path})
-        deep, fast = build_models(settings)
-        if settings.sandbox == "docker":
-            preflight(settings)
-        finished = run_job(store, settings, job, deep, fast, as_json,
+        settings = job_settings(settings, job)
+        finished = run_job(store, settings, job, *ready(settings), as_json,
                            prepare=lambda ctx: plan_feedback_round(ctx, feedback))
     raise typer.Exit(exit_code(finished))
 

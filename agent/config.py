@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from sandbox.container import DEFAULT_IMAGE
+
+
+class ConfigError(Exception):
+    """A setting has a value sparkwright cannot use; the message names it and where it may come from."""
 
 
 class Price(BaseModel):
@@ -76,4 +81,10 @@ def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
                                        env_settings: PydanticBaseSettingsSource, **_: Any) -> tuple[PydanticBaseSettingsSource, ...]:
             return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path)
 
-    return _FromFile(**{k: v for k, v in flags.items() if v is not None})
+    try:
+        return _FromFile(**{k: v for k, v in flags.items() if v is not None})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"bad setting ({problems}): fix the flag, the SPARKWRIGHT_* variable or {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML ({exc}): fix or remove it") from None

@@ -16,7 +16,7 @@ from agent.delivery import issue_branch_name
 from agent.github import GitHubClient, Issue, IssueRef, api_base_for_host, host_of, parse_issue_url
 from agent.gitops import UserRepo, open_user_repo
 from agent.repo_cache import ensure_clone
-from agent.runner import IssueText
+from agent.runner import IntakeError, IssueText
 
 
 @dataclass(frozen=True)
@@ -76,3 +76,25 @@ def unused_branch(path: Path, name: str) -> str:
         number += 1
         candidate = f"{name}-{number}"
     return candidate
+
+
+def take_in(settings: Settings, issue_url: str | None, repo: Path | None, issue: str | None,
+            issue_file: Path | None, token: str | None) -> tuple[UserRepo, IssueText, str | None]:
+    """The repo, the issue and (for a GitHub issue) the branch of a new job; nothing is recorded yet."""
+    repo = repo.expanduser().resolve() if repo else None
+    if issue_url is None:
+        return open_user_repo(repo or Path(".").resolve()), read_issue(issue, issue_file), None
+    if issue is not None or issue_file is not None:
+        raise IntakeError("pass either a GitHub issue URL or --issue/--issue-file, not both")
+    found = intake_issue(settings, issue_url, token, repo)
+    return found.repo, found.issue, found.branch
+
+
+def read_issue(text: str | None, path: Path | None) -> IssueText:
+    if path is not None:
+        if not path.is_file():
+            raise IntakeError(f"no issue file {path}: pass an existing file to --issue-file")
+        text = path.read_text(encoding="utf-8")
+    if not text or not text.strip():
+        raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
+    return IssueText(text.strip())

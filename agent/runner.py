@@ -55,7 +55,7 @@ def create_job(store: SqlStore, settings: Settings, repo: UserRepo, issue: Issue
         id=job_id, status=JobStatus.PLANNING.value, issue_title=title, issue_text=issue.text, issue_url=issue.url,
         issue_comments=issue.comments, repo_path=str(repo.path), base_commit=repo.head, branch=branch,
         worktree_path=str(worktree), deep_model=settings.deep_model, fast_model=settings.fast_model,
-        test_command=settings.test_command)
+        test_command=settings.test_command, settings=settings.model_dump(mode="json", exclude={"home", "db"}))
 
 
 def lease_owner() -> str:

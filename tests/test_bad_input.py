@@ -43,6 +43,7 @@ def no_job_made(home: Path) -> bool:
     ("unreachable server", "does not answer"),
     ("no model", "no model configured"),
     ("malformed model", "is not provider:model"),
+    ("bad setting", "bad setting (sandbox: Input should be 'auto', 'docker' or 'local')"),
 ])
 def test_bad_input_is_one_line_and_leaves_no_job(case, expected, cli, repo, models, home, tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
@@ -62,6 +63,7 @@ def test_bad_input_is_one_line_and_leaves_no_job(case, expected, cli, repo, mode
                                f"http://127.0.0.1:{closed_port()}/v1"],
         "no model": ["--repo", repo, "--issue", "x"],
         "malformed model": ["--repo", repo, "--issue", "x", "--deep-model", "gpt4", "--fast-model", "gpt4"],
+        "bad setting": ["--repo", repo, "--issue", "x", "--sandbox", "vm", *models],
     }[case]
 
     result = cli("run", *args)

@@ -1,8 +1,8 @@
 """`ScriptedChatModel`: a real `BaseChatModel` that replays prepared replies. For tests, demos, benchmarks.
 
 Replies are chosen without hidden state, so a resumed process replays the same script: the first
-rule whose `match` occurs in the conversation's opening messages picks the reply list, and the
-number of assistant messages already in the conversation picks the reply."""
+rule whose `match` occurs in a system or user message picks the reply list, and the number of
+assistant messages since that message picks the reply (so a rule can answer a steering message)."""
 
 from __future__ import annotations
 
@@ -42,16 +42,20 @@ class ScriptedChatModel(BaseChatModel):
                       replies=[reply(**m) for m in r["replies"]]) for r in data["rules"]]
         return cls(rules=rules, delay=data.get("delay", 0.0))
 
+    def _pick(self, messages: list[BaseMessage]) -> tuple[Rule, int]:
+        """The first rule matching a system or user message; the turn counts the replies since that message."""
+        for rule in self.rules:
+            start = _first_match(rule, messages)
+            if start is not None:
+                return rule, sum(1 for m in messages[start:] if m.type == "ai")
+        raise LookupError(f"no scripted rule matches this conversation: {str(messages[-1].content)[:300]!r}")
+
     def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> "ScriptedChatModel":
         return self
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        opening = "\n".join(str(m.content) for m in messages if m.type in ("system", "human"))[:200_000]
-        rule = next((r for r in self.rules if r.match in opening), None)
-        if rule is None:
-            raise LookupError(f"no scripted rule matches this conversation: {opening[:300]!r}")
-        turn = sum(1 for m in messages if m.type == "ai")
+        rule, turn = self._pick(messages)
         if turn >= len(rule.replies) and not rule.repeat_last:
             raise LookupError(f"script for {rule.match!r} has no reply {turn + 1}")
         template = rule.replies[min(turn, len(rule.replies) - 1)]
@@ -62,6 +66,11 @@ class ScriptedChatModel(BaseChatModel):
             "usage_metadata": _usage(messages, template),
         })
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def _first_match(rule: Rule, messages: list[BaseMessage]) -> int | None:
+    return next((i for i, m in enumerate(messages) if m.type in ("system", "human") and rule.match in str(m.content)),
+                None)
 
 
 def reply(content: str = "", tool_calls: list[dict[str, Any]] | None = None) -> AIMessage:

@@ -68,7 +68,9 @@ class WorkerLoop:
             self.interrupted()
             if (over := self._over_budget(started)):
                 return self._end("budget", over)
-            messages += [HumanMessage(f"Message from the user (steering): {note}") for note in self.steering()]
+            for note in self.steering():
+                messages.append(HumanMessage(f"Message from the user (steering): {note}"))
+                self.emit("steering", message=note)
             fault_point("worker.before_model")
             reply = self.llm.invoke(messages, tools)
             fault_point("worker.after_model")

@@ -136,12 +136,7 @@ class DockerSandbox:
                 containers.remove(self.container)  # ends a setup command still running
             self._starter.join()
         with self._lock:
-            if self._channel is not None:
-                self._channel.close()
-                self._channel = None
-            if self.container is not None and not self.config.keep:
-                containers.remove(self.container)
-                self.container = None
+            self._discard_container()
             if self._client is not None:
                 self._client.close()
                 self._client = None

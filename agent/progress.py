@@ -61,6 +61,7 @@ class LiveProgress:
             self.last_action = f"check {'passed' if event['passed'] else 'failed'} ({event['seconds']}s)"
         elif kind in ("escalation", "decision", "test_run", "review", "job_finished", "job_interrupted"):
             self.phase = kind.replace("_", " ")
+            self.current = "" if kind in ("job_finished", "job_interrupted") else self.current
             self.last_action = str(event.get("why") or event.get("decision") or event.get("reason")
                                    or ("passed" if event.get("passed") else "failed"))
         self.live.update(self._render())

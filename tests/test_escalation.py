@@ -178,3 +178,35 @@ def test_show_reports_escalations_and_usage_per_tier(cli, repo, store, tmp_path)
         assert shown["usage"][tier]["tokens_in"] == sum(p["tokens_in"] for p in mine) > 0
     text = cli("show", job.id).stdout
     assert "escalation on step" in text and "→ retry" in text and "deep:" in text and "fast:" in text
+
+
+def test_kept_edits_are_the_next_attempts_starting_point(cli, repo, store, tmp_path):
+    result, _ = run(cli, repo, tmp_path, [
+        (ESCALATION, [tc("retry", guidance="Your subtotal edit is right; also keep the notes file.", keep_edits=True)]),
+        (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+    ], [("Guidance from the planner", [DONE]),
+        ("Your step: Count quantities", [tc("create_file", path="NOTES.md", content="why\n"), FIX,
+                                         tc("stuck", reason="not sure it is enough")])])
+
+    assert result.exit_code == 0, result.stderr
+    job = store.jobs()[0]
+    assert "NOTES.md" in branch_files(repo, job.branch)
+    assert "* item.quantity" in git(repo, "show", f"{job.branch}:shopcart/cart.py")
+
+
+def test_final_review_can_add_follow_up_steps_within_its_bound(cli, repo, store, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPARKWRIGHT_MAX_REVIEW_ROUNDS", "1")
+    result, events = run(cli, repo, tmp_path, [
+        ("## Final review", [tc("add_steps", reason="the discount path is untested", steps=[
+            {"title": "Check the discount", "instructions": "verify", "check": DISCOUNT_CHECK}])]),
+        (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+    ], [("Your step: Count quantities", [FIX, DONE]), ("Your step: Check the discount", [DONE])])
+
+    assert result.exit_code == 0, result.stderr
+    job = store.jobs()[0]
+    assert [(s.title, s.status) for s in store.steps(job.id)] == [("Count quantities", "done"),
+                                                                  ("Check the discount", "done")]
+    assert [r.kind for r in store.revisions(job.id)] == ["initial", "review"]
+    # One review round was allowed: the second full test run ends the job without asking the model again.
+    assert [e["kind"] for e in events].count("test_run") == 2
+    assert sum(1 for e in events if e["kind"] == "model_call" and e.get("purpose") == "review") == 1

@@ -108,3 +108,17 @@ def test_a_step_whose_check_never_passes_fails_the_job_with_the_reason(cli, repo
     assert store.steps(job.id)[0].status == "failed"
     assert git(repo, "rev-list", "--count", f"{job.base_commit}..{job.branch}") == "0"
     assert events[-1]["kind"] == "job_finished" and events[-1]["status"] == "failed"
+
+
+def test_planner_and_worker_both_get_the_repos_agents_md(cli, repo, store, tmp_path):
+    """Each scripted model answers only when AGENTS.md's text is in its brief (examples/shopcart has one)."""
+    rule = "Keep prices in integer cents"
+    deep = write_script(tmp_path / "deep.json", [
+        ("## Final review", [tc("finish_job", summary="ok")]),
+        (rule, [plan(step("Count quantities", QTY_CHECK))])])
+    fast = write_script(tmp_path / "fast.json", [(rule, [tc("edit_file", **FIX), tc("finish", summary="ok")])])
+
+    result, _ = run_json(cli, repo, deep, fast)
+
+    assert result.exit_code == 0, result.stderr
+    assert store.jobs()[0].status == "succeeded"

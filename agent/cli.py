@@ -18,7 +18,8 @@ from agent import report
 from agent.config import ConfigError, Settings, load_settings
 from agent.context import JobContext
 from agent.delivery import Delivery, DeliveryError
-from agent.github import GitHubError, token_from_env
+from agent.github import token_from_env
+from agent.github_refs import GitHubError
 from agent.gitops import RepoError, Workspace
 from agent.graph import build_graph
 from agent.intake import take_in

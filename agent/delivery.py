@@ -1,4 +1,4 @@
-"""Delivering a job: push its branch safely, and open a draft pull request describing it.
+"""Delivering a job: push its branch safely, and open a draft pull request with a given body.
 
 Safety rules: never push to the default branch (nor main/master), never force: a remote branch
 that holds commits the local branch lacks is left alone with a clear refusal.
@@ -7,15 +7,16 @@ that holds commits the local branch lacks is left alone with a clear refusal.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from agent.github import GitHubClient, IssueRef, redact
+from agent.github import GitHubClient, redact
+from agent.github_refs import IssueRef
 from agent.repo_cache import GitFailed, run_git, safe_url
+from agent.review_markdown import fit_body
 
 ALWAYS_PROTECTED = ("main", "master")
 BRANCH_PREFIX = "sparkwright/"
-_MAX_BODY = 60_000  # GitHub refuses bodies over 65,536 characters
 
 
 class DeliveryError(Exception):
@@ -47,36 +48,6 @@ class PushResult:
     """True when the remote branch did not exist before."""
     up_to_date: bool = False
     """True when the remote already had exactly this commit (nothing was sent)."""
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    title: str
-    commit: str | None
-    """The step's commit hash (full or short); None when the step changed nothing."""
-
-
-@dataclass(frozen=True)
-class Verification:
-    command: str
-    """The test command as run, e.g. `python -m pytest -q`."""
-    passed: bool
-    summary: str = ""
-    """One line of result, e.g. `42 passed in 3.1s`."""
-
-
-@dataclass(frozen=True)
-class DeliveryReport:
-    """What a PR body is made from; the core fills it from its job store."""
-
-    title: str
-    """The PR title, usually the issue's title."""
-    issue_number: int | None
-    """Closes this issue of the PR's repository ("Fixes #N"); None for jobs not from an issue."""
-    plan_summary: str
-    steps: list[StepRecord] = field(default_factory=list)
-    verifications: list[Verification] = field(default_factory=list)
-    job_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,52 +101,23 @@ def push_branch(
 def deliver(
     repo_path: Path,
     branch: str,
-    report: DeliveryReport,
+    title: str,
+    body: str,
     *,
+    github: GitHubClient,
+    issue: IssueRef,
     remote: str = "origin",
     token: str | None = None,
-    github: GitHubClient | None = None,
-    issue: IssueRef | None = None,
 ) -> Delivery:
-    """Pushes `branch`; given `github` and `issue`, then opens a draft PR into the issue repo's default branch."""
-    if github is None or issue is None:
-        return Delivery(push_branch(repo_path, branch, remote, token), None)
+    """Pushes `branch`, then opens a draft PR titled `title` into the issue repo's default branch.
+
+    `body` (Markdown) is sent with `token`, and anything token-shaped, redacted, cut to what GitHub accepts.
+    """
     base = github.get_repo(issue).default_branch
     pushed = push_branch(repo_path, branch, remote, token, default_branch=base)
-    body = pr_body(report, token)
-    url = github.create_draft_pull_request(issue, head=branch, base=base, title=report.title, body=body)
+    body = fit_body(redact(body, token))  # redacted before the cut, which could split a token
+    url = github.create_draft_pull_request(issue, head=branch, base=base, title=redact(title, token), body=body)
     return Delivery(pushed, url)
-
-
-def pr_body(report: DeliveryReport, *secrets: str | None) -> str:
-    """The draft PR's Markdown body. `secrets` (and anything token-shaped) are redacted."""
-    parts = []
-    if report.issue_number is not None:
-        parts.append(f"Fixes #{report.issue_number}")
-    parts.append("## Plan\n\n" + (report.plan_summary.strip() or "_No plan summary recorded._"))
-    if report.steps:
-        parts.append("## Steps\n\n" + "\n".join(_step_line(i, s) for i, s in enumerate(report.steps, 1)))
-    evidence = "\n".join(map(_verification_line, report.verifications)) or "_No tests were run._"
-    parts.append("## Test evidence\n\n" + evidence)
-    job = f" (job `{report.job_id}`)" if report.job_id else ""
-    parts.append(f"---\nDrafted by sparkwright{job}; review before merging.")
-    body = redact("\n\n".join(parts) + "\n", *secrets)
-    return body if len(body) <= _MAX_BODY else body[:_MAX_BODY] + "\n\n…(truncated)\n"
-
-
-def _step_line(index: int, step: StepRecord) -> str:
-    commit = f"`{step.commit[:7]}`" if step.commit else "(no commit)"
-    return f"{index}. {commit} {_one_line(step.title)}"
-
-
-def _verification_line(check: Verification) -> str:
-    verdict = "✅ passed" if check.passed else "❌ failed"
-    summary = f": {_one_line(check.summary)}" if check.summary.strip() else ""
-    return f"- `{_one_line(check.command)}` {verdict}{summary}"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:300]
 
 
 def _remote_url(repo_path: Path, remote: str) -> str:

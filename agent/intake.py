@@ -13,7 +13,8 @@ from git import BadName, Repo
 
 from agent.config import Settings
 from agent.delivery import issue_branch_name
-from agent.github import GitHubClient, Issue, IssueRef, api_base_for_host, host_of, parse_issue_url
+from agent.github import GitHubClient
+from agent.github_refs import Issue, IssueRef, api_base_for_host, host_of, parse_issue_url
 from agent.gitops import UserRepo, open_user_repo
 from agent.repo_cache import ensure_clone
 from agent.runner import IntakeError, IssueText

@@ -1,31 +1,38 @@
-"""Delivering a finished job: its branch pushed to `origin`, and optionally a draft PR described from the record."""
+"""Delivering a finished job: its branch pushed to `origin`, and optionally a draft PR whose body is its review."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from agent.config import Settings
-from agent.delivery import Delivery, DeliveryError, DeliveryReport, StepRecord, Verification, deliver
+from agent.delivery import Delivery, DeliveryError, deliver, push_branch
 from agent.github import GitHubClient
 from agent.intake import api_base, parse_job_issue
 from agent.repo_cache import GitFailed, run_git
-from state import Job, JobStatus, SqlStore, StepStatus
+from agent.review_markdown import markdown
+from agent.review_record import review_record
+from state import Job, JobStatus, SqlStore
 
 
 def push_job(store: SqlStore, settings: Settings, job: Job, token: str | None, pull_request: bool) -> Delivery:
     """Push the job's branch (never forcing); with `pull_request`, open a draft PR that fixes the job's issue."""
     check_deliverable(store, job, pull_request)
-    repo = Path(job.repo_path)
-    report = delivery_report(store, job)
-    if not pull_request:
-        delivery = deliver(repo, job.branch, report, token=token)
+    if pull_request:
+        delivery = open_pull_request(store, settings, job, token)
     else:
-        ref = parse_job_issue(settings, job.issue_url or "")
-        with GitHubClient(api_base(settings, job.issue_url or ""), token) as github:
-            delivery = deliver(repo, job.branch, report, token=token, github=github, issue=ref)
+        delivery = Delivery(push_branch(Path(job.repo_path), job.branch, token=token), None)
     store.add_event(job.id, "delivered", {"branch": delivery.push.branch, "commit": delivery.push.commit,
                                          "pull_request": delivery.pull_request_url})
     return delivery
+
+
+def open_pull_request(store: SqlStore, settings: Settings, job: Job, token: str | None) -> Delivery:
+    """Push the branch and open a draft PR whose body is `review JOB --format markdown`."""
+    ref = parse_job_issue(settings, job.issue_url or "")
+    # The record finds "Fixes #N" in github.com URLs only; the settings also know the Enterprise hosts.
+    body = markdown({**review_record(store, job), "fixes": ref.number})
+    with GitHubClient(api_base(settings, job.issue_url or ""), token) as github:
+        return deliver(Path(job.repo_path), job.branch, job.issue_title, body, token=token, github=github, issue=ref)
 
 
 def check_deliverable(store: SqlStore, job: Job, pull_request: bool) -> None:
@@ -39,27 +46,6 @@ def check_deliverable(store: SqlStore, job: Job, pull_request: bool) -> None:
         raise DeliveryError(f"{repo} has no remote 'origin': add one with `git remote add origin URL`, then push again")
     if not _commits_since(repo, job.base_commit, job.branch):
         raise DeliveryError(f"job {job.id} has no commits on {job.branch}: nothing to push")
-
-
-def delivery_report(store: SqlStore, job: Job) -> DeliveryReport:
-    steps = [StepRecord(s.title, s.commit_sha) for s in store.steps(job.id) if s.status == StepStatus.DONE.value]
-    return DeliveryReport(title=job.issue_title, issue_number=_issue_number(job), plan_summary=job.plan_summary or "",
-                          steps=steps, verifications=_verifications(store, job.id), job_id=job.id)
-
-
-def _issue_number(job: Job) -> int | None:
-    """The issue number from the stored URL (…/issues/N); None for a job from plain text."""
-    tail = (job.issue_url or "").rstrip("/").rsplit("/", 2)
-    return int(tail[2]) if len(tail) == 3 and tail[1] == "issues" and tail[2].isdigit() else None
-
-
-def _verifications(store: SqlStore, job_id: str) -> list[Verification]:
-    runs = [e.payload for e in store.events(job_id, kinds=["test_run"]) if e.payload.get("command")]
-    if not runs:
-        return []
-    last = runs[-1]
-    lines = [line for line in (last.get("output") or "").splitlines() if line.strip()]
-    return [Verification(last["command"], bool(last.get("passed")), lines[-1] if lines else "")]
 
 
 def _has_origin(repo: Path) -> bool:

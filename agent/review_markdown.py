@@ -34,7 +34,11 @@ def markdown(r: dict[str, Any]) -> str:
         parts.append("## Needs a second look\n\n" + "\n".join(f"- {escape(one_line(u, 500))}" for u in r["uncertainties"]))
     parts.append("## Usage\n\n" + _usage_table(r["usage"], r["working_seconds"]))
     parts.append(f"---\nDrafted by sparkwright (job {code(r['id'])}, branch {code(r['branch'])}); review before merging.")
-    body = "\n\n".join(parts) + "\n"
+    return fit_body("\n\n".join(parts) + "\n")
+
+
+def fit_body(body: str) -> str:
+    """`body` cut to the size GitHub accepts for a pull-request body."""
     return body if len(body) <= MAX_BODY else body[:MAX_BODY] + "\n\n…(truncated)\n"
 
 

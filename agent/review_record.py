@@ -11,7 +11,7 @@ from typing import Any
 
 from git import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
 
-from agent.github import IssueURLError, parse_issue_url
+from agent.github_refs import IssueURLError, parse_issue_url
 from agent.gitops import RepoError
 from agent.report import job_record
 from state import Event, Job, SqlStore

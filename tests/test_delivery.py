@@ -9,18 +9,15 @@ import pytest
 
 from agent.delivery import (
     BranchNotFoundError,
-    DeliveryReport,
     ForeignCommitsError,
     ProtectedBranchError,
     PushRejectedError,
-    StepRecord,
-    Verification,
     deliver,
     issue_branch_name,
-    pr_body,
     push_branch,
 )
-from agent.github import GitHubClient, IssueRef
+from agent.github import GitHubClient
+from agent.github_refs import IssueRef
 from agent.repo_cache import ensure_clone
 from tests.github_fake import FakeGitHub, git, make_remote, push_commit
 
@@ -52,17 +49,6 @@ def job_commits(clone: Path, branch: str = BRANCH, count: int = 2, start: str = 
 def remote_head(remote: Path, branch: str) -> str | None:
     out = git(remote, "ls-remote", str(remote), f"refs/heads/{branch}")
     return out.split()[0] if out else None
-
-
-def report(commits: list[str]) -> DeliveryReport:
-    return DeliveryReport(
-        title="Parser crashes on empty input",
-        issue_number=7,
-        plan_summary="Guard the tokenizer against empty input, then test it.",
-        steps=[StepRecord("Guard empty input", commits[0]), StepRecord("Add a regression test", commits[1])],
-        verifications=[Verification("python -m pytest -q", True, "12 passed in 0.4s")],
-        job_id="j-42",
-    )
 
 
 def test_push_creates_the_job_branch_then_fast_forwards(clone, remote):
@@ -128,35 +114,39 @@ def test_push_with_a_token_leaves_no_trace_in_the_repository(clone, remote):
     assert TOKEN not in (clone / ".git" / "config").read_text()
 
 
-def test_pr_body_has_fixes_steps_with_hashes_and_test_evidence():
-    commits = ["a" * 40, "b" * 40]
-    body = pr_body(report(commits))
-    assert body.startswith("Fixes #7\n")
-    assert "Guard the tokenizer against empty input" in body
-    assert "1. `aaaaaaa` Guard empty input" in body and "2. `bbbbbbb` Add a regression test" in body
-    assert "`python -m pytest -q` ✅ passed: 12 passed in 0.4s" in body
-
-
-def test_pr_body_never_contains_tokens():
-    leaky = DeliveryReport("t", 7, f"plan mentioning {TOKEN}", [StepRecord("echo $GITHUB_TOKEN=other-secret", None)])
-    body = pr_body(leaky, "other-secret")
-    assert TOKEN not in body and "other-secret" not in body and "(no commit)" in body
-
-
-def test_deliver_pushes_and_opens_a_draft_pull_request(clone, remote):
-    commits = job_commits(clone)
-    with FakeGitHub(token=TOKEN) as fake, GitHubClient(api_base=fake.api_base, token=TOKEN) as client:
-        fake.add_repo("acme", "widgets", clone_url=str(remote))
-        issue = IssueRef("acme", "widgets", 7)
-        result = deliver(clone, BRANCH, report(commits), token=TOKEN, github=client, issue=issue)
+def open_draft(clone: Path, title: str, body: str, token: str = TOKEN, api_token: str | None = TOKEN):
+    """`deliver` against a loopback GitHub: the PR's URL and the JSON of the one PR request it sent."""
+    with FakeGitHub(token=TOKEN) as fake, GitHubClient(api_base=fake.api_base, token=api_token) as client:
+        fake.add_repo("acme", "widgets", clone_url="unused")
+        result = deliver(clone, BRANCH, title, body, token=token, github=client, issue=IssueRef("acme", "widgets", 7))
         [request] = fake.requests_to("/repos/acme/widgets/pulls", "POST")
-    assert result.pull_request_url == "https://github.com/acme/widgets/pull/1000"
+    assert request.headers.get("authorization") == (f"Bearer {api_token}" if api_token else None)
+    return result.pull_request_url, request.json
+
+
+def test_deliver_pushes_then_opens_a_draft_pull_request_with_the_body(clone, remote):
+    commits = job_commits(clone)
+    body = "Fixes #7\n\n## Steps\n\n" + "\n".join(f"1. `{c[:7]}` a step" for c in commits)
+    url, payload = open_draft(clone, "Parser crashes on empty input", body)
+    assert url == "https://github.com/acme/widgets/pull/1000"
     assert remote_head(remote, BRANCH) == commits[-1]
-    assert request.headers["authorization"] == f"Bearer {TOKEN}"
-    payload = request.json
-    assert (payload["draft"], payload["head"], payload["base"]) == (True, BRANCH, "main")
-    assert "Fixes #7" in payload["body"] and TOKEN not in payload["body"]
-    assert all(f"`{c[:7]}`" in payload["body"] for c in commits)
+    assert payload == {"title": "Parser crashes on empty input", "head": BRANCH, "base": "main", "body": body,
+                       "draft": True}
+
+
+def test_deliver_keeps_tokens_out_of_the_pull_request(clone):
+    job_commits(clone)
+    secret = "plain-push-secret"  # not token-shaped, and the API client has no token: only deliver can hide it
+    body = f"plan mentioning {secret}\n`echo {TOKEN}`\n"
+    _, payload = open_draft(clone, f"title with {secret}", body, token=secret, api_token=None)
+    assert secret not in str(payload) and TOKEN not in str(payload)
+    assert payload["body"] == "plan mentioning ***\n`echo ***`\n" and payload["title"] == "title with ***"
+
+
+def test_deliver_cuts_a_body_too_long_for_github(clone):
+    job_commits(clone)
+    _, payload = open_draft(clone, "t", "x" * 70_000)
+    assert len(payload["body"]) < 65_536 and payload["body"].endswith("…(truncated)\n")
 
 
 def test_issue_branch_name():

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.github import (
+from agent.github import GitHubClient, redact, token_from_env
+from agent.github_refs import (
     AuthError,
     GitHubAPIError,
-    GitHubClient,
     GitHubNetworkError,
     IssueRef,
     IssueURLError,
@@ -27,8 +27,6 @@ from agent.github import (
     RateLimitError,
     api_base_for_host,
     parse_issue_url,
-    redact,
-    token_from_env,
 )
 from agent.repo_cache import CloneError, cache_path, ensure_clone
 from tests.github_fake import FakeGitHub, git, make_remote, push_commit

@@ -111,8 +111,11 @@ def test_issue_url_becomes_a_job_pushed_with_a_draft_pull_request(cli, github, r
     [pull] = github.pulls
     assert (pull["head"], pull["base"], pull["title"], pull["draft"]) == (BRANCH, "main", TITLE, True)
     body = pull["body"]
-    assert body.startswith("Fixes #7\n") and "Multiply each item's price by its quantity." in body
-    assert f"1. `{done.commit_sha[:7]}` Count quantities in the subtotal" in body
+    assert "Fixes #7" in body.splitlines() and f"(<{URL}>)" in body, "closes the issue, links to it"
+    assert "Multiply each item's price by its quantity." in body
+    pushed = git(remote, "rev-list", "--reverse", f"{job.base_commit}..{BRANCH}").split()
+    assert pushed == [done.commit_sha]
+    assert all(f"{n}. `{sha[:7]}` Count quantities in the subtotal" in body for n, sha in enumerate(pushed, 1))
     assert "`python3 -m pytest -q` ✅ passed" in body
     pr_url = "https://github.com/acme/shopcart/pull/1000"
     assert f"draft pull request: {pr_url}" in result.stderr
@@ -189,7 +192,19 @@ def test_push_then_pr_from_the_push_command(cli, github, remote, store, tmp_path
     result = cli("push", job.id, "--pr")
 
     assert result.exit_code == 0, result.output
-    assert "already up to date" in result.stderr and github.pulls[0]["body"].startswith("Fixes #7")
+    assert "already up to date" in result.stderr and "Fixes #7" in github.pulls[0]["body"].splitlines()
+
+
+def test_pr_for_an_enterprise_issue_still_fixes_it(cli, github, store, tmp_path, monkeypatch):
+    assert run(cli, tmp_path, URL).exit_code == 0
+    [job] = store.jobs()
+    store.update_job(job.id, issue_url="https://git.corp.example/acme/shopcart/issues/7")
+    monkeypatch.setenv("SPARKWRIGHT_GITHUB_HOSTS", '["git.corp.example"]')
+
+    result = cli("push", job.id, "--pr")
+
+    assert result.exit_code == 0, result.output
+    assert "Fixes #7" in github.pulls[0]["body"].splitlines()
 
 
 def test_push_refuses_jobs_without_commits_and_running_jobs(cli, github, remote, store, tmp_path, monkeypatch):

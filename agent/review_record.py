@@ -11,7 +11,7 @@ from typing import Any
 
 from git import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
 
-from agent.github_refs import IssueURLError, parse_issue_url
+from agent.github_refs import IssueURLError, host_of, parse_issue_url
 from agent.gitops import RepoError
 from agent.report import job_record
 from state import Event, Job, SqlStore
@@ -185,7 +185,8 @@ def fixes_number(issue_url: str | None) -> int | None:
     if not issue_url:
         return None
     try:
-        return parse_issue_url(issue_url).number
+        # Intake only accepts GitHub issue URLs, so the URL's own host counts (GitHub Enterprise too).
+        return parse_issue_url(issue_url, [host_of(issue_url)]).number
     except IssueURLError:
         return None
 

@@ -30,7 +30,8 @@ class StepOutcome:
 
 def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     step, job = ctx.store.step(step_id), ctx.job
-    if sha := ctx.workspace.find_step_commit(job.id, step.id, job.base_commit):
+    # Only a step that was started can have a commit already (made before a crash).
+    if step.started_at and (sha := ctx.workspace.find_step_commit(job.id, step.id, job.base_commit)):
         _mark_done(ctx, step, sha, "its commit was already on the branch")
         return StepOutcome(True)
     if step.status == StepStatus.RUNNING.value:
@@ -91,11 +92,13 @@ def _save_attempt(ctx: JobContext, attempt_id: int, result: AttemptResult | None
     if result is None:
         ctx.store.finish_attempt(attempt_id, status="interrupted", reason="stopped before the attempt ended")
         return
+    passed = result.outcome == "passed"
     ctx.store.finish_attempt(
-        attempt_id, status="passed" if result.outcome == "passed" else "failed", reason=result.reason,
+        attempt_id, status="passed" if passed else "failed", reason=result.reason,
         summary=result.summary or "; ".join(result.actions[-3:]), hypothesis=result.hypothesis, turns=result.turns,
         tokens_in=result.tokens_in, tokens_out=result.tokens_out,
-        diff=truncate_middle(ctx.workspace.diff(), 50_000),
+        # A passing attempt's diff is its commit; a failed one's is kept here, since the edits are discarded.
+        diff=None if passed else truncate_middle(ctx.workspace.diff(), 50_000),
         check_output=result.check.output[-8000:] if result.check else None)
     ctx.record.emit("attempt_finished", attempt_id=attempt_id, outcome=result.outcome, reason=result.reason,
                     turns=result.turns, seconds=round(seconds, 2))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Iterable
@@ -28,9 +29,15 @@ class Tool:
 
     def schema(self) -> dict[str, Any]:
         """The OpenAI function schema, which every langchain provider accepts in `bind_tools`."""
-        params = self.args.model_json_schema()
-        params.pop("title", None)
-        return {"type": "function", "function": {"name": self.name, "description": self.description, "parameters": params}}
+        return {"type": "function", "function": {"name": self.name, "description": self.description,
+                                                 "parameters": _parameters(self.args)}}
+
+
+@functools.cache
+def _parameters(args: type[BaseModel]) -> dict[str, Any]:
+    params = args.model_json_schema()
+    params.pop("title", None)
+    return params
 
 
 @dataclass(frozen=True)

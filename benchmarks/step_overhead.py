@@ -1,0 +1,59 @@
+"""Time between steps that is ours: from the model reply that finishes step N to the first model call of
+step N+1 — the orchestrator's check, the commit, the record, the graph's checkpoints and the next brief.
+
+Runs a real job (scripted zero-latency models, real git, real SQLite, local sandbox) whose STEPS steps
+each finish at once with a trivial check (`true`), and prints where the time goes.
+
+    python benchmarks/step_overhead.py [STEPS]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import make_repo  # noqa: E402
+from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script  # noqa: E402
+
+
+def main() -> None:
+    steps = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        repo = make_repo(tmp / "repo")
+        deep = write_script(tmp / "deep.json", [
+            (PLANNER, [plan(*[step(f"Step {i}", "true") for i in range(steps)], test_command="true")]), finish_review()])
+        fast = write_script(tmp / "fast.json", [("", [tc("finish", summary="ok")])])
+        env = {**os.environ, "SPARKWRIGHT_HOME": str(tmp / "home"), "SPARKWRIGHT_SANDBOX": "local",
+               "PYTHONPATH": str(ROOT)}
+        out = subprocess.run([sys.executable, "-m", "agent", "run", "--repo", str(repo), "--issue", "bench",
+                              "--deep-model", deep, "--fast-model", fast, "--json"],
+                             env=env, capture_output=True, text=True, check=True).stdout
+    events = [json.loads(line) for line in out.splitlines()]
+    calls = [(datetime.fromisoformat(e["ts"]), e["step"]) for e in events
+             if e["kind"] == "model_call" and e.get("tier") == "fast"]
+    gaps = [(b[0] - a[0]).total_seconds() * 1000 for a, b in zip(calls, calls[1:])]
+    phases = defaultdict(list)
+    marks = [(datetime.fromisoformat(e["ts"]), e["kind"]) for e in events]
+    for (t0, k0), (t1, _) in zip(marks, marks[1:]):
+        phases[k0].append((t1 - t0).total_seconds() * 1000)
+    print(f"{steps} steps: finishing reply of a step -> first model call of the next (trivial check `true`)")
+    print(f"  p50 {statistics.median(gaps):.1f} ms   p95 {statistics.quantiles(gaps, n=20)[18]:.1f} ms   "
+          f"max {max(gaps):.1f} ms")
+    print("  median time from each event to the next one:")
+    for kind in ("model_call", "check", "attempt_finished", "step_done", "attempt_started"):
+        print(f"    after {kind:<17} {statistics.median(phases[kind]):7.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

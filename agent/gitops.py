@@ -69,6 +69,13 @@ class Workspace:
             raise RepoError(f"could not create the job's worktree at {path}: {exc.stderr.strip()}") from None
         return cls(path)
 
+    @staticmethod
+    def remove(user_repo: Path, path: Path, branch: str) -> None:
+        """Undo `ensure` for a job that was never recorded: its worktree and its (commit-less) branch."""
+        repo = Repo(user_repo)
+        repo.git.worktree("remove", "--force", str(path))
+        repo.git.branch("-D", branch)
+
     def clear_stale_locks(self) -> None:
         """A git process killed mid-command leaves index.lock behind; only call this holding the job's lease."""
         (Path(self.repo.git_dir) / "index.lock").unlink(missing_ok=True)

@@ -51,6 +51,15 @@ def create_job(store: SqlStore, settings: Settings, repo: UserRepo, issue: Issue
     branch = branch or f"sparkwright/{slugify(title)}-{job_id}"
     worktree = settings.worktrees / job_id
     Workspace.ensure(repo.path, worktree, branch, repo.head)
+    try:
+        return _insert_job(store, settings, repo, issue, job_id, title, branch, worktree)
+    except BaseException:
+        Workspace.remove(repo.path, worktree, branch)
+        raise
+
+
+def _insert_job(store: SqlStore, settings: Settings, repo: UserRepo, issue: IssueText, job_id: str, title: str,
+                branch: str, worktree: Path) -> Job:
     return store.create_job(
         id=job_id, status=JobStatus.PLANNING.value, issue_title=title, issue_text=issue.text, issue_url=issue.url,
         issue_comments=issue.comments, repo_path=str(repo.path), base_commit=repo.head, branch=branch,

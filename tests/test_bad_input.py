@@ -78,3 +78,19 @@ def test_bad_input_is_one_line_and_leaves_no_job(case, expected, cli, repo, mode
 def test_unknown_job_id_says_where_to_look(cli):
     result = cli("show", "deadbeef")
     assert result.exit_code == 2 and "see `sparkwright jobs`" in result.stderr
+
+
+def test_a_job_that_cannot_be_recorded_leaves_no_worktree_or_branch(repo, home, monkeypatch):
+    from agent.config import load_settings
+    from agent.gitops import open_user_repo
+    from agent.runner import IssueText, create_job
+    from tests.conftest import git
+
+    class BrokenStore:
+        def create_job(self, **fields):
+            raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        create_job(BrokenStore(), load_settings(), open_user_repo(repo), IssueText("fix it"))
+    assert git(repo, "branch", "--list", "sparkwright/*") == ""
+    assert git(repo, "worktree", "list").count("\n") == 0

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from agent.config import Settings
+from agent.sandboxes import NOT_ISOLATED, sandbox_kind
 from tests.conftest import git
 from tests.sandbox_fixtures import image_under_test, require_docker, sparkwright_container_ids
 from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script
@@ -21,6 +23,9 @@ def test_job_runs_its_commands_in_docker_and_produces_the_branch(cli, repo, stor
     require_docker()
     monkeypatch.setenv("SPARKWRIGHT_DOCKER_IMAGE", image_under_test())
     monkeypatch.setenv("OPENAI_API_KEY", "sk-host-secret-for-docker-test")
+    (repo / ".sparkwright.toml").write_text('setup_command = "echo setting-up && python3 -m pytest --version"\n')
+    git(repo, "add", ".sparkwright.toml")
+    git(repo, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "sandbox setup")
     before = sparkwright_container_ids()
     deep = write_script(tmp_path / "deep.json", [
         (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]), finish_review()])
@@ -42,3 +47,14 @@ def test_job_runs_its_commands_in_docker_and_produces_the_branch(cli, repo, stor
     checks = [json.loads(line) for line in result.stdout.splitlines() if '"kind": "check"' in line]
     assert checks and all(c["passed"] for c in checks)
     assert sparkwright_container_ids() == before                   # the job's container is gone
+    (setup,) = [e.payload for e in store.events(job.id, kinds=["sandbox_setup"])]
+    assert setup["ok"] and "setting-up" in setup["log"] and "pytest" in setup["log"]
+
+
+def test_auto_picks_docker_when_an_engine_answers_and_warns_otherwise(monkeypatch):
+    require_docker()
+    warnings = []
+    assert sandbox_kind(Settings(sandbox="auto"), warnings.append) == "docker" and not warnings
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    assert sandbox_kind(Settings(sandbox="auto"), warnings.append) == "local"
+    assert warnings == [NOT_ISOLATED]

@@ -14,6 +14,7 @@ from agent.github import GitHubClient, redact
 from agent.github_refs import IssueRef
 from agent.repo_cache import GitFailed, run_git, safe_url
 from agent.review_markdown import fit_body
+from agent.runner import slugify
 
 ALWAYS_PROTECTED = ("main", "master")
 BRANCH_PREFIX = "sparkwright/"
@@ -58,9 +59,7 @@ class Delivery:
 
 def issue_branch_name(number: int, title: str) -> str:
     """`sparkwright/issue-N-<slug of title>`, the slug at most 40 characters."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    if len(slug) > 40:
-        slug = slug[:40].rsplit("-", 1)[0] if "-" in slug[:40] else slug[:40]
+    slug = slugify(title, 40, empty="")
     return f"{BRANCH_PREFIX}issue-{number}" + (f"-{slug}" if slug else "")
 
 

@@ -36,9 +36,12 @@ class IssueText:
     comments: list[dict] = field(default_factory=list)
 
 
-def slugify(text: str, limit: int = 40) -> str:
+def slugify(text: str, limit: int = 40, empty: str = "job") -> str:
+    """Lowercase words joined by dashes, cut at a word boundary within `limit` characters."""
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:limit].rstrip("-") or "job"
+    if len(slug) > limit:
+        slug = slug[:limit].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
+    return slug or empty
 
 
 def create_job(store: SqlStore, settings: Settings, repo: UserRepo, issue: IssueText,

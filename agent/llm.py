@@ -92,7 +92,8 @@ class LLM:
         try:
             message = runnable.invoke(list(messages))
         except Exception as exc:
-            if type(exc).__module__.split(".")[0] in ("openai", "anthropic", "httpx", "httpcore"):
+            # langchain re-raises SDK errors as its own subclasses (langchain_openai's OpenAIAPIError …).
+            if any(t.__module__.split(".")[0] in ("openai", "anthropic", "httpx", "httpcore") for t in type(exc).__mro__):
                 raise ModelUnavailable(f"the {self.tier} model {self.spec} failed: {type(exc).__name__}: {exc}") from None
             raise
         latency = time.perf_counter() - started

@@ -1,0 +1,243 @@
+"""Real HTTP servers on 127.0.0.1 standing in for model providers: OpenAI's chat completions, Anthropic's messages.
+
+    with FakeOpenAI() as fake:
+        fake.script(PLANNER, [tc("submit_plan", ...)])
+        fake.script("Your step", [tc("edit_file", ...), tc("finish", summary="ok")], text_calls=True)
+        ... --base-url {fake.base_url}
+
+Replies are the dicts of tests/scripting.py (`tc`, `text`), picked as `ScriptedChatModel` picks them: the
+first rule whose match is in a system or user message, then the reply by the number of assistant messages
+after that message, so a planner and a worker conversation each follow their own script (past the end, the
+last reply repeats). Every request is recorded in `fake.requests`, every answer and its usage in `fake.served`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+Answer = tuple[int, Any, dict[str, str]]
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    """Header names in lower case."""
+    json: Any = None
+
+
+@dataclass(frozen=True)
+class Served:
+    match: str
+    """The match of the rule that answered."""
+    tokens_in: int
+    tokens_out: int
+    response: dict[str, Any]
+    """The response body as sent."""
+
+
+@dataclass(frozen=True)
+class _Rule:
+    match: str
+    replies: list[dict[str, Any]]
+    text_calls: bool
+
+
+class _FakeProvider:
+    """Lifetime, recording, scripts and outages; a subclass speaks one provider's wire format."""
+
+    def __init__(self) -> None:
+        self.requests: list[RecordedRequest] = []
+        self.served: list[Served] = []
+        self._rules: list[_Rule] = []
+        self._answers_left: int | None = None
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Any:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._server and self._thread
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        assert self._server, "use the fake as a context manager"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def script(self, match: str, replies: list[dict[str, Any]], text_calls: bool = False) -> None:
+        """Adds a rule; `text_calls` writes its tool calls as JSON in the text, as llama.cpp serves Qwen."""
+        self._rules.append(_Rule(match, replies, text_calls))
+
+    def fail_after(self, answers: int) -> None:
+        """After `answers` more model replies, every request is a 500 until `heal()`."""
+        self._answers_left = answers
+
+    def heal(self) -> None:
+        self._answers_left = None
+
+    def requests_to(self, path: str) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path == path]
+
+    def handle(self, request: RecordedRequest) -> Answer:
+        with self._lock:
+            self.requests.append(request)
+            if self._answers_left == 0:
+                # A short retry-after: the client's own retries stay real but take milliseconds.
+                return 500, self.error("the fake server is down", "server_error"), {"retry-after-ms": "10"}
+            status, body = self.route(request)
+            if status == 200 and request.method == "POST" and self._answers_left is not None:
+                self._answers_left -= 1
+            return status, body, {}
+
+    def route(self, request: RecordedRequest) -> tuple[int, Any]:
+        raise NotImplementedError
+
+    def error(self, message: str, kind: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def pick(self, conversation: list[tuple[str, str]]) -> tuple[_Rule, dict[str, Any]] | None:
+        """The first rule matching a system or user message; the turn counts assistant messages after it."""
+        for rule in self._rules:
+            start = next((i for i, (role, text) in enumerate(conversation)
+                          if role in ("system", "user") and rule.match in text), None)
+            if start is not None:
+                turn = sum(1 for role, _ in conversation[start:] if role == "assistant")
+                return rule, rule.replies[min(turn, len(rule.replies) - 1)]
+        return None
+
+    def usage(self, body: Any, reply: dict[str, Any]) -> tuple[int, int]:
+        """Deterministic token counts, different for every request, so sums can be checked exactly."""
+        return len(json.dumps(body)) // 4, len(json.dumps(reply)) // 4 + 1
+
+    def no_rule(self, conversation: list[tuple[str, str]]) -> tuple[int, Any]:
+        opening = next((text for role, text in conversation if role == "user"), "")
+        return 400, self.error(f"no scripted rule matches this conversation: {opening[:300]!r}", "invalid_request_error")
+
+
+class FakeOpenAI(_FakeProvider):
+    """The chat completions API (non-streaming) as OpenAI, vLLM or llama.cpp serve it."""
+
+    model_ids = ("qwen",)
+
+    @property
+    def base_url(self) -> str:
+        return self.url + "/v1"
+
+    def route(self, request: RecordedRequest) -> tuple[int, Any]:
+        if request.method == "GET" and request.path == "/v1/models":
+            return 200, {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": "fake"}
+                                                    for name in self.model_ids]}
+        if request.method == "POST" and request.path == "/v1/chat/completions":
+            return self._complete(request.json)
+        return 404, self.error(f"no route {request.method} {request.path}", "invalid_request_error")
+
+    def error(self, message: str, kind: str) -> dict[str, Any]:
+        return {"error": {"message": message, "type": kind, "param": None, "code": None}}
+
+    def _complete(self, body: dict[str, Any]) -> tuple[int, Any]:
+        conversation = [("system" if m["role"] == "developer" else m["role"], _text(m.get("content")))
+                        for m in body["messages"]]
+        picked = self.pick(conversation)
+        if picked is None:
+            return self.no_rule(conversation)
+        rule, reply = picked
+        message, finish = _openai_message(reply, rule.text_calls)
+        tokens_in, tokens_out = self.usage(body, reply)
+        response = {"id": f"chatcmpl-{uuid.uuid4().hex[:16]}", "object": "chat.completion", "created": int(time.time()),
+                    "model": body["model"], "system_fingerprint": None,
+                    "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+                    "usage": {"prompt_tokens": tokens_in, "completion_tokens": tokens_out,
+                              "total_tokens": tokens_in + tokens_out}}
+        self.served.append(Served(rule.match, tokens_in, tokens_out, response))
+        return 200, response
+
+
+class FakeAnthropic(_FakeProvider):
+    """Anthropic's Messages API (non-streaming); the SDK's base URL is `fake.url` (it adds /v1/messages)."""
+
+    def route(self, request: RecordedRequest) -> tuple[int, Any]:
+        if request.method == "POST" and request.path == "/v1/messages":
+            return self._message(request.json)
+        return 404, self.error(f"no route {request.method} {request.path}", "not_found_error")
+
+    def error(self, message: str, kind: str) -> dict[str, Any]:
+        return {"type": "error", "error": {"type": "api_error" if kind == "server_error" else kind, "message": message}}
+
+    def _message(self, body: dict[str, Any]) -> tuple[int, Any]:
+        # The system prompt is a top-level field here; it comes before every message.
+        conversation = [("system", _text(body.get("system")))] if body.get("system") else []
+        conversation += [(m["role"], _text(m["content"])) for m in body["messages"]]
+        picked = self.pick(conversation)
+        if picked is None:
+            return self.no_rule(conversation)
+        rule, reply = picked
+        blocks = [{"type": "text", "text": reply["content"]}] if reply.get("content") else []
+        blocks += [{"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:20]}", "name": c["name"], "input": c["args"]}
+                   for c in reply.get("tool_calls", [])]
+        tokens_in, tokens_out = self.usage(body, reply)
+        response = {"id": f"msg_{uuid.uuid4().hex[:20]}", "type": "message", "role": "assistant", "model": body["model"],
+                    "content": blocks, "stop_reason": "tool_use" if reply.get("tool_calls") else "end_turn",
+                    "stop_sequence": None, "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out}}
+        self.served.append(Served(rule.match, tokens_in, tokens_out, response))
+        return 200, response
+
+
+def _text(content: Any) -> str:
+    """The text of a message's content: a string, or the text parts of a list of blocks (never tool results)."""
+    if isinstance(content, str):
+        return content
+    return "\n".join(part.get("text", "") for part in content or [] if part.get("type") == "text")
+
+
+def _openai_message(reply: dict[str, Any], text_calls: bool) -> tuple[dict[str, Any], str]:
+    calls = reply.get("tool_calls", [])
+    if text_calls or not calls:
+        fenced = [f"```json\n{json.dumps({'name': c['name'], 'arguments': c['args']}, indent=2)}\n```" for c in calls]
+        return {"role": "assistant", "content": "\n".join([reply.get("content", ""), *fenced]).strip()}, "stop"
+    wire_calls = [{"id": f"call_{uuid.uuid4().hex[:12]}", "type": "function",
+                   "function": {"name": c["name"], "arguments": json.dumps(c["args"])}} for c in calls]
+    return {"role": "assistant", "content": reply.get("content") or None, "tool_calls": wire_calls}, "tool_calls"
+
+
+def _handler_for(fake: _FakeProvider) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self._serve()
+
+        def do_POST(self) -> None:
+            self._serve()
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            request = RecordedRequest(self.command, urlsplit(self.path).path, headers, json.loads(raw) if raw else None)
+            status, body, extra = fake.handle(request)
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            for key, value in {"content-type": "application/json", **extra}.items():
+                self.send_header(key, value)
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # keep test output quiet
+
+    return Handler

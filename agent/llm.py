@@ -12,7 +12,7 @@ import httpx
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
-from agent.textcalls import with_text_tool_calls
+from agent.textcalls import with_repaired_tool_calls, with_text_tool_calls
 
 Tier = Literal["deep", "fast"]
 LOCAL_SERVERS = {"ollama": "http://localhost:11434/v1", "llamacpp": "http://localhost:8080/v1",
@@ -98,7 +98,8 @@ class LLM:
             raise
         latency = time.perf_counter() - started
         usage = message.usage_metadata or {}
-        return ModelReply(with_text_tool_calls(message), latency, usage.get("input_tokens", 0), usage.get("output_tokens", 0))
+        message = with_text_tool_calls(with_repaired_tool_calls(message))
+        return ModelReply(message, latency, usage.get("input_tokens", 0), usage.get("output_tokens", 0))
 
     def _bind(self, tools: Sequence[dict[str, Any]]) -> Any:
         key = tuple(t["function"]["name"] for t in tools)

@@ -9,9 +9,22 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
+from tools.base import UNPARSED_ARGS
+
 _FENCED = re.compile(r"```(?:json|tool_call)?\s*(\{.*?\})\s*```", re.DOTALL)
 _TAGGED = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>", re.DOTALL)
 _ARG_KEYS = ("arguments", "args", "parameters", "input")
+
+
+def with_repaired_tool_calls(message: AIMessage) -> AIMessage:
+    """Calls whose arguments were not valid JSON become ordinary calls carrying the raw text, so the
+    model gets an error observation for each instead of a call left unanswered (which providers reject)."""
+    if not message.invalid_tool_calls:
+        return message
+    repaired = [{"name": c.get("name") or "unnamed", "args": {UNPARSED_ARGS: c.get("args") or ""},
+                 "id": c.get("id") or f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
+                for c in message.invalid_tool_calls]
+    return message.model_copy(update={"tool_calls": [*message.tool_calls, *repaired], "invalid_tool_calls": []})
 
 
 def with_text_tool_calls(message: AIMessage) -> AIMessage:

@@ -211,8 +211,13 @@ def _openai_message(reply: dict[str, Any], text_calls: bool) -> tuple[dict[str, 
         fenced = [f"```json\n{json.dumps({'name': c['name'], 'arguments': c['args']}, indent=2)}\n```" for c in calls]
         return {"role": "assistant", "content": "\n".join([reply.get("content", ""), *fenced]).strip()}, "stop"
     wire_calls = [{"id": f"call_{uuid.uuid4().hex[:12]}", "type": "function",
-                   "function": {"name": c["name"], "arguments": json.dumps(c["args"])}} for c in calls]
+                   "function": {"name": c["name"], "arguments": _arguments(c["args"])}} for c in calls]
     return {"role": "assistant", "content": reply.get("content") or None, "tool_calls": wire_calls}, "tool_calls"
+
+
+def _arguments(args: dict[str, Any] | str) -> str:
+    """JSON of the arguments; a string is sent as it is, to stand in for a model's broken JSON."""
+    return args if isinstance(args, str) else json.dumps(args)
 
 
 def _handler_for(fake: _FakeProvider) -> type[BaseHTTPRequestHandler]:

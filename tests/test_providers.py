@@ -153,3 +153,18 @@ def test_a_server_outage_interrupts_the_job_and_resume_finishes_it(cli, repo, st
     assert resumed.exit_code == 0, resumed.stderr
     assert_step_committed(repo, store)
     assert len(chats(fake, PLANNER)) == 2  # the plan was kept, not made again
+
+
+def test_a_call_with_broken_json_arguments_gets_an_error_and_the_job_goes_on(cli, repo, store):
+    with FakeOpenAI() as fake:
+        script_deep(fake)
+        fake.script(WORKER, [{"tool_calls": [{"name": "edit_file", "args": '{"path": "shopcart/cart.py", "old_'}]},
+                             tc("edit_file", **FIX), tc("finish", summary="multiply by quantity")])
+        result, _ = run_json(cli, repo, QWEN, QWEN, "--base-url", fake.base_url)
+
+    assert result.exit_code == 0, result.stderr
+    assert_step_committed(repo, store)
+    broken = next(s for s in fake.served if s.match == WORKER).response["choices"][0]["message"]["tool_calls"][0]
+    *_, tool = chats(fake, WORKER)[1].json["messages"]
+    assert tool["role"] == "tool" and tool["tool_call_id"] == broken["id"]
+    assert "arguments for edit_file are not valid JSON" in tool["content"]

@@ -67,3 +67,14 @@ def test_the_worker_survives_the_samples_mistakes(tmp_path):
     assert not tools[1]["ok"] and "old_text equals new_text" in tools[1]["output"]
     assert not tools[2]["ok"] and "unknown tool 'fix_gcd.py'" in tools[2]["output"]
     assert result.outcome == "check_failed" and (tmp_path / "gcd.py").read_text() == GCD
+
+
+def test_a_call_with_broken_json_arguments_is_answered_with_an_error(tmp_path):
+    """langchain files such calls under invalid_tool_calls; left unanswered, providers reject the next request."""
+    from agent.textcalls import with_repaired_tool_calls
+    message = AIMessage("", invalid_tool_calls=[{"name": "edit_file", "args": '{"path": "gcd.py", "old_text": ',
+                                                 "id": "call_1", "error": "bad json", "type": "invalid_tool_call"}])
+    repaired = with_repaired_tool_calls(message)
+    assert repaired.invalid_tool_calls == [] and repaired.tool_calls[0]["id"] == "call_1"
+    observation = Toolbox(worker_tools(LocalSandbox(tmp_path), 30)).call("edit_file", repaired.tool_calls[0]["args"])
+    assert not observation.ok and "arguments for edit_file are not valid JSON" in observation.text

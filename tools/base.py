@@ -14,6 +14,8 @@ from pydantic import BaseModel, ValidationError
 from sandbox import SandboxError
 
 OBSERVATION_LIMIT = 12_000
+UNPARSED_ARGS = "__unparsed_arguments__"
+"""Key under which a model's arguments that were not valid JSON are passed on, to be reported back."""
 
 
 class ToolError(Exception):
@@ -59,6 +61,8 @@ class Toolbox:
         tool = self.tools.get(name)
         if tool is None:
             raise ToolError(f"unknown tool {name!r}; the tools are: {', '.join(self.tools)}")
+        if isinstance(raw_args, dict) and UNPARSED_ARGS in raw_args:
+            raw_args = str(raw_args[UNPARSED_ARGS])
         if isinstance(raw_args, str):
             try:
                 raw_args = json.loads(raw_args or "{}")

@@ -93,10 +93,6 @@ class Workspace:
         self.repo.git.add("-A")
         return self.repo.git.diff("--cached", base)
 
-    def changed_files(self, base: str) -> list[str]:
-        self.repo.git.add("-A")
-        return [line for line in self.repo.git.diff("--cached", "--name-only", base).splitlines() if line]
-
     def commit_step(self, job_id: str, step_id: int, title: str, body: str) -> str:
         """One commit for the step (empty if the step changed nothing); returns its sha."""
         self.repo.git.add("-A")
@@ -110,6 +106,3 @@ class Workspace:
         pattern = "^" + re.escape(step_trailer(job_id, step_id)) + "$"
         shas = self.repo.git.log("--format=%H", "-E", f"--grep={pattern}", f"{base}..HEAD").split()
         return shas[0] if shas else None
-
-    def step_commits(self, base: str) -> list[str]:
-        return self.repo.git.log("--reverse", "--format=%H", f"{base}..HEAD").split()

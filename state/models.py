@@ -23,12 +23,11 @@ class JobStatus(str, enum.Enum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
-    STOPPED = "stopped"
     INTERRUPTED = "interrupted"
 
     @property
     def finished(self) -> bool:
-        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.STOPPED)
+        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED)
 
 
 class StepStatus(str, enum.Enum):

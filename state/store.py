@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select, text, update
+from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +21,6 @@ from state.models import (
     Attempt, Event, FailureReport, Job, JobStatus, PlanRevision, Steering, Step, StepStatus, utcnow,
 )
 
-T = TypeVar("T")
 LEASE_STALE_AFTER = timedelta(seconds=30)
 
 
@@ -140,10 +139,6 @@ class SqlStore:
         return host != socket.gethostname() or not pid.isdigit() or _pid_alive(int(pid))
 
     # plan: each change to the plan is one transaction, so a crash never leaves half a revision
-    def add_revision(self, job_id: str, kind: str, reason: str) -> int:
-        with self.session() as s:
-            return _add_revision(s, job_id, kind, reason)
-
     def revisions(self, job_id: str) -> Sequence[PlanRevision]:
         return self._all(select(PlanRevision).where(PlanRevision.job_id == job_id).order_by(PlanRevision.number))
 
@@ -221,11 +216,6 @@ class SqlStore:
             s.add(row)
             s.flush()
             return row.id
-
-    def decide(self, report_id: int, decision: str, detail: dict[str, Any]) -> None:
-        with self.session() as s:
-            s.execute(update(FailureReport).where(FailureReport.id == report_id)
-                      .values(decision=decision, decision_detail=detail))
 
     def failure_reports(self, job_id: str) -> Sequence[FailureReport]:
         return self._all(select(FailureReport).where(FailureReport.job_id == job_id).order_by(FailureReport.id))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
-from tests.scripting import ESCALATION, PLANNER, finish_review, plan, step, tc, write_script
+from tests.scripting import ESCALATION, PLANNER, plan, step, tc, write_script
 
 QTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
 DISCOUNT_CHECK = "python3 -m pytest -q tests/test_cart.py::test_discount_applies_to_all_units"

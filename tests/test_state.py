@@ -59,7 +59,7 @@ def test_a_locked_database_says_so(tmp_path):
     locker.execute("BEGIN EXCLUSIVE")
     try:
         with SqlStore(path, busy_timeout=0.2) as store, pytest.raises(DatabaseError, match="locked by another process"):
-            store.add_revision("j1", "initial", "plan")
+            store.save_plan("j1", "plan", [StepSpec("a", "do a", "true")], None)
     finally:
         locker.rollback()
         locker.close()

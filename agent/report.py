@@ -100,6 +100,11 @@ def print_show(store: SqlStore, job: Job, as_json: bool) -> None:
                       f"[{a['turns']} turns]", highlight=False)
     for e in record["escalations"]:
         out.print(f"escalation on step {e['step']}: {e['why']} → {e['decision']}", highlight=False)
+    out.print("[bold]story[/bold]")
+    for event in store.events(job.id):
+        step = f"step {event.step_id} " if event.step_id else ""
+        out.print(f"  {event.ts:%H:%M:%S} {step}{event.kind}: {event_line(event.kind, event.payload)}",
+                  highlight=False, markup=False, overflow="ellipsis", no_wrap=True)
     for tier, t in record["usage"].items():
         cost = f", ${t['cost_usd']:.4f}" if "cost_usd" in t else ""
         out.print(f"{tier}: {int(t.get('calls', 0))} calls, {int(t.get('tokens_in', 0))} in / "
@@ -113,3 +118,17 @@ def print_outcome(job: Job, store: SqlStore) -> None:
     done = sum(1 for s in store.steps(job.id) if s.status == "done")
     Console(stderr=True).print(f"[{style}]{status.value}[/{style}]: {job.outcome_reason} — {done} step commit(s) on "
                                f"{job.branch}", highlight=False)
+
+
+def event_line(kind: str, p: dict[str, Any]) -> str:
+    """One line of an event for the story: what happened, in short."""
+    if kind == "model_call":
+        calls = ", ".join(c["name"] for c in p.get("tool_calls") or []) or "(no tool call)"
+        return f"{p.get('tier')} {p.get('purpose', 'worker')} -> {calls} ({p.get('latency_ms')} ms)"
+    if kind == "tool_call":
+        first = (p.get("output") or "").splitlines()[:1]
+        return f"{p.get('tool')} {'ok' if p.get('ok') else 'error'}: {first[0] if first else ''}"
+    if kind in ("check", "test_run"):
+        return f"{'passed' if p.get('passed') else 'failed'} ({p.get('command') or p.get('trigger', '')})"
+    keys = ("title", "why", "decision", "reason", "summary", "message", "commit", "status")
+    return "; ".join(f"{k}={str(p[k])[:80]}" for k in keys if p.get(k))

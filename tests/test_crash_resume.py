@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -124,6 +125,9 @@ def test_resume_recreates_a_deleted_worktree(tmp_path, baseline):
     with SqlStore(home / "sparkwright.db") as store:
         (job,) = store.jobs()
     subprocess.run(["rm", "-rf", job.worktree_path], check=True)
+    listed = subprocess.run([sys.executable, "-m", "agent", "jobs", "--json"], capture_output=True, text=True,
+                            env={**os.environ, "SPARKWRIGHT_HOME": str(home), "PYTHONPATH": str(ROOT)}).stdout
+    assert [(j["id"], j["status"]) for j in json.loads(listed)] == [(job.id, "interrupted")]
 
     assert sparkwright(home, "resume", job.id).returncode == 0
     assert outcome(repo, home) == baseline

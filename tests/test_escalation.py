@@ -178,6 +178,9 @@ def test_show_reports_escalations_and_usage_per_tier(cli, repo, store, tmp_path)
         assert shown["usage"][tier]["tokens_in"] == sum(p["tokens_in"] for p in mine) > 0
     text = cli("show", job.id).stdout
     assert "escalation on step" in text and "→ retry" in text and "deep:" in text and "fast:" in text
+    story = text.split("story")[1]
+    assert "escalation: why=the check still failed" in story and "decision: decision=retry" in story
+    assert "edit_file ok" in story and "step_done: title=Count quantities" in story
 
 
 def test_kept_edits_are_the_next_attempts_starting_point(cli, repo, store, tmp_path):

@@ -14,22 +14,13 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    """Header names in lower case."""
-    json: Any = None
+from tests.loopback import LoopbackServer, RecordedRequest
 
 
 @dataclass
@@ -39,40 +30,27 @@ class Canned:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeGitHub:
+class FakeGitHub(LoopbackServer):
     """Serves repos, issues, comments and PR creation from in-memory data; see the module docstring."""
 
     def __init__(self, token: str | None = None) -> None:
+        super().__init__()
         self.token = token
         """The one valid token; a request carrying any other is answered 401."""
         self.repos: dict[str, dict[str, Any]] = {}
         self.issues: dict[tuple[str, int], dict[str, Any]] = {}
         self.comments: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.pulls: list[dict[str, Any]] = []
-        self.requests: list[RecordedRequest] = []
         self._canned: dict[str, Canned] = {}
         self._git_dirs: dict[str, Path] = {}
         self._private_git: set[str] = set()
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> FakeGitHub:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        assert self._server and self._thread
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     @property
     def api_base(self) -> str:
-        assert self._server, "use FakeGitHub as a context manager"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.url
 
     def add_repo(
         self, owner: str, repo: str, *, clone_url: str, default_branch: str = "main", private: bool = False
@@ -228,7 +206,7 @@ def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
             body = json.loads(raw) if raw else None
-            request = RecordedRequest(self.command, url.path, parse_qs(url.query), headers, body)
+            request = RecordedRequest(self.command, url.path, headers, body, query=parse_qs(url.query))
             if url.path.endswith(".git") or ".git/" in url.path:
                 self._serve_git(request)
                 return

@@ -14,24 +14,16 @@ last reply repeats). Every request is recorded in `fake.requests`, every answer 
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.loopback import LoopbackServer, RecordedRequest
+
 Answer = tuple[int, Any, dict[str, str]]
-
-
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    """Header names in lower case."""
-    json: Any = None
 
 
 @dataclass(frozen=True)
@@ -51,34 +43,17 @@ class _Rule:
     text_calls: bool
 
 
-class _FakeProvider:
+class _FakeProvider(LoopbackServer):
     """Lifetime, recording, scripts and outages; a subclass speaks one provider's wire format."""
 
     def __init__(self) -> None:
-        self.requests: list[RecordedRequest] = []
+        super().__init__()
         self.served: list[Served] = []
         self._rules: list[_Rule] = []
         self._answers_left: int | None = None
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> Any:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        assert self._server and self._thread
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    @property
-    def url(self) -> str:
-        assert self._server, "use the fake as a context manager"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     def script(self, match: str, replies: list[dict[str, Any]], text_calls: bool = False) -> None:
         """Adds a rule; `text_calls` writes its tool calls as JSON in the text, as llama.cpp serves Qwen."""

@@ -1,0 +1,48 @@
+"""A real HTTP server on 127.0.0.1, on a free port, for the fakes that stand in for remote services."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    """Header names in lower case."""
+    json: Any = None
+    query: dict[str, list[str]] = field(default_factory=dict)
+
+
+class LoopbackServer:
+    """Serves `handler_class()` while used as a context manager; subclasses record into `requests`."""
+
+    def __init__(self) -> None:
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
+    def __enter__(self) -> Any:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler_class())
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._server and self._thread
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        assert self._server, "use the fake as a context manager"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"

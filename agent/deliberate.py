@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from agent.context import JobContext
 from agent.faults import fault_point
 from tools import Tool, ToolError, Toolbox, planner_tools
-from tools.base import truncate_middle
+from tools.base import brief_args, truncate_middle
 
 
 class DeliberationFailed(Exception):
@@ -25,14 +25,13 @@ def deliberate(ctx: JobContext, system: str, brief: str, decisions: Sequence[Too
     messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(brief)]
     for _ in range(ctx.settings.planner_max_turns):
         ctx.check_cancelled()
-        messages += [HumanMessage(f"Message from the user (steering): {n}") for n in ctx.record.steering()]
+        for note in ctx.record.steering():
+            messages.append(HumanMessage(f"Message from the user (steering): {note}"))
+            ctx.record.emit("steering", step_id=step_id, message=note, purpose=purpose)
         fault_point(f"{purpose}.before_model")
         reply = ctx.deep.invoke(messages, schemas)
         fault_point(f"{purpose}.after_model")
-        ctx.record.emit("model_call", step_id=step_id, tier="deep", model=ctx.deep.spec, purpose=purpose,
-                        latency_ms=round(reply.latency * 1000, 1), tokens_in=reply.tokens_in, tokens_out=reply.tokens_out,
-                        content=truncate_middle(str(reply.message.content), 2000),
-                        tool_calls=[{"name": c["name"], "args": c.get("args")} for c in reply.message.tool_calls])
+        ctx.record.emit("model_call", step_id=step_id, purpose=purpose, **ctx.deep.event(reply))
         messages.append(reply.message)
         if not reply.message.tool_calls:
             messages.append(HumanMessage(f"Reply with a tool call; to conclude call one of: {', '.join(decide.tools)}"))
@@ -46,7 +45,7 @@ def deliberate(ctx: JobContext, system: str, brief: str, decisions: Sequence[Too
             else:
                 observation = explore.call(call["name"], call.get("args"))
                 text, ok = observation.text, observation.ok
-            ctx.record.emit("tool_call", step_id=step_id, tier="deep", tool=call["name"], args=call.get("args"),
-                            ok=ok, output=truncate_middle(text, 2000))
+            ctx.record.emit("tool_call", step_id=step_id, tier="deep", tool=call["name"],
+                            args=brief_args(call.get("args")), ok=ok, output=truncate_middle(text, 2000))
             messages.append(ToolMessage(text, tool_call_id=call["id"], status="success" if ok else "error"))
     raise DeliberationFailed(f"the planner reached no {purpose} decision in {ctx.settings.planner_max_turns} turns")

@@ -13,6 +13,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
 from agent.textcalls import with_repaired_tool_calls, with_text_tool_calls
+from tools.base import brief_args, truncate_middle
 
 Tier = Literal["deep", "fast"]
 LOCAL_SERVERS = {"ollama": "http://localhost:11434/v1", "llamacpp": "http://localhost:8080/v1",
@@ -100,6 +101,13 @@ class LLM:
         usage = message.usage_metadata or {}
         message = with_text_tool_calls(with_repaired_tool_calls(message))
         return ModelReply(message, latency, usage.get("input_tokens", 0), usage.get("output_tokens", 0))
+
+    def event(self, reply: ModelReply) -> dict[str, Any]:
+        """The `model_call` event's fields: tier, latency, tokens, and what the model said, in short."""
+        return {"tier": self.tier, "model": self.spec, "latency_ms": round(reply.latency * 1000, 1),
+                "tokens_in": reply.tokens_in, "tokens_out": reply.tokens_out,
+                "content": truncate_middle(str(reply.message.content), 2000),
+                "tool_calls": [{"name": c["name"], "args": brief_args(c.get("args"))} for c in reply.message.tool_calls]}
 
     def _bind(self, tools: Sequence[dict[str, Any]]) -> Any:
         key = tuple(t["function"]["name"] for t in tools)

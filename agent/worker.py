@@ -16,7 +16,7 @@ from agent.faults import fault_point
 from agent.llm import LLM
 from sandbox import CommandResult
 from tools import Toolbox
-from tools.base import truncate_middle
+from tools.base import brief_args, truncate_middle
 
 Outcome = Literal["passed", "stuck", "budget", "loop", "check_failed"]
 REPEATS_FOR_LOOP = 3
@@ -158,10 +158,7 @@ class WorkerLoop:
         self.result.turns += 1
         self.result.tokens_in += reply.tokens_in
         self.result.tokens_out += reply.tokens_out
-        calls = [{"name": c["name"], "args": c.get("args")} for c in reply.message.tool_calls]
-        self.emit("model_call", tier=self.llm.tier, model=self.llm.spec, latency_ms=round(reply.latency * 1000, 1),
-                  tokens_in=reply.tokens_in, tokens_out=reply.tokens_out,
-                  content=truncate_middle(str(reply.message.content), 2000), tool_calls=calls)
+        self.emit("model_call", **self.llm.event(reply))
 
     def _record_tool(self, call: dict[str, Any], text: str, ok: bool, replied_at: float | None) -> None:
         args = call.get("args") or {}
@@ -169,7 +166,7 @@ class WorkerLoop:
         self.result.actions.append(f"{call['name']}({brief}) -> {'ok' if ok else text.splitlines()[0][:160]}")
         # How long our own plumbing took from the model's reply to the end of the first tool: measured, not guessed.
         extra = {"since_reply_ms": round((time.perf_counter() - replied_at) * 1000, 3)} if replied_at else {}
-        self.emit("tool_call", tool=call["name"], args=args, ok=ok, output=truncate_middle(text, 2000),
+        self.emit("tool_call", tool=call["name"], args=brief_args(args), ok=ok, output=truncate_middle(text, 2000),
                   seconds=round(self.tool_seconds, 4), **extra)
         self.tool_seconds = 0.0
 

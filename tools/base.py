@@ -92,3 +92,10 @@ def truncate_middle(text: str, limit: int = OBSERVATION_LIMIT) -> str:
     half = limit // 2
     cut_lines = text[half:-half].count("\n")
     return f"{text[:half]}\n[... {len(text) - 2 * half} characters ({cut_lines} lines) cut ...]\n{text[-half:]}"
+
+
+def brief_args(args: Any, limit: int = 2000) -> Any:
+    """Arguments as recorded in the event log: long strings (a whole file's content) cut in the middle."""
+    if not isinstance(args, dict):
+        return truncate_middle(str(args), limit)
+    return {k: truncate_middle(v, limit) if isinstance(v, str) else v for k, v in args.items()}

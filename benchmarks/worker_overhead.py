@@ -83,9 +83,11 @@ def main() -> None:
         (workspace / "cart.py").write_text("".join(f"line {i}\n" for i in range(200)))
         with SqlStore(Path(tmp, "bench.db")) as store:
             run(20, workspace, store)  # warm-up: imports, SQLite pages
-            bare = run(turns, workspace, None)
-            shipped = run(turns, workspace, store)
-    print(f"worker plumbing per turn, {turns} turns (model reply -> next model call, tool time excluded)")
+            bare, shipped = [], []
+            for _ in range(3):  # interleaved, so drift in the machine's load hits both alike
+                bare += run(turns, workspace, None)
+                shipped += run(turns, workspace, store)
+    print(f"worker plumbing per turn, 3 x {turns} turns (model reply -> next model call, tool time excluded)")
     print(f"{'loop':<34}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
     for name, values in (("bare (no record, no steering)", bare), ("shipped (SQLite record, steering)", shipped)):
         print(f"{name:<34}{pct(values, 50):>10.3f}{pct(values, 95):>10.3f}{max(values):>10.3f}")

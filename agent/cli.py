@@ -32,7 +32,7 @@ from agent.repo_cache import RepoCacheError
 from agent.review import NoSuchStep, ReviewFormat, print_review
 from agent.revise import ensure_revisable, plan_feedback_round
 from agent.runner import IntakeError, create_job, execute
-from sandbox import SandboxError
+from sandbox import LocalSandbox, SandboxError
 from state import DatabaseError, Job, JobStatus, SqlStore
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="An autonomous coding agent: deep planner, fast worker.")
@@ -220,7 +220,8 @@ def run_job(store: SqlStore, settings: Settings, job: Job, deep: LLM, fast: LLM,
         sandbox = stack.enter_context(open_sandbox(settings, store, job.id, workspace.path, warn))
         saver = stack.enter_context(SqliteSaver.from_conn_string(str(settings.db_path)))
         recorder = stack.enter_context(Recorder(store, job.id, listeners))
-        ctx = JobContext(store, settings, job, workspace, sandbox, deep, fast, recorder)
+        ctx = JobContext(store, settings, job, workspace, sandbox, LocalSandbox(workspace.path), deep, fast,
+                         recorder)
         with interruptible():
             if prepare:
                 prepare(ctx)

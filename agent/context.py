@@ -24,6 +24,9 @@ class JobContext:
     job: Job
     workspace: Workspace
     sandbox: Sandbox
+    """Where the worker's commands and checks run."""
+    reader: Sandbox
+    """Read-only look at the same worktree on the host, for the planner: it never waits for a container."""
     deep: LLM
     fast: LLM
     record: Recorder

@@ -20,7 +20,7 @@ class DeliberationFailed(Exception):
 def deliberate(ctx: JobContext, system: str, brief: str, decisions: Sequence[Tool], purpose: str,
                step_id: int | None = None) -> tuple[str, BaseModel]:
     """Returns the name and validated arguments of the deciding call the deep model made."""
-    explore, decide = Toolbox(planner_tools(ctx.sandbox)), Toolbox(decisions)
+    explore, decide = Toolbox(planner_tools(ctx.reader)), Toolbox(decisions)
     schemas = explore.schemas() + decide.schemas()
     messages: list[BaseMessage] = [SystemMessage(system), HumanMessage(brief)]
     for _ in range(ctx.settings.planner_max_turns):

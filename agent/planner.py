@@ -16,7 +16,7 @@ from tools.search import ListArgs, list_files
 
 def agents_md(ctx: JobContext) -> str | None:
     try:
-        return ctx.sandbox.read_file("AGENTS.md")
+        return ctx.reader.read_file("AGENTS.md")
     except SandboxError:
         return None
 
@@ -29,7 +29,7 @@ def make_plan(ctx: JobContext) -> None:
     """Plan once: a job that already has steps (resumed) keeps them."""
     if ctx.store.steps(ctx.job.id):
         return
-    tree = list_files(ctx.sandbox, ListArgs())
+    tree = list_files(ctx.reader, ListArgs())
     _, plan = deliberate(ctx, PLANNER_SYSTEM, planner_brief(ctx.job, tree, agents_md(ctx)), [SUBMIT_PLAN], "plan")
     assert isinstance(plan, PlanArgs)
     fault_point("plan.before_save")

@@ -78,7 +78,7 @@ def _file_contents(ctx: JobContext, paths: list[str]) -> dict[str, str]:
     contents = {}
     for path in paths:
         try:
-            text = ctx.sandbox.read_file(path)
+            text = ctx.reader.read_file(path)
         except SandboxError:
             contents[path] = "(does not exist yet)"
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
@@ -58,3 +59,22 @@ def test_auto_picks_docker_when_an_engine_answers_and_warns_otherwise(monkeypatc
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
     assert sandbox_kind(Settings(sandbox="auto"), warnings.append) == "local"
     assert warnings == [NOT_ISOLATED]
+
+
+def test_the_planner_does_not_wait_for_the_sandbox_to_start(cli, repo, store, tmp_path, monkeypatch):
+    """The container and its setup start with the job; planning reads the worktree meanwhile."""
+    require_docker()
+    monkeypatch.setenv("SPARKWRIGHT_DOCKER_IMAGE", image_under_test())
+    deep = write_script(tmp_path / "deep.json", [
+        (PLANNER, [tc("search", pattern="def subtotal_cents"), plan(step("Count quantities", QTY_CHECK))]),
+        finish_review()])
+    fast = write_script(tmp_path / "fast.json", [("Your step", [FIX, tc("finish", summary="ok")])])
+
+    result = cli("run", "--repo", repo, "--issue", "quantities", "--deep-model", deep, "--fast-model", fast,
+                 "--sandbox", "docker", "--setup", "sleep 2", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    at = {e["kind"]: datetime.fromisoformat(e["ts"]) for e in reversed(events)}  # first of each kind
+    assert (at["plan"] - at["job_started"]).total_seconds() < 1.5
+    assert (at["check"] - at["job_started"]).total_seconds() >= 2

@@ -34,14 +34,24 @@ def final_review(ctx: JobContext, rounds_done: int) -> Review:
                     seconds=round(result.duration, 2), output=result.output[-8000:])
     if rounds_done >= ctx.settings.max_review_rounds:
         return Review(False, result.ok)
+    if _follow_ups_recorded(ctx) > rounds_done:  # this round's steps were added before a crash
+        return Review(True, result.ok)
     diff = truncate_middle(ctx.workspace.diff(ctx.job.base_commit), REVIEW_DIFF_CHARS)
     brief = review_brief(ctx.job, ctx.store.steps(ctx.job.id), diff, command, truncate_middle(result.output, 8000), result.ok)
     name, args = deliberate(ctx, REVIEW_SYSTEM, brief, [FINISH_JOB, ADD_STEPS], "review")
     if isinstance(args, AddStepsArgs):
         ctx.store.revise_plan(ctx.job.id, "review", args.reason, specs(args.steps))
+        fault_point("review.steps_added")
         ctx.record.emit("review", decision="add_steps", reason=args.reason, steps=[s.title for s in args.steps])
         return Review(True, result.ok)
     assert isinstance(args, FinishJobArgs)
     ctx.store.update_job(ctx.job.id, summary=args.summary, uncertainties=args.uncertainties)
     ctx.record.emit("review", decision="finish", summary=args.summary, uncertainties=args.uncertainties)
     return Review(False, result.ok)
+
+
+def _follow_ups_recorded(ctx: JobContext) -> int:
+    """Follow-up step revisions of the current round (since the last reviewer feedback, if any)."""
+    kinds = [r.kind for r in ctx.store.revisions(ctx.job.id)]
+    since = len(kinds) - kinds[::-1].index("feedback") if "feedback" in kinds else 0
+    return kinds[since:].count("review")

@@ -177,3 +177,22 @@ def test_ctrl_c_stops_quickly_and_the_job_resumes(signals, tmp_path, baseline):
         assert store.effective_status(job).value == "interrupted"
     assert sparkwright(home, "resume", job.id).returncode == 0
     assert outcome(repo, home) == baseline
+
+
+def test_a_follow_up_step_from_the_final_review_is_added_once(tmp_path):
+    repo, home = make_repo(tmp_path / "repo"), tmp_path / "home"
+    deep = write_script(tmp_path / "deep.json", [
+        ("## Final review", [tc("add_steps", reason="test the empty cart", steps=[
+            {"title": "Test the empty cart", "instructions": "add the test", "check": EMPTY_CHECK}])]),
+        (PLANNER, [plan(step("Count quantities", QTY_CHECK))])])
+    fast = write_script(tmp_path / "fast.json", [("Your step: Count quantities", [FIX, DONE]),
+                                                  ("Your step: Test the empty cart", [ADD_TEST, DONE])])
+    args = ("run", "--repo", str(repo), "--issue", "qty", "--deep-model", deep, "--fast-model", fast)
+    # Killed once the follow-up is recorded, before the graph saved the review's outcome.
+    assert sparkwright(home, *args, fault="review.steps_added").returncode == -signal.SIGKILL
+    with SqlStore(home / "sparkwright.db") as store:
+        (job,) = store.jobs()
+    assert sparkwright(home, "resume", job.id).returncode == 0
+    with SqlStore(home / "sparkwright.db") as store:
+        assert [s.title for s in store.steps(job.id)] == ["Count quantities", "Test the empty cart"]
+        assert store.jobs()[0].status == "succeeded"

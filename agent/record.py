@@ -1,6 +1,7 @@
 """The job's event log. `emit` only enqueues: a writer thread batches events into SQLite and feeds the
 listeners (live progress, --json), so the worker never waits on the database. It also fetches steering
-messages in the background, so checking for them each turn costs nothing."""
+messages in the background, so checking for them each turn costs nothing; a message is marked read only
+once a model has been given it, so a crash before then delivers it again after resume."""
 
 from __future__ import annotations
 
@@ -8,12 +9,18 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 from state import SqlStore
 
 Listener = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class _MarkRead:
+    ids: list[int]
 STEERING_POLL_SECONDS = 0.5
 
 
@@ -21,8 +28,9 @@ class Recorder:
     def __init__(self, store: SqlStore, job_id: str, listeners: list[Listener] | None = None) -> None:
         self.store, self.job_id = store, job_id
         self.listeners = list(listeners or [])
-        self._queue: queue.SimpleQueue[dict[str, Any] | threading.Event | None] = queue.SimpleQueue()
-        self._steering: deque[str] = deque()
+        self._queue: queue.SimpleQueue[dict[str, Any] | threading.Event | _MarkRead | None] = queue.SimpleQueue()
+        self._steering: deque[tuple[int, str]] = deque()
+        self._last_steering_id = 0
         self._writer = threading.Thread(target=self._write_loop, name="sparkwright-recorder", daemon=True)
         self._writer.start()
 
@@ -31,11 +39,13 @@ class Recorder:
                          "attempt_id": attempt_id, "payload": payload})
 
     def steering(self) -> list[str]:
-        """Steering messages that arrived since the last call (already marked read in the DB)."""
-        notes = []
+        """Steering messages that arrived since the last call; they are marked read in the DB."""
+        taken = []
         while self._steering:
-            notes.append(self._steering.popleft())
-        return notes
+            taken.append(self._steering.popleft())
+        if taken:
+            self._queue.put(_MarkRead([message_id for message_id, _ in taken]))
+        return [text for _, text in taken]
 
     def flush(self) -> None:
         """Block until everything emitted so far is in the DB and shown."""
@@ -59,7 +69,7 @@ class Recorder:
             try:
                 item = self._queue.get(timeout=STEERING_POLL_SECONDS)
             except queue.Empty:
-                self._steering.extend(self.store.take_steering(self.job_id))
+                self._fetch_steering()
                 continue
             batch, waiters, stop = [], [], False
             while True:
@@ -67,6 +77,8 @@ class Recorder:
                     stop = True
                 elif isinstance(item, threading.Event):
                     waiters.append(item)
+                elif isinstance(item, _MarkRead):
+                    self.store.mark_steering_read(item.ids)
                 else:
                     batch.append(item)
                 try:
@@ -74,11 +86,17 @@ class Recorder:
                 except queue.Empty:
                     break
             self._write(batch)
-            self._steering.extend(self.store.take_steering(self.job_id))
+            self._fetch_steering()
             for waiter in waiters:
                 waiter.set()
             if stop:
                 return
+
+    def _fetch_steering(self) -> None:
+        fresh = self.store.unread_steering(self.job_id, self._last_steering_id)
+        if fresh:
+            self._last_steering_id = fresh[-1][0]
+            self._steering.extend(fresh)
 
     def _write(self, batch: list[dict[str, Any]]) -> None:
         if not batch:

@@ -244,14 +244,17 @@ class SqlStore:
         with self.session() as s:
             s.add(Steering(job_id=job_id, text=message))
 
-    def take_steering(self, job_id: str) -> list[str]:
-        """Unread steering messages, oldest first, marked read."""
+    def unread_steering(self, job_id: str, after_id: int = 0) -> list[tuple[int, str]]:
+        """Steering messages not yet read by the job, oldest first, as (id, text)."""
         with self.session() as s:
-            rows = s.scalars(select(Steering).where(Steering.job_id == job_id, Steering.consumed_at.is_(None))
-                             .order_by(Steering.id)).all()
-            for row in rows:
-                row.consumed_at = utcnow()
-            return [row.text for row in rows]
+            rows = s.execute(select(Steering.id, Steering.text).where(
+                Steering.job_id == job_id, Steering.consumed_at.is_(None), Steering.id > after_id)
+                .order_by(Steering.id)).all()
+        return [(row.id, row.text) for row in rows]
+
+    def mark_steering_read(self, ids: Sequence[int]) -> None:
+        with self.session() as s:
+            s.execute(update(Steering).where(Steering.id.in_(ids)).values(consumed_at=utcnow()))
 
     def _all(self, query: Any) -> Sequence[Any]:
         with self.session() as s:

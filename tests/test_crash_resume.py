@@ -196,3 +196,21 @@ def test_a_follow_up_step_from_the_final_review_is_added_once(tmp_path):
     with SqlStore(home / "sparkwright.db") as store:
         assert [s.title for s in store.steps(job.id)] == ["Count quantities", "Test the empty cart"]
         assert store.jobs()[0].status == "succeeded"
+
+
+def test_steering_sent_to_an_interrupted_job_reaches_it_on_resume(tmp_path):
+    repo, home, killed = start(tmp_path, fault="worker.before_model:5")
+    assert killed.returncode == -signal.SIGKILL
+    with SqlStore(home / "sparkwright.db") as store:
+        (job,) = store.jobs()
+    steer = subprocess.run([sys.executable, "-m", "agent", "steer", job.id, "keep the diff small"],
+                           env={**os.environ, "SPARKWRIGHT_HOME": str(home), "PYTHONPATH": str(ROOT)})
+    assert steer.returncode == 0
+
+    resumed = sparkwright(home, "resume", job.id)
+
+    assert resumed.returncode == 0
+    steering = [json.loads(line) for line in resumed.stdout.splitlines() if '"kind": "steering"' in line]
+    assert [e["message"] for e in steering] == ["keep the diff small"]
+    with SqlStore(home / "sparkwright.db") as store:
+        assert store.unread_steering(job.id) == []

@@ -94,7 +94,9 @@ def execute(ctx: JobContext, graph: CompiledStateGraph, force: bool = False) -> 
         store.update_job(job_id, status=_running_status(store, job_id).value)
         started = graph.get_state(config).next
         ctx.record.emit("job_resumed" if started else "job_started", branch=ctx.job.branch)
-        graph.invoke(None if started else {}, config, context=ctx)
+        # "sync": a node's checkpoint is on disk before the next node acts, so a kill never resumes a
+        # node whose successor already changed the world (LangGraph's default writes it in the background).
+        graph.invoke(None if started else {}, config, context=ctx, durability="sync")
     except (JobCancelled, ModelUnavailable, SandboxError, KeyboardInterrupt) as exc:
         store.update_job(job_id, status=JobStatus.INTERRUPTED.value,
                          outcome_reason=f"{str(exc) or 'interrupted by the user'}; continue with `sparkwright resume {job_id}`")

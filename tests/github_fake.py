@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from tests.loopback import LoopbackServer, RecordedRequest
+from tests.loopback import Handler, LoopbackServer, RecordedRequest
 
 
 @dataclass
@@ -193,50 +192,27 @@ def _invalid(reason: str) -> tuple[int, Any, dict[str, str]]:
 
 
 def _handler_for(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self._serve()
-
-        def do_POST(self) -> None:
-            self._serve()
-
-        def _serve(self) -> None:
-            url = urlsplit(self.path)
-            length = int(self.headers.get("content-length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            body = json.loads(raw) if raw else None
-            request = RecordedRequest(self.command, url.path, headers, body, query=parse_qs(url.query))
-            if url.path.endswith(".git") or ".git/" in url.path:
+    class GitHubHandler(Handler):
+        def serve(self, request: RecordedRequest) -> None:
+            if request.path.endswith(".git") or ".git/" in request.path:
                 self._serve_git(request)
                 return
             status, body, extra = fake.handle(request)
-            self._reply(status, json.dumps(body).encode(), {"content-type": "application/json", **extra})
+            self.reply(status, json.dumps(body).encode(), {"content-type": "application/json", **extra})
 
         def _serve_git(self, request: RecordedRequest) -> None:
             with fake._lock:
                 fake.requests.append(request)
             if not fake.git_authorized(request.path, request.headers):
-                self._reply(401, b"", {"www-authenticate": 'Basic realm="fake"'})
+                self.reply(401, b"", {"www-authenticate": 'Basic realm="fake"'})
                 return
             file = fake.git_file(request.path)
             if file is None:
-                self._reply(404, b"not found", {})
+                self.reply(404, b"not found", {})
                 return
-            self._reply(200, file.read_bytes(), {"content-type": "application/octet-stream"})
+            self.reply(200, file.read_bytes(), {"content-type": "application/octet-stream"})
 
-        def _reply(self, status: int, payload: bytes, headers: dict[str, str]) -> None:
-            self.send_response(status)
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.send_header("content-length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep test output quiet
-
-    return Handler
+    return GitHubHandler
 
 
 # -- git helpers: a local bare repository as the remote ---------------------------------------

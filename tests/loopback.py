@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass
@@ -46,3 +48,34 @@ class LoopbackServer:
     def url(self) -> str:
         assert self._server, "use the fake as a context manager"
         return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Base of the fakes' handlers: GET and POST go to `serve`, requests are parsed, logs stay quiet."""
+
+    def do_GET(self) -> None:
+        self.serve(self.read_request())
+
+    def do_POST(self) -> None:
+        self.serve(self.read_request())
+
+    def serve(self, request: RecordedRequest) -> None:
+        raise NotImplementedError
+
+    def read_request(self) -> RecordedRequest:
+        url = urlsplit(self.path)
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        return RecordedRequest(self.command, url.path, headers, json.loads(raw) if raw else None, parse_qs(url.query))
+
+    def reply(self, status: int, payload: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output quiet

@@ -19,9 +19,8 @@ import uuid
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import urlsplit
 
-from tests.loopback import LoopbackServer, RecordedRequest
+from tests.loopback import Handler, LoopbackServer, RecordedRequest
 
 Answer = tuple[int, Any, dict[str, str]]
 
@@ -196,28 +195,9 @@ def _arguments(args: dict[str, Any] | str) -> str:
 
 
 def _handler_for(fake: _FakeProvider) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self._serve()
-
-        def do_POST(self) -> None:
-            self._serve()
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("content-length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            request = RecordedRequest(self.command, urlsplit(self.path).path, headers, json.loads(raw) if raw else None)
+    class ProviderHandler(Handler):
+        def serve(self, request: RecordedRequest) -> None:
             status, body, extra = fake.handle(request)
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            for key, value in {"content-type": "application/json", **extra}.items():
-                self.send_header(key, value)
-            self.send_header("content-length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.reply(status, json.dumps(body).encode(), {"content-type": "application/json", **extra})
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep test output quiet
-
-    return Handler
+    return ProviderHandler

@@ -80,17 +80,24 @@ def test_unknown_job_id_says_where_to_look(cli):
     assert result.exit_code == 2 and "see `sparkwright jobs`" in result.stderr
 
 
-def test_a_job_that_cannot_be_recorded_leaves_no_worktree_or_branch(repo, home, monkeypatch):
+def test_a_job_that_cannot_be_recorded_leaves_no_worktree_or_branch(repo, home, tmp_path):
+    """The database is locked by another process when the job row is written: the worktree goes too."""
+    import sqlite3
+
     from agent.config import load_settings
     from agent.gitops import open_user_repo
     from agent.runner import IssueText, create_job
+    from state import DatabaseError
     from tests.conftest import git
 
-    class BrokenStore:
-        def create_job(self, **fields):
-            raise OSError("disk full")
-
-    with pytest.raises(OSError):
-        create_job(BrokenStore(), load_settings(), open_user_repo(repo), IssueText("fix it"))
+    with SqlStore(tmp_path / "s.db", busy_timeout=0.2) as store:
+        locker = sqlite3.connect(tmp_path / "s.db")
+        locker.execute("BEGIN EXCLUSIVE")
+        try:
+            with pytest.raises(DatabaseError, match="locked"):
+                create_job(store, load_settings(), open_user_repo(repo), IssueText("fix it"))
+        finally:
+            locker.rollback()
+            locker.close()
     assert git(repo, "branch", "--list", "sparkwright/*") == ""
     assert git(repo, "worktree", "list").count("\n") == 0

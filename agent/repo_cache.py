@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from git import Git
 
 from agent.github import redact
+from state.store import pid_alive
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -143,18 +144,8 @@ def _remove_abandoned_partials(target: Path) -> None:
     """Deletes partial clones whose process is gone (killed mid-clone); live ones are left alone."""
     for partial in target.parent.glob(f".{target.name}.partial-*"):
         pid = partial.name.rsplit(".partial-", 1)[1].split("-", 1)[0]
-        if pid.isdigit() and not _process_alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(partial, ignore_errors=True)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _basic(token: str) -> str:

@@ -128,7 +128,7 @@ def _report(ctx: JobContext, step: Step, result: AttemptResult) -> int:
         "why": result.reason,
         "attempts": [{"number": a.number, "tier": a.tier, "status": a.status, "reason": a.reason} for a in attempts],
         "last_actions": result.actions[-10:],
-        "last_diff": truncate_middle(ctx.workspace.diff(), REPORT_DIFF_CHARS),
+        "last_diff": truncate_middle(attempts[-1].diff or "", REPORT_DIFF_CHARS),  # saved just before
         "check_output_tail": result.check.output[-3000:] if result.check else "(the check never ran)",
         "worker_hypothesis": result.hypothesis,
         "budget_used": {"turns": result.turns, "tokens": result.tokens_in + result.tokens_out},

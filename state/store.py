@@ -136,7 +136,7 @@ class SqlStore:
         if (now or utcnow()) - job.heartbeat_at >= LEASE_STALE_AFTER:
             return False
         host, _, pid = job.lease_owner.rpartition(":")
-        return host != socket.gethostname() or not pid.isdigit() or _pid_alive(int(pid))
+        return host != socket.gethostname() or not pid.isdigit() or pid_alive(int(pid))
 
     # plan: each change to the plan is one transaction, so a crash never leaves half a revision
     def revisions(self, job_id: str) -> Sequence[PlanRevision]:
@@ -283,7 +283,8 @@ def _add_steps(s: Session, job_id: str, specs: Sequence[StepSpec], revision: int
     return steps
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process of this host still runs (leases here; partial clones in agent.repo_cache)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

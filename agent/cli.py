@@ -31,8 +31,9 @@ from agent.sandboxes import open_sandbox, preflight, sandbox_kind
 from agent.repo_cache import RepoCacheError
 from agent.review import NoSuchStep, ReviewFormat, print_review
 from agent.revise import ensure_revisable, plan_feedback_round
-from agent.runner import IntakeError, create_job, execute
-from sandbox import LocalSandbox, SandboxError
+from agent.runner import IntakeError, create_job, execute, leased
+from sandbox import SandboxError
+from sandbox.confined import WorkspaceView
 from state import DatabaseError, Job, JobStatus, SqlStore
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="An autonomous coding agent: deep planner, fast worker.")
@@ -210,22 +211,23 @@ def print_delivery(delivery: Delivery) -> None:
 
 def run_job(store: SqlStore, settings: Settings, job: Job, deep: LLM, fast: LLM, as_json: bool,
             force: bool = False, prepare: Callable[[JobContext], None] | None = None) -> Job:
-    workspace = Workspace.ensure(Path(job.repo_path), Path(job.worktree_path), job.branch, job.base_commit)
     with ExitStack() as stack:
+        stack.enter_context(leased(store, job.id, force))
+        workspace = Workspace.ensure(Path(job.repo_path), Path(job.worktree_path), job.branch, job.base_commit)
         listeners = []
         if as_json:
             listeners.append(JsonLines())
         else:
             listeners.append(stack.enter_context(LiveProgress(store, job.id)))
-        sandbox = stack.enter_context(open_sandbox(settings, store, job.id, workspace.path, warn))
+        sandbox = stack.enter_context(open_sandbox(settings, store, job, workspace, warn))
         saver = stack.enter_context(SqliteSaver.from_conn_string(str(settings.db_path)))
         recorder = stack.enter_context(Recorder(store, job.id, listeners))
-        ctx = JobContext(store, settings, job, workspace, sandbox, LocalSandbox(workspace.path), deep, fast,
+        ctx = JobContext(store, settings, job, workspace, sandbox, WorkspaceView(workspace.path), deep, fast,
                          recorder)
         with interruptible():
             if prepare:
                 prepare(ctx)
-            finished = execute(ctx, build_graph(saver), force=force)
+            finished = execute(ctx, build_graph(saver))
     report.print_outcome(finished, store)
     return finished
 

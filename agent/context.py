@@ -10,6 +10,7 @@ from agent.gitops import Workspace
 from agent.llm import LLM
 from agent.record import Recorder
 from sandbox import Sandbox
+from sandbox.confined import WorkspaceView
 from state import Job, SqlStore
 
 
@@ -25,8 +26,9 @@ class JobContext:
     workspace: Workspace
     sandbox: Sandbox
     """Where the worker's commands and checks run."""
-    reader: Sandbox
-    """Read-only look at the same worktree on the host, for the planner: it never waits for a container."""
+    reader: WorkspaceView
+    """Read-only look at the same worktree on the host, for the planner: it runs nothing and never waits
+    for a container."""
     deep: LLM
     fast: LLM
     record: Recorder

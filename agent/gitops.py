@@ -1,16 +1,29 @@
-"""The job's git workspace: a worktree on the job branch, one commit per step, found again by trailer."""
+"""The job's git workspace: a worktree on the job branch, one commit per step, found again by trailer.
+
+Git on the host never trusts the worktree: the model can write any file there, `.git` included. So
+every command names the git directory recorded when the worktree was made (never found through the
+worktree's `.git`), and turns off every setting that runs a program (fsmonitor, hooks, external
+diff, textconv, signing). A `.git` entry that is not the pointer sparkwright made is put back first.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from git import GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
+from git.cmd import Git
 
 from agent.faults import fault_point
 
 AUTHOR = ["-c", "user.name=sparkwright", "-c", "user.email=sparkwright@localhost"]
+HARDENED = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "commit.gpgSign=false",
+            "-c", "core.untrackedCache=false", "-c", "diff.external=", "-c", "core.pager=cat"]
+"""Settings a repository could carry that would make git run a program; ours win over its."""
 
 
 class RepoError(Exception):
@@ -45,20 +58,46 @@ def step_trailer(job_id: str, step_id: int) -> str:
     return f"Sparkwright-Step: {job_id}/{step_id}"
 
 
+def common_dir(user_repo: Path) -> Path:
+    """The user's repository's git directory (shared by all its worktrees)."""
+    return Path(Git(str(user_repo)).rev_parse("--path-format=absolute", "--git-common-dir")).resolve()
+
+
+def file_at(user_repo: Path, commit: str, path: str) -> str | None:
+    """`path` as committed in `commit` of the user's repository, or None when it has no such file."""
+    try:
+        return Git(str(user_repo)).execute(["git", *HARDENED, "show", f"{commit}:{path}"])
+    except GitCommandError:
+        return None
+
+
 class Workspace:
     """A git worktree of the user's repo on the job branch. The user's checkout is never touched."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, git_dir: Path, common: Path, branch: str) -> None:
         self.path = Path(path)
-        self.repo = Repo(self.path)
+        self.git_dir = git_dir
+        """The worktree's own admin directory inside the user's repository, as recorded by git."""
+        self.common_dir = common
+        self.branch = branch
+        self._git = Git(str(self.path))
+        self._env = {"GIT_DIR": str(git_dir), "GIT_WORK_TREE": str(self.path), "GIT_COMMON_DIR": str(common),
+                     "GIT_TERMINAL_PROMPT": "0"}
+        self.repairs: list[str] = []
+        """What was found tampered with and put back, not yet reported."""
+        self._watched: dict[Path, tuple[bytes, int]] = {}
+        self._tracked: dict[str, list[str]] = {}
 
     @classmethod
     def ensure(cls, user_repo: Path, path: Path, branch: str, base: str) -> "Workspace":
         """Create the worktree (and branch at `base`), or reattach to it; idempotent."""
-        repo = Repo(user_repo)
-        if (path / ".git").exists():
-            return cls(path)
+        path = path.absolute()
+        common = common_dir(user_repo)
+        git_dir = _admin_dir(common, path)
+        if git_dir is not None and path.is_dir():
+            return cls(path, git_dir, common, branch)
         path.parent.mkdir(parents=True, exist_ok=True)
+        repo = Repo(user_repo)
         repo.git.worktree("prune")
         try:
             if branch in [h.name for h in repo.heads]:
@@ -67,7 +106,10 @@ class Workspace:
                 repo.git.worktree("add", "-b", branch, str(path), base)
         except GitCommandError as exc:
             raise RepoError(f"could not create the job's worktree at {path}: {exc.stderr.strip()}") from None
-        return cls(path)
+        git_dir = _admin_dir(common, path)
+        if git_dir is None:
+            raise RepoError(f"git made the worktree {path} but does not list it: run `git worktree prune` in {user_repo}")
+        return cls(path, git_dir, common, branch)
 
     @staticmethod
     def remove(user_repo: Path, path: Path, branch: str) -> None:
@@ -76,33 +118,150 @@ class Workspace:
         repo.git.worktree("remove", "--force", str(path))
         repo.git.branch("-D", branch)
 
+    def git(self, *args: str) -> str:
+        """Run git on the worktree with the recorded git directory and program-running settings off."""
+        self._restore_pointer()
+        return self._git.execute(["git", *HARDENED, *args], env=self._env)
+
     def clear_stale_locks(self) -> None:
         """A git process killed mid-command leaves index.lock behind; only call this holding the job's lease."""
-        (Path(self.repo.git_dir) / "index.lock").unlink(missing_ok=True)
+        (self.git_dir / "index.lock").unlink(missing_ok=True)
 
     def head(self) -> str:
-        return self.repo.head.commit.hexsha
+        return self.git("rev-parse", "HEAD")
 
     def discard_changes(self) -> None:
         """Back to the last commit: a failed attempt's edits are gone from the tree."""
-        self.repo.git.reset("--hard", "HEAD")
-        self.repo.git.clean("-fd")
+        self.git("reset", "-q", "--hard", "HEAD")
+        self.git("clean", "-q", "-fd")
 
     def diff(self, base: str = "HEAD") -> str:
         """Everything changed since `base`, untracked files included."""
-        self.repo.git.add("-A")
-        return self.repo.git.diff("--cached", base)
+        self.git("add", "-A")
+        return self.git("diff", "--no-ext-diff", "--no-textconv", "--cached", base)
+
+    def changed_files(self) -> list[str]:
+        """Paths changed since HEAD, untracked ones included."""
+        self.git("add", "-A")
+        return [p for p in self.git("diff", "--no-ext-diff", "--cached", "--name-only", "-z", "HEAD").split("\0") if p]
+
+    def tracked_files(self, commit: str) -> list[str]:
+        """Every file path `commit` holds."""
+        if commit not in self._tracked:
+            self._tracked[commit] = [p for p in self.git("ls-tree", "-r", "--name-only", "-z", commit).split("\0") if p]
+        return self._tracked[commit]
+
+    def restore_files(self, paths: list[str]) -> None:
+        """Put `paths` back as HEAD has them (a deleted one comes back)."""
+        if paths:
+            self.git("checkout", "-q", "HEAD", "--", *paths)
 
     def commit_step(self, job_id: str, step_id: int, title: str, body: str) -> str:
         """One commit for the step (empty if the step changed nothing); returns its sha."""
-        self.repo.git.add("-A")
+        self.git("add", "-A")
         fault_point("commit.after_add")
         message = f"{title}\n\n{body}\n\nSparkwright-Job: {job_id}\n{step_trailer(job_id, step_id)}"
-        self.repo.git.execute(["git", *AUTHOR, "commit", "-q", "--allow-empty", "--no-verify", "-m", message])
+        self.git(*AUTHOR, "commit", "-q", "--allow-empty", "--no-verify", "-m", message)
         return self.head()
 
     def find_step_commit(self, job_id: str, step_id: int, base: str) -> str | None:
         """The step's commit on the branch, if it was already made (e.g. before a crash)."""
         pattern = "^" + re.escape(step_trailer(job_id, step_id)) + "$"
-        shas = self.repo.git.log("--format=%H", "-E", f"--grep={pattern}", f"{base}..HEAD").split()
+        shas = self.git("log", "--format=%H", "-E", f"--grep={pattern}", f"{base}..HEAD").split()
         return shas[0] if shas else None
+
+    def on_branch(self, commit: str) -> bool:
+        """True when `commit` is on the job branch."""
+        try:
+            self.git("merge-base", "--is-ancestor", commit, f"refs/heads/{self.branch}")
+        except GitCommandError:
+            return False
+        return True
+
+    def put_back(self, expected: str) -> None:
+        """Make HEAD the job branch at `expected` again, keeping the worktree's files as they are.
+
+        A model's own `git checkout -b`, `commit` or `reset` moved it: its file changes stay and
+        become part of the step; only the refs are put back."""
+        ref = f"refs/heads/{self.branch}"
+        try:
+            head_ref = self.git("symbolic-ref", "-q", "HEAD")
+        except GitCommandError:
+            head_ref = "(detached)"
+        branch_at = self.git("rev-parse", "--verify", "-q", ref) if self._has_ref(ref) else None
+        if head_ref == ref and branch_at == expected:
+            return
+        if branch_at != expected:
+            self.git("update-ref", ref, expected)
+            self.repairs.append(f"the job branch was at {(branch_at or 'nothing')[:10]}, not {expected[:10]}: reset it")
+        if head_ref != ref:
+            self.git("symbolic-ref", "HEAD", ref)
+            self.repairs.append(f"HEAD was on {head_ref}, not {ref}: put it back")
+        self.git("reset", "-q")  # the index follows HEAD; the files stay as the worker left them
+
+    def _has_ref(self, ref: str) -> bool:
+        try:
+            self.git("rev-parse", "--verify", "-q", ref)
+        except GitCommandError:
+            return False
+        return True
+
+    def _restore_pointer(self) -> None:
+        """Put back the worktree's `.git` pointer file if anything replaced or changed it."""
+        dot_git = self.path / ".git"
+        expected = f"gitdir: {self.git_dir}\n"
+        try:
+            info = os.lstat(dot_git)
+            if stat.S_ISREG(info.st_mode) and dot_git.read_text(errors="replace") == expected:
+                return
+            shutil.rmtree(dot_git) if stat.S_ISDIR(info.st_mode) else dot_git.unlink()
+        except FileNotFoundError:
+            pass
+        dot_git.write_text(expected)
+        self.repairs.append("the worktree's .git was replaced or changed: restored the pointer sparkwright made")
+
+    def watch_git_dir(self) -> None:
+        """Remember the repository's config, attributes and hooks, to put back what a command changes."""
+        self._watched = self._git_dir_files()
+
+    def restore_git_dir(self) -> None:
+        """Undo changes to what `watch_git_dir` remembered (a model's `git config`, a planted hook)."""
+        now = self._git_dir_files()
+        for path in sorted(set(self._watched) | set(now)):
+            before = self._watched.get(path)
+            if now.get(path) == before:
+                continue
+            path.unlink(missing_ok=True)  # never write through a link put in its place
+            if before is not None:
+                path.write_bytes(before[0])
+                path.chmod(before[1])
+            self.repairs.append(f"{path} was changed during the step: put back as it was")
+
+    def _git_dir_files(self) -> dict[Path, tuple[bytes, int]]:
+        hooks = self.common_dir / "hooks"
+        paths = [self.common_dir / "config", self.common_dir / "info" / "attributes", self.git_dir / "config.worktree",
+                 *(sorted(hooks.iterdir()) if hooks.is_dir() else [])]
+        found = {}
+        for path in paths:
+            try:
+                if path.is_file() and not path.is_symlink():
+                    found[path] = (path.read_bytes(), stat.S_IMODE(path.stat().st_mode))
+            except OSError:
+                continue
+        return found
+
+    def take_repairs(self) -> list[str]:
+        taken, self.repairs = self.repairs, []
+        return taken
+
+
+def _admin_dir(common: Path, worktree: Path) -> Path | None:
+    """The admin directory git keeps for `worktree` (its `gitdir` file names the worktree's `.git`)."""
+    target = str(worktree / ".git")
+    for candidate in (common / "worktrees").glob("*/gitdir"):
+        try:
+            if candidate.read_text().strip() in (target, str(worktree.resolve() / ".git")):
+                return candidate.parent
+        except OSError:
+            continue
+    return None

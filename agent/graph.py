@@ -66,10 +66,13 @@ def finish_node(state: JobState, runtime: Runtime[JobContext]) -> JobState:
     ctx = runtime.context
     steps = ctx.store.steps(ctx.job.id)
     unfinished = [s.title for s in steps if s.status not in (StepStatus.DONE.value, StepStatus.SUPERSEDED.value)]
+    lost = [s.title for s in steps if s.status == StepStatus.DONE.value and not ctx.workspace.on_branch(s.commit_sha)]
     if state.get("stop_reason"):
         status, reason = JobStatus.FAILED, state["stop_reason"]
     elif unfinished:
         status, reason = JobStatus.FAILED, f"steps not done: {', '.join(unfinished)}"
+    elif lost:
+        status, reason = JobStatus.FAILED, f"the commits of these done steps are no longer on {ctx.job.branch}: {', '.join(lost)}"
     elif not state.get("tests_passed"):
         status, reason = JobStatus.FAILED, "all steps are done but the full test run failed"
     else:

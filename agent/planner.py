@@ -9,7 +9,7 @@ from agent.control import SUBMIT_PLAN, PlanArgs, StepPlan
 from agent.deliberate import deliberate
 from agent.faults import fault_point
 from agent.prompts import PLANNER_SYSTEM, planner_brief
-from sandbox import SandboxError
+from sandbox import SandboxCallError
 from state import StepSpec
 from tools.search import ListArgs, list_files
 
@@ -17,7 +17,7 @@ from tools.search import ListArgs, list_files
 def agents_md(ctx: JobContext) -> str | None:
     try:
         return ctx.reader.read_file("AGENTS.md")
-    except SandboxError:
+    except SandboxCallError:
         return None
 
 

@@ -8,6 +8,8 @@ import secrets
 import socket
 import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,14 +83,27 @@ def graph_thread(store: SqlStore, job_id: str) -> str:
     return f"{job_id}:r{rounds}" if rounds else job_id
 
 
-def execute(ctx: JobContext, graph: CompiledStateGraph, force: bool = False) -> Job:
-    """Run (or resume) the job's graph to its end, keeping the lease alive; returns the final job row."""
-    store, job_id, owner = ctx.store, ctx.job.id, lease_owner()
+@contextmanager
+def leased(store: SqlStore, job_id: str, force: bool = False) -> Iterator[None]:
+    """Hold the job's lease, kept alive by a heartbeat, for the block. Taken before anything of the job
+    (its sandbox, its worktree) is touched, so a job running elsewhere is refused, not disturbed."""
+    owner = lease_owner()
     store.acquire_lease(job_id, owner, force=force)
-    ctx.workspace.clear_stale_locks()
     stop_beating = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(store, job_id, owner, stop_beating), daemon=True)
     beat.start()
+    try:
+        yield
+    finally:
+        stop_beating.set()
+        beat.join()
+        store.release_lease(job_id, owner)
+
+
+def execute(ctx: JobContext, graph: CompiledStateGraph) -> Job:
+    """Run (or resume) the job's graph to its end; the caller holds the lease. Returns the final job row."""
+    store, job_id = ctx.store, ctx.job.id
+    ctx.workspace.clear_stale_locks()
     config = {"configurable": {"thread_id": graph_thread(store, job_id)}, "recursion_limit": 1_000_000}
     try:
         store.update_job(job_id, status=_running_status(store, job_id).value)
@@ -106,10 +121,6 @@ def execute(ctx: JobContext, graph: CompiledStateGraph, force: bool = False) -> 
     except Exception as exc:
         _fail(ctx, f"internal error: {type(exc).__name__}: {exc}", traceback.format_exc())
         raise
-    finally:
-        stop_beating.set()
-        beat.join()
-        store.release_lease(job_id, owner)
     return store.job(job_id)
 
 

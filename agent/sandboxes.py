@@ -1,4 +1,7 @@
-"""Choosing and opening the job's sandbox: Docker where an engine answers, else the host with a warning."""
+"""Choosing and opening the job's sandbox: Docker where an engine answers, else the host with a warning.
+
+How the sandbox is built (setup command, mounts) comes from the job's stored settings and its base
+commit, never from files in the worktree: a step could have written those."""
 
 from __future__ import annotations
 
@@ -8,29 +11,36 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from agent.config import Settings
+from agent.gitops import Workspace, file_at
 from sandbox import LocalSandbox, Sandbox
 from sandbox.container import connect, require_image
-from sandbox.docker import DockerSandbox, DockerSandboxConfig, SandboxSetupError, docker_available
-from state import SqlStore
+from sandbox.docker import DockerSandbox, DockerSandboxConfig, docker_available
+from state import Job, SqlStore
 
 NOT_ISOLATED = ("no Docker engine answers: commands run directly on this machine, not isolated "
                 "(start Docker, or pass --sandbox local to silence this)")
+REPO_SETTINGS = ".sparkwright.toml"
+SETUP_LOG_CHARS = 20_000
 
 
-def repo_settings(workspace: Path) -> dict:
-    """The target repo's own `.sparkwright.toml` (e.g. its setup_command), if it has one."""
-    path = workspace / ".sparkwright.toml"
+def repo_settings(repo: Path, base_commit: str) -> dict:
+    """The target repo's own `.sparkwright.toml` (e.g. its setup_command) as the job's base commit has it."""
+    text = file_at(repo, base_commit, REPO_SETTINGS)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        return tomllib.loads(text) if text else {}
     except tomllib.TOMLDecodeError:
         return {}
 
 
-def docker_config(settings: Settings, workspace: Path) -> DockerSandboxConfig:
+def setup_command(settings: Settings, job: Job) -> str | None:
+    return settings.setup_command or repo_settings(Path(job.repo_path), job.base_commit).get("setup_command")
+
+
+def docker_config(settings: Settings, job: Job) -> DockerSandboxConfig:
     return DockerSandboxConfig(
         image=settings.docker_image, memory=settings.docker_memory, cpus=settings.docker_cpus,
         pids_limit=settings.docker_pids_limit, network=settings.network, keep=settings.keep_sandbox,
-        setup_command=settings.setup_command or repo_settings(workspace).get("setup_command"))
+        setup_command=setup_command(settings, job), setup_timeout=settings.setup_timeout)
 
 
 def sandbox_kind(settings: Settings, warn: Callable[[str], None]) -> str:
@@ -52,19 +62,19 @@ def preflight(settings: Settings) -> None:
 
 
 @contextmanager
-def open_sandbox(settings: Settings, store: SqlStore, job_id: str, workspace: Path,
+def open_sandbox(settings: Settings, store: SqlStore, job: Job, workspace: Workspace,
                  warn: Callable[[str], None]) -> Iterator[Sandbox]:
-    """The sandbox for the job; a Docker container starts in the background while the planner thinks."""
+    """The sandbox for the job; a Docker container starts in the background while the planner thinks.
+    The setup command's log is recorded; a failed one ends the job, resumably."""
+    sandbox: LocalSandbox | DockerSandbox
     if sandbox_kind(settings, warn) == "local":
-        with LocalSandbox(workspace) as sandbox:
-            yield sandbox
-        return
-    sandbox = DockerSandbox(workspace, job_id, docker_config(settings, workspace))
+        sandbox = LocalSandbox(workspace.path, pass_env=settings.sandbox_env, setup_command=setup_command(settings, job),
+                               setup_timeout=settings.setup_timeout)
+    else:
+        sandbox = DockerSandbox(workspace.path, job.id, docker_config(settings, job), shared_git_dir=workspace.common_dir)
     try:
         with sandbox:
             yield sandbox
-    except SandboxSetupError as exc:
-        store.add_event(job_id, "sandbox_setup", {"ok": False, "log": exc.result.output[-20_000:]})
-        raise
-    if sandbox.setup_log:
-        store.add_event(job_id, "sandbox_setup", {"ok": True, "log": sandbox.setup_log[-20_000:]})
+    finally:
+        if (setup := sandbox.setup_result) is not None:
+            store.add_event(job.id, "sandbox_setup", {"ok": setup.ok, "log": setup.output[-SETUP_LOG_CHARS:]})

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from agent.context import JobContext
 from agent.faults import fault_point
 from agent.planner import agents_md
 from agent.prompts import WORKER_SYSTEM, worker_brief
+from agent.test_guard import TestGuard
 from agent.worker import AttemptResult, Budget, WorkerLoop
-from sandbox import SandboxError
+from sandbox import CommandResult, SandboxCallError
 from state import Step, StepStatus
 from state.models import utcnow
 from tools import Toolbox, worker_tools
@@ -38,29 +39,60 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
         # Interrupted mid-attempt: its partial edits go, its transcript stays in the record.
         ctx.workspace.discard_changes()
         ctx.store.mark_running_attempts_interrupted(job.id)
+    expected = _expected_head(ctx)
+    _put_back(ctx, step, expected)
     ctx.store.update_step(step.id, status=StepStatus.RUNNING.value, started_at=step.started_at or utcnow())
     attempt = ctx.store.start_attempt(job.id, step.id, step.executor)
     ctx.record.emit("attempt_started", step_id=step.id, attempt_id=attempt.id, number=attempt.number,
                     tier=step.executor, title=step.title)
+    guard = TestGuard(ctx.workspace, job.base_commit, step.files)
     started, result = time.perf_counter(), None
+    ctx.workspace.watch_git_dir()
     try:
-        result = _attempt(ctx, step, attempt.id)
+        result = _attempt(ctx, step, attempt.id, guard)
     finally:
+        _put_back(ctx, step, expected)
         _save_attempt(ctx, attempt.id, result, time.perf_counter() - started)
     if result.outcome == "passed":
         fault_point("step.before_commit")
-        _commit(ctx, step, result)
+        _commit(ctx, step, result, guard)
         fault_point("step.done")
         return StepOutcome(True)
     return StepOutcome(False, _report(ctx, step, result))
 
 
-def _attempt(ctx: JobContext, step: Step, attempt_id: int) -> AttemptResult:
+def _expected_head(ctx: JobContext) -> str:
+    """Where the job branch must be: the commit of the step done last, or the job's base."""
+    done = [s for s in ctx.store.steps(ctx.job.id) if s.status == StepStatus.DONE.value and s.commit_sha]
+    return max(done, key=lambda s: s.finished_at or s.started_at).commit_sha if done else ctx.job.base_commit
+
+
+def _put_back(ctx: JobContext, step: Step, expected: str) -> None:
+    """Undo what the model's own git commands did to the repository (its file edits stay), and say so."""
+    ctx.workspace.restore_git_dir()
+    ctx.workspace.put_back(expected)
+    for repair in ctx.workspace.take_repairs():
+        ctx.record.emit("workspace_repaired", step_id=step.id, what=repair)
+
+
+def _guarded_check(ctx: JobContext, step: Step, guard: TestGuard) -> CommandResult:
+    """The step's check, on the test files as the plan allows them to be."""
+    restored = guard.put_back()
+    result = ctx.sandbox.run(step.check_command, ctx.settings.check_timeout)
+    if not restored:
+        return result
+    ctx.record.emit("tests_restored", step_id=step.id, paths=restored)
+    note = (f"[sparkwright put back {', '.join(restored)} before the check: tests that existed before this job "
+            "change only in a step whose plan names them; if a test itself is wrong, call stuck and say why]\n")
+    return replace(result, output=note + result.output)
+
+
+def _attempt(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard) -> AttemptResult:
     s = ctx.settings
     loop = WorkerLoop(
         llm=ctx.llm(step.executor),
-        toolbox=Toolbox(worker_tools(ctx.sandbox, s.command_timeout)),
-        check=partial(ctx.sandbox.run, step.check_command, s.check_timeout),
+        toolbox=Toolbox(worker_tools(ctx.sandbox, s.command_timeout, guard.may_edit)),
+        check=partial(_guarded_check, ctx, step, guard),
         budget=Budget(s.worker_max_turns, s.worker_max_seconds, s.worker_max_tokens),
         emit=partial(ctx.record.emit, step_id=step.id, attempt_id=attempt_id),
         interrupted=ctx.check_cancelled,
@@ -79,7 +111,7 @@ def _file_contents(ctx: JobContext, paths: list[str]) -> dict[str, str]:
     for path in paths:
         try:
             text = ctx.reader.read_file(path)
-        except SandboxError:
+        except SandboxCallError:
             contents[path] = "(does not exist yet)"
             continue
         total = len(text.splitlines())
@@ -104,19 +136,22 @@ def _save_attempt(ctx: JobContext, attempt_id: int, result: AttemptResult | None
                     turns=result.turns, seconds=round(seconds, 2))
 
 
-def _commit(ctx: JobContext, step: Step, result: AttemptResult) -> None:
+def _commit(ctx: JobContext, step: Step, result: AttemptResult, guard: TestGuard) -> None:
     check = result.check
+    outside = guard.out_of_scope(ctx.workspace.changed_files())
     body = (f"{step.instructions.strip()[:600]}\n\nCheck: {step.check_command}\n"
-            f"Result: passed (exit code {check.exit_code}, {check.duration:.1f}s)")
+            f"Result: passed (exit code {check.exit_code}, {check.duration:.1f}s)"
+            + (f"\nAlso changed, outside the step's files: {', '.join(outside)}" if outside else ""))
     sha = ctx.workspace.commit_step(ctx.job.id, step.id, step.title, body)
     fault_point("step.after_commit")
     ctx.store.update_step(step.id, check_output=check.output[-8000:])
-    _mark_done(ctx, step, sha, result.summary or result.reason)
+    _mark_done(ctx, step, sha, result.summary or result.reason, outside)
 
 
-def _mark_done(ctx: JobContext, step: Step, sha: str, summary: str) -> None:
+def _mark_done(ctx: JobContext, step: Step, sha: str, summary: str, out_of_scope: list[str] | None = None) -> None:
     ctx.store.update_step(step.id, status=StepStatus.DONE.value, commit_sha=sha, result=summary, finished_at=utcnow())
-    ctx.record.emit("step_done", step_id=step.id, title=step.title, commit=sha, summary=summary)
+    ctx.record.emit("step_done", step_id=step.id, title=step.title, commit=sha, summary=summary,
+                    out_of_scope=out_of_scope or [])
 
 
 def _report(ctx: JobContext, step: Step, result: AttemptResult) -> int:

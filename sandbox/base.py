@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -11,15 +10,35 @@ DEFAULT_OUTPUT_LIMIT = 64 * 1024
 
 
 class SandboxError(Exception):
-    """Base of the sandbox's errors; the message says what to do."""
+    """The sandbox cannot run anything (not started, setup failed, container gone); the message says
+    what to do. A job that meets one stops, resumably."""
 
 
-class PathEscapeError(SandboxError, PermissionError):
-    """A path points outside the workspace."""
+class SandboxSetupError(SandboxError):
+    """The setup command failed; `result.output` is its log."""
+
+    def __init__(self, message: str, result: "CommandResult") -> None:
+        super().__init__(message)
+        self.result = result
+
+    @classmethod
+    def of(cls, result: "CommandResult") -> "SandboxSetupError":
+        status = "timed out" if result.timed_out else f"exited with {result.exit_code}"
+        tail = (result.output.strip().splitlines() or ["no output"])[-1]
+        return cls(f"the setup command {status}: {tail[:300]} (fix setup_command; its log is in `sparkwright show`)",
+                   result)
 
 
-class SandboxFileError(SandboxError, OSError):
-    """A file could not be read or written (missing, a directory, not text)."""
+class SandboxCallError(SandboxError):
+    """One request was bad (a path, a file); the sandbox itself is fine. Tools report these to the model."""
+
+
+class PathEscapeError(SandboxCallError, PermissionError):
+    """A path points outside the workspace, or into its `.git`."""
+
+
+class SandboxFileError(SandboxCallError, OSError):
+    """A file could not be read or written (missing, a directory, a link, too large, not text)."""
 
 
 @dataclass(frozen=True)
@@ -56,45 +75,6 @@ class Sandbox(Protocol):
     def close(self) -> None: ...
 
 
-def resolve_in(root: Path, path: str) -> Path:
-    """The absolute host path of `path` inside `root`; refuses anything that escapes it.
-
-    Symlinks are followed before the check, so a link pointing out of the workspace is refused
-    just like `..` or an absolute path elsewhere."""
-    root = root.resolve()
-    candidate = Path(path)
-    if candidate.is_absolute() and str(candidate).startswith("/workspace"):
-        candidate = Path(os.path.relpath(candidate, "/workspace"))
-    target = (root / candidate).resolve()
-    if target != root and root not in target.parents:
-        raise PathEscapeError(f"path {path!r} is outside the workspace: use a path relative to the repository root")
-    return target
-
-
-def read_text(root: Path, path: str) -> str:
-    target = resolve_in(root, path)
-    try:
-        return target.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SandboxFileError(f"no file {path!r}: list or search the files to find the right path") from None
-    except IsADirectoryError:
-        raise SandboxFileError(f"{path!r} is a directory, not a file") from None
-    except UnicodeDecodeError:
-        raise SandboxFileError(f"{path!r} is not a UTF-8 text file") from None
-
-
-def write_text(root: Path, path: str, content: str) -> None:
-    target = resolve_in(root, path)
-    if target.is_dir():
-        raise SandboxFileError(f"{path!r} is a directory, not a file")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.sparkwright-tmp")
-    tmp.write_text(content, encoding="utf-8")
-    if target.exists():
-        os.chmod(tmp, target.stat().st_mode & 0o7777)
-    os.replace(tmp, target)
-
-
 class CappedOutput:
     """Collects a command's output in bounded memory: the first and last `limit/2` bytes."""
 
@@ -128,11 +108,3 @@ class CappedOutput:
         if not self.dropped:
             return head + tail
         return f"{head}\n[... {self.dropped} bytes of output cut ...]\n{tail}"
-
-
-SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
-
-
-def scrubbed_env(env: dict[str, str]) -> dict[str, str]:
-    """The environment minus anything that looks like a secret: commands never see API keys."""
-    return {k: v for k, v in env.items() if not any(m in k.upper() for m in SECRET_MARKERS)}

@@ -1,7 +1,8 @@
-"""The host's end of the in-container command server: one `docker exec -i` stream kept open."""
+"""The host's end of the command server: one `docker exec -i` stream kept open, and the reply format."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import socket
@@ -9,7 +10,7 @@ import struct
 import time
 from pathlib import Path
 
-from sandbox.base import SandboxError
+from sandbox.base import CappedOutput, CommandResult, SandboxError
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,22 @@ class CommandServerError(SandboxError):
     """The command server died or stopped answering; a new one can be started."""
 
 
+def command_result(reply: dict, elapsed: float) -> CommandResult:
+    """The server's reply to one command as a `CommandResult`."""
+    if "error" in reply:
+        return CommandResult(127, reply["error"], elapsed)
+    head, tail = base64.b64decode(reply["head"]), base64.b64decode(reply["tail"])
+    output = CappedOutput.from_parts(head, tail, reply["dropped"])
+    return CommandResult(reply["exit_code"], output.text(), reply["duration"], reply["timed_out"])
+
+
+def lost_result(exc: Exception, elapsed: float, timeout: float) -> CommandResult:
+    """What the model is told when the server died under its command (`kill -9 -1`) or hung."""
+    note = (f"[sandbox: {exc} while this command ran; all its processes were killed and a new "
+            "command server will serve the next command]")
+    return CommandResult(-1, note, elapsed, timed_out=elapsed >= timeout)
+
+
 class CommandChannel:
     """A command server running in `container_id` as `user`, reached over an attached exec stream."""
 
@@ -31,7 +48,6 @@ class CommandChannel:
         self.container_id = container_id
         self.user = user
         self.workdir = workdir
-        self.server_pid: int | None = None
         self._sock = None
         self._frames = bytearray()  # docker's multiplexed stream, not yet split
         self._stdout = bytearray()
@@ -45,8 +61,7 @@ class CommandChannel:
         self._keepalive = attached  # the SocketIO/response must outlive our use of the raw socket
         source = (Path(__file__).parent / "cmdserver.py").read_bytes()
         self._sock.sendall(b"%d\n" % len(source) + source)
-        hello = self._read_frame(time.monotonic() + timeout)
-        self.server_pid = hello.get("pid")
+        self._read_frame(time.monotonic() + timeout)
 
     def request(self, message: dict, timeout: float) -> dict:
         """Send one request and wait up to `timeout` seconds for its reply."""

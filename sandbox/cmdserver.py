@@ -1,15 +1,19 @@
-"""The command server that runs *inside* a sandbox container, one command at a time.
+"""The command server that runs a sandbox's commands, one at a time, in the container or on the host.
 
-The host sends this file's source over the stdin of a single `docker exec -i` and keeps that
-stream open, so each command costs one round trip instead of a fresh `docker exec` (~70 ms).
-Standard library only, Python 3.8+: it must run on whatever python3 the image has.
+In the Docker sandbox the host sends this file's source over the stdin of a single `docker exec -i`
+and keeps that stream open, so each command costs one round trip instead of a fresh `docker exec`
+(~70 ms). The local sandbox starts it as a host process with a clean environment, so commands
+find no secret even in their parent's environment. Standard library only, Python 3.8+: it must
+run on whatever python3 the image has.
 
 Frames both ways are a 4-byte big-endian length then UTF-8 JSON. After start it sends
-{"ready": true, "pid": ...}; then for each {"command", "timeout", "limit"} it answers
-{"exit_code", "head", "tail", "dropped", "duration", "timed_out"} (head/tail base64), or
-{"error": ...} when the command could not be started. Each command gets its own session, and
-when the command ends or times out its whole process group is killed, and so is any process
-it left behind outside that group: nothing outlives its command.
+{"ready": true, "pid": ...}; then for each {"command", "timeout", "limit", "cwd"?, "sweep"?} it
+answers {"exit_code", "head", "tail", "dropped", "duration", "timed_out"} (head/tail base64), or
+{"error": ...} when the command could not be started. Each command gets its own session; the
+server is a child subreaper, so whatever a command leaves behind (setsid, daemons) stays its
+descendant, and when the command ends or times out every descendant is killed. With sweep
+"user" (a container, where only commands run as this user) every other process of the user is
+killed as well: nothing outlives its command.
 """
 
 import base64
@@ -119,16 +123,68 @@ def drain(stream, output):
         output.feed(chunk)
 
 
-def kill_leftovers(pid):
-    """Kill the command's group, then every other process of ours but this server and PID 1.
+PR_SET_CHILD_SUBREAPER = 36
+SWEEP_ROUNDS = 50
 
-    The second sweep catches what left the group (setsid, daemons); only this server's user
-    runs commands in the container, so nothing else is hit."""
-    for target, kill in ((pid, os.killpg), (-1, os.kill)):
+
+def become_subreaper():
+    """Orphans of our commands are re-parented to us instead of init, so we can find and kill them."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def descendants(pid):
+    found, todo = [], children(pid)
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo.extend(children(child))
+    return found
+
+
+def reap():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def kill_leftovers(pid, sweep):
+    """Kill the command's group and, with sweep "user", every process of ours but this server and PID 1."""
+    for target, kill in [(pid, os.killpg)] + ([(-1, os.kill)] if sweep == "user" else []):
         try:
             kill(target, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+def kill_descendants():
+    """Kill (and reap) every process below this server, however it left the command's group."""
+    for _ in range(SWEEP_ROUNDS):
+        left = descendants(os.getpid())
+        if not left:
+            return
+        for child in left:
+            try:
+                os.kill(child, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        reap()
+        time.sleep(0.001)
 
 
 def run(request):
@@ -144,8 +200,9 @@ def run(request):
     output = Capped(int(request["limit"]))
     with proc.stdout:
         timed_out = collect(proc, output, started + float(request["timeout"]))
-        kill_leftovers(proc.pid)
+        kill_leftovers(proc.pid, request.get("sweep", "user"))
         proc.wait()
+        kill_descendants()
         drain(proc.stdout, output)
     return {
         "exit_code": proc.returncode,
@@ -172,5 +229,6 @@ def serve(requests, replies):
 
 if __name__ == "__main__":
     os.umask(0o002)  # files the commands create stay writable for the worktree's group
+    become_subreaper()
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # exit quietly once the host hangs up
     serve(sys.stdin.buffer, sys.stdout.buffer)

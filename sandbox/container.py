@@ -13,7 +13,6 @@ from docker.models.containers import Container
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.base import DEFAULT_OUTPUT_LIMIT, SandboxError
-from sandbox.workspace_access import shared_git_dir
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +119,7 @@ def reusable(container: Container, workspace: Path, config: DockerSandboxConfig)
 
 
 def create(client: docker.DockerClient, config: DockerSandboxConfig, workspace: Path, job_id: str,
-           user: str, network: bool) -> Container:
+           user: str, network: bool, shared_git_dir: Path | None = None) -> Container:
     """Create and start the job's container; `network` gives it the default bridge, else none."""
     container = client.containers.create(
         config.image,
@@ -129,7 +128,7 @@ def create(client: docker.DockerClient, config: DockerSandboxConfig, workspace: 
         user=user,
         working_dir=WORKDIR,
         environment=CONTAINER_ENV,
-        volumes=_volumes(workspace),
+        volumes=_volumes(workspace, shared_git_dir),
         network_mode="bridge" if network else "none",
         cap_drop=["ALL"],
         security_opt=["no-new-privileges:true"],
@@ -151,10 +150,9 @@ def create(client: docker.DockerClient, config: DockerSandboxConfig, workspace: 
     return container
 
 
-def _volumes(workspace: Path) -> dict[str, dict[str, str]]:
+def _volumes(workspace: Path, git_dir: Path | None) -> dict[str, dict[str, str]]:
     volumes = {str(workspace): {"bind": WORKDIR, "mode": "rw"}}
-    git_dir = shared_git_dir(workspace)
-    if git_dir is not None:
+    if git_dir is not None and git_dir != workspace and workspace not in git_dir.parents:
         volumes[str(git_dir)] = {"bind": str(git_dir), "mode": "ro"}
     return volumes
 

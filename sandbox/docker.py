@@ -7,7 +7,6 @@ kept-open `docker exec` stream (~1-2 ms a command instead of ~70 ms for a fresh 
 
 from __future__ import annotations
 
-import base64
 import logging
 import threading
 import time
@@ -17,8 +16,9 @@ import docker
 from docker.models.containers import Container
 
 from sandbox import container as containers
-from sandbox.base import CappedOutput, CommandResult, SandboxError, read_text, write_text
-from sandbox.cmdclient import CommandChannel, CommandServerError
+from sandbox.base import CommandResult, SandboxError, SandboxSetupError
+from sandbox.confined import read_text, write_text
+from sandbox.cmdclient import CommandChannel, CommandServerError, command_result, lost_result
 from sandbox.container import (DEFAULT_IMAGE, LOCAL_IMAGE, DockerEngineError, DockerImageMissingError,
                                DockerSandboxConfig, job_containers)
 from sandbox.workspace_access import grant_access, sandbox_user
@@ -33,14 +33,6 @@ SERVER_GRACE = 15.0
 SETUP_LOG_LIMIT = 1024 * 1024
 ENGINE_TIMEOUT = 120.0
 """Seconds an engine API call may take: removing a container on a loaded engine can be slow."""
-
-
-class SandboxSetupError(SandboxError):
-    """The setup command failed; `result.output` is its log."""
-
-    def __init__(self, message: str, result: CommandResult) -> None:
-        super().__init__(message)
-        self.result = result
 
 
 def docker_available(timeout: float = 2.0) -> bool:
@@ -72,12 +64,16 @@ class DockerSandbox:
     the background; the first `run` waits for it. Entering the context starts it in the background.
     """
 
-    def __init__(self, workspace: Path, job_id: str, config: DockerSandboxConfig | None = None) -> None:
+    def __init__(self, workspace: Path, job_id: str, config: DockerSandboxConfig | None = None,
+                 shared_git_dir: Path | None = None) -> None:
         self.workspace = Path(workspace).resolve()
+        self.shared_git_dir = shared_git_dir
+        """The user's repository's git directory, mounted read-only at its own path so git works in the
+        container; given by the caller, never read from the worktree (which the model can write)."""
         self.job_id = job_id
         self.config = config or DockerSandboxConfig()
-        self.setup_log: str | None = None
-        """The setup command's output, when this start ran it (None on reattach or without setup)."""
+        self.setup_result: CommandResult | None = None
+        """The setup command's result, when this start ran it (None on reattach or without setup)."""
         self.reattached = False
         """True when `start` found the job's container already running and reused it."""
         self.user = self.config.user or "%d:%d" % sandbox_user(self.workspace)
@@ -163,7 +159,7 @@ class DockerSandbox:
             grant_access(self.workspace, int(self.user.split(":")[0]))
         with_network = self.config.network or bool(self.config.setup_command)
         self.container = containers.create(self._client, self.config, self.workspace, self.job_id,
-                                           self.user, with_network)
+                                           self.user, with_network, self.shared_git_dir)
         if self._closing:
             raise SandboxError("the sandbox was closed while it started")
         self._open_channel()
@@ -188,12 +184,9 @@ class DockerSandbox:
 
     def _run_setup(self) -> None:
         result = self._run_on_server(self.config.setup_command, self.config.setup_timeout, SETUP_LOG_LIMIT)
-        self.setup_log = result.output
+        self.setup_result = result
         if not result.ok:
-            status = "timed out" if result.timed_out else f"exited with {result.exit_code}"
-            tail = result.output.strip().splitlines()[-1:] or ["no output"]
-            raise SandboxSetupError(f"the setup command {status}: {tail[0]} (fix setup_command; "
-                                    "its full log is on this error's .result)", result)
+            raise SandboxSetupError.of(result)
 
     def _open_channel(self) -> CommandChannel:
         self._channel = CommandChannel(self._client.api, self.container.id, self.user)
@@ -212,11 +205,7 @@ class DockerSandbox:
             reply = (self._channel or self._open_channel()).request(request, timeout + SERVER_GRACE)
         except CommandServerError as exc:
             return self._server_lost(exc, time.perf_counter() - started, timeout)
-        if "error" in reply:
-            return CommandResult(127, reply["error"], time.perf_counter() - started)
-        head, tail = base64.b64decode(reply["head"]), base64.b64decode(reply["tail"])
-        output = CappedOutput.from_parts(head, tail, reply["dropped"])
-        return CommandResult(reply["exit_code"], output.text(), reply["duration"], reply["timed_out"])
+        return command_result(reply, time.perf_counter() - started)
 
     def _server_lost(self, exc: CommandServerError, elapsed: float, timeout: float) -> CommandResult:
         # The command may have killed the server (`kill -9 -1`), or the server hung: start afresh.
@@ -224,9 +213,7 @@ class DockerSandbox:
         self._channel.close()
         self._channel = None
         self._kill_leftover_processes()
-        note = (f"[sandbox: {exc} while this command ran; all its processes were killed and a new "
-                "command server will serve the next command]")
-        return CommandResult(-1, note, elapsed, timed_out=elapsed >= timeout)
+        return lost_result(exc, elapsed, timeout)
 
     def _kill_leftover_processes(self) -> None:
         # kill -1 reaches every process of the sandbox user except PID 1 (the container's init).

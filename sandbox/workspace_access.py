@@ -1,4 +1,4 @@
-"""Who the container runs as, letting that user edit a worktree owned by root, and git in a worktree.
+"""Who the container runs as, and letting that user edit a worktree owned by root.
 
 A worktree owned by a normal user is shared by running the container as that user: files stay
 theirs. A root-owned worktree (CI, agent-in-a-container setups) must not be used as root, so the
@@ -93,21 +93,3 @@ def _acl(mode: int, uid: int, perms: int) -> bytes:
 
 def _grant_group_write(path: str, info: os.stat_result) -> None:
     os.chmod(path, stat.S_IMODE(info.st_mode) | stat.S_IWGRP | (stat.S_IXGRP if stat.S_ISDIR(info.st_mode) else 0))
-
-
-def shared_git_dir(workspace: Path) -> Path | None:
-    """The main repository's git dir when `workspace` is a linked worktree (`git worktree add`).
-
-    Its `.git` is then a file naming a gitdir inside that repository, by absolute path; mounted
-    at the same path (read-only: the user's refs and objects are not the sandbox's to change),
-    git in the container works on the worktree."""
-    dot_git = workspace / ".git"
-    if not dot_git.is_file():
-        return None
-    first_line = (dot_git.read_text(encoding="utf-8", errors="replace").splitlines() or [""])[0]
-    if not first_line.startswith("gitdir:"):
-        return None
-    gitdir = (workspace / first_line.removeprefix("gitdir:").strip()).resolve()
-    commondir = gitdir / "commondir"
-    common = (gitdir / commondir.read_text().strip()).resolve() if commondir.is_file() else gitdir
-    return common if common.is_dir() and workspace.resolve() not in common.parents else None

@@ -123,7 +123,7 @@ def test_git_works_in_a_linked_worktree_whose_repository_stays_read_only(tmp_pat
 def test_setup_runs_online_then_the_job_runs_offline(tmp_path):
     setup = "echo setup ran; ls /sys/class/net | tr '\\n' ' '"
     with open_sandbox("docker", tmp_path, name="setup", setup_command=setup) as sandbox:
-        assert sandbox.setup_log.startswith("setup ran\n") and "eth0" in sandbox.setup_log
+        assert sandbox.setup_result.output.startswith("setup ran\n") and "eth0" in sandbox.setup_result.output
         assert sandbox.run("ls /sys/class/net", 10).output == "lo\n"
 
 

@@ -7,11 +7,12 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
-from sandbox import SandboxError
+from sandbox import SandboxCallError
 
 OBSERVATION_LIMIT = 12_000
 UNPARSED_ARGS = "__unparsed_arguments__"
@@ -20,6 +21,14 @@ UNPARSED_ARGS = "__unparsed_arguments__"
 
 class ToolError(Exception):
     """A tool could not do what was asked; the message tells the model what to do instead."""
+
+
+class Workspace(Protocol):
+    """What the read-only tools need: a `Sandbox`, or the planner's `WorkspaceView`."""
+
+    workspace: Path
+
+    def read_file(self, path: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -80,8 +89,11 @@ class Toolbox:
         try:
             args = self.parse(name, raw_args)
             text, ok = self.tools[name].run(args), True
-        except (ToolError, SandboxError) as exc:
+        except (ToolError, SandboxCallError) as exc:
             text, ok = f"error: {exc}", False
+        except (OSError, ValueError, UnicodeError, RuntimeError) as exc:
+            # Odd input (a NUL byte, a name too long, a symlink loop) must not end the job.
+            text, ok = f"error: {name} failed on these arguments ({type(exc).__name__}: {exc}); try other ones", False
         return Observation(truncate_middle(text), ok, time.perf_counter() - started)
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 
 from pydantic import BaseModel, Field
 
-from sandbox import Sandbox, SandboxError
-from tools.base import ToolError
+from sandbox import Sandbox
+from sandbox.confined import exists, parts_of
+from tools.base import ToolError, Workspace
 
 VIEW_MAX_LINES = 400
 
@@ -36,8 +38,8 @@ def numbered(text: str, start: int = 1, end: int | None = None) -> str:
     return "\n".join(f"{n:>{width}}| {lines[n - 1]}" for n in range(start, end + 1))
 
 
-def view_file(sandbox: Sandbox, args: ViewArgs) -> str:
-    text = sandbox.read_file(args.path)
+def view_file(view: Workspace, args: ViewArgs) -> str:
+    text = view.read_file(args.path)
     total = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
     start = max(1, args.start)
     end = min(args.end or start + 200, start + VIEW_MAX_LINES - 1, total)
@@ -49,17 +51,16 @@ def view_file(sandbox: Sandbox, args: ViewArgs) -> str:
     return f"{header}\n{numbered(text, start, end)}"
 
 
-def create_file(sandbox: Sandbox, args: CreateArgs) -> str:
-    try:
-        existed = sandbox.read_file(args.path) is not None
-    except SandboxError:
-        existed = False
+def create_file(sandbox: Sandbox, may_edit: Callable[[str], None], args: CreateArgs) -> str:
+    may_edit(_checked(args.path))
+    existed = exists(sandbox.workspace, args.path)
     sandbox.write_file(args.path, args.content)
     lines = args.content.count("\n") + (0 if args.content.endswith("\n") else 1)
     return f"{'overwrote' if existed else 'created'} {args.path} ({lines} lines)"
 
 
-def edit_file(sandbox: Sandbox, args: EditArgs) -> str:
+def edit_file(sandbox: Sandbox, may_edit: Callable[[str], None], args: EditArgs) -> str:
+    may_edit(_checked(args.path))
     if args.old_text == args.new_text:
         raise ToolError("old_text equals new_text: the edit would change nothing. Put the corrected code in new_text")
     if not args.old_text:
@@ -77,6 +78,11 @@ def edit_file(sandbox: Sandbox, args: EditArgs) -> str:
     first = text[: text.index(args.old_text)].count("\n") + 1
     last = first + args.new_text.count("\n")
     return f"edited {args.path}; now lines {max(1, first - 2)}-{last + 2}:\n{numbered(new, max(1, first - 2), last + 2)}"
+
+
+def _checked(path: str) -> str:
+    """The path as the workspace resolves it, refused early if it could not be one."""
+    return "/".join(parts_of(path))
 
 
 def _match_lines(text: str, needle: str) -> str:

@@ -1,17 +1,24 @@
-"""Finding things: list files, search file contents. Run as commands so they work in any sandbox."""
+"""Finding things: list files, search file contents. Plain Python over the confined file walk: no
+shell and no command line is built from the model's input, and nothing outside the workspace,
+behind a link or in `.git` is reached, in every sandbox."""
 
 from __future__ import annotations
 
-import shlex
+import fnmatch
+import time
+from itertools import islice
 
+import regex
 from pydantic import BaseModel, Field
 
-from sandbox import Sandbox
-from tools.base import ToolError
+from sandbox import SandboxCallError
+from sandbox.confined import read_bytes, walk_files
+from tools.base import ToolError, Workspace
 
 LIST_LIMIT = 400
 MATCH_LIMIT = 200
-SEARCH_TIMEOUT = 30
+LINE_LIMIT = 300
+SEARCH_SECONDS = 20.0
 
 
 class ListArgs(BaseModel):
@@ -20,34 +27,53 @@ class ListArgs(BaseModel):
 
 
 class SearchArgs(BaseModel):
-    pattern: str = Field(description="Extended regular expression (grep -E) to search for.")
+    pattern: str = Field(description="Regular expression to search for (Python syntax), e.g. 'def total'.")
     path: str = Field(".", description="File or directory to search in, relative to the repository root.")
 
 
-def list_files(sandbox: Sandbox, args: ListArgs) -> str:
-    name = f" -name {shlex.quote(args.pattern)}" if args.pattern else ""
-    command = (f"find {shlex.quote(args.path)} -type f{name} -not -path '*/.git/*' -not -path '*/__pycache__/*' "
-               f"-not -path '*/node_modules/*' 2>&1 | sed 's|^\\./||' | sort | head -n {LIST_LIMIT + 1}")
-    result = sandbox.run(command, SEARCH_TIMEOUT)
-    lines = result.output.splitlines()
-    if any("No such file" in line for line in lines):
-        raise ToolError(f"no directory {args.path!r}: list '.' to see the tree")
+def list_files(view: Workspace, args: ListArgs) -> str:
+    files = walk_files(view.workspace, args.path)
+    if args.pattern:
+        files = (f for f in files if fnmatch.fnmatchcase(f.rsplit("/", 1)[-1], args.pattern))
+    lines = list(islice(files, LIST_LIMIT + 1))
     if not lines:
         return "no files match"
     more = f"\n[more than {LIST_LIMIT} files; narrow the path or pattern]" if len(lines) > LIST_LIMIT else ""
     return "\n".join(lines[:LIST_LIMIT]) + more
 
 
-def search(sandbox: Sandbox, args: SearchArgs) -> str:
-    command = (f"grep -rnIE --exclude-dir=.git --exclude-dir=__pycache__ --exclude-dir=node_modules "
-               f"-e {shlex.quote(args.pattern)} -- {shlex.quote(args.path)} | head -n {MATCH_LIMIT + 1}")
-    result = sandbox.run(command, SEARCH_TIMEOUT)
-    if "No such file" in result.output:
-        raise ToolError(f"no file or directory {args.path!r}")
-    if "Invalid" in result.output or "Unmatched" in result.output:
-        raise ToolError(f"bad pattern {args.pattern!r}: {result.output.strip()}")
-    lines = [line.removeprefix("./") for line in result.output.splitlines()]
-    if not lines:
-        return f"no matches for {args.pattern!r}"
-    more = f"\n[more than {MATCH_LIMIT} matches; narrow the pattern or path]" if len(lines) > MATCH_LIMIT else ""
-    return "\n".join(lines[:MATCH_LIMIT]) + more
+def search(view: Workspace, args: SearchArgs) -> str:
+    try:
+        pattern = regex.compile(args.pattern)
+    except regex.error as exc:
+        raise ToolError(f"bad pattern {args.pattern!r}: {exc}") from None
+    deadline = time.monotonic() + SEARCH_SECONDS
+    matches: list[str] = []
+    for path in walk_files(view.workspace, args.path):
+        text = _text_of(view, path)
+        if text is None or not _search(pattern, text, deadline):
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            if _search(pattern, line, deadline):
+                matches.append(f"{path}:{number}:{line[:LINE_LIMIT]}")
+                if len(matches) > MATCH_LIMIT:
+                    return "\n".join(matches[:MATCH_LIMIT]) + f"\n[more than {MATCH_LIMIT} matches; narrow the pattern or path]"
+    return "\n".join(matches) if matches else f"no matches for {args.pattern!r}"
+
+
+def _text_of(view: Workspace, path: str) -> str | None:
+    """A file's text, or None for what grep -I skips too (binary) and what the file tools refuse."""
+    try:
+        data = read_bytes(view.workspace, path)
+    except SandboxCallError:
+        return None
+    if b"\0" in data[:8192]:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def _search(pattern: regex.Pattern, text: str, deadline: float) -> bool:
+    try:
+        return pattern.search(text, timeout=max(0.01, deadline - time.monotonic())) is not None
+    except TimeoutError:
+        raise ToolError(f"the search took over {SEARCH_SECONDS:.0f}s: use a simpler pattern or a narrower path") from None

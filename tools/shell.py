@@ -11,10 +11,6 @@ class RunArgs(BaseModel):
     command: str = Field(description="A bash command, run in the repository root.")
 
 
-class NoArgs(BaseModel):
-    pass
-
-
 def describe(result: CommandResult, timeout: float) -> str:
     if result.timed_out:
         status = f"timed out after {timeout:.0f}s (killed)"

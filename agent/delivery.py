@@ -7,11 +7,13 @@ that holds commits the local branch lacks is left alone with a clear refusal.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from agent.github import GitHubClient, redact
-from agent.github_refs import IssueRef
+from agent.github_refs import GITHUB_WEB_HOST, IssueRef
 from agent.repo_cache import GitFailed, run_git, safe_url
 from agent.review_markdown import fit_body
 from agent.runner import slugify
@@ -63,19 +65,26 @@ def issue_branch_name(number: int, title: str) -> str:
     return f"{BRANCH_PREFIX}issue-{number}" + (f"-{slug}" if slug else "")
 
 
+class TokenHostError(DeliveryError):
+    """The remote is reached over http(s) but is not the job's GitHub host over https."""
+
+
 def push_branch(
     repo_path: Path,
     branch: str,
     remote: str = "origin",
     token: str | None = None,
     default_branch: str | None = None,
+    token_hosts: Collection[str] = (GITHUB_WEB_HOST,),
 ) -> PushResult:
     """Pushes local `branch` to the same name on `remote` (a remote name, URL or path), never forcing.
 
     `default_branch` is refused; when None it is read from the remote's HEAD. main and master are
-    always refused. A remote branch that is not an ancestor of the local one is refused.
+    always refused. A remote branch that is not an ancestor of the local one is refused. The token
+    goes only to `https://` one of `token_hosts`; another http(s) remote is refused while a token is set.
     """
     url = _remote_url(repo_path, remote)
+    token = token_for(url, token, token_hosts)
     protected = {*ALWAYS_PROTECTED, default_branch or _remote_default_branch(repo_path, remote, url, token)}
     if branch in protected:
         raise ProtectedBranchError(
@@ -107,16 +116,28 @@ def deliver(
     issue: IssueRef,
     remote: str = "origin",
     token: str | None = None,
+    token_hosts: Collection[str] = (GITHUB_WEB_HOST,),
 ) -> Delivery:
     """Pushes `branch`, then opens a draft PR titled `title` into the issue repo's default branch.
 
     `body` (Markdown) is sent with `token`, and anything token-shaped, redacted, cut to what GitHub accepts.
     """
     base = github.get_repo(issue).default_branch
-    pushed = push_branch(repo_path, branch, remote, token, default_branch=base)
+    pushed = push_branch(repo_path, branch, remote, token, default_branch=base, token_hosts=token_hosts)
     body = fit_body(redact(body, token))  # redacted before the cut, which could split a token
     url = github.create_draft_pull_request(issue, head=branch, base=base, title=redact(title, token), body=body)
     return Delivery(pushed, url)
+
+
+def token_for(url: str, token: str | None, hosts: Collection[str]) -> str | None:
+    """`token` when `url` is https on one of `hosts`; None for ssh and local remotes, which get no header."""
+    parts = urlsplit(url)
+    if not token or parts.scheme not in ("http", "https"):
+        return None
+    if parts.scheme == "https" and (parts.hostname or "").lower() in {h.lower() for h in hosts}:
+        return token
+    raise TokenHostError(f"origin is {safe_url(url)}, not https://{next(iter(hosts))}/…: refusing to send the GitHub "
+                         "token there; point origin at the issue's GitHub repository over https, or unset GITHUB_TOKEN")
 
 
 def _remote_url(repo_path: Path, remote: str) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from agent.config import Settings
 from agent.delivery import Delivery, DeliveryError, deliver, push_branch
 from agent.github import GitHubClient
+from agent.github_refs import GITHUB_WEB_HOST, host_of
 from agent.intake import api_base, parse_job_issue
 from agent.repo_cache import GitFailed, run_git
 from agent.review_markdown import markdown
@@ -20,7 +21,8 @@ def push_job(store: SqlStore, settings: Settings, job: Job, token: str | None, p
     if pull_request:
         delivery = open_pull_request(store, settings, job, token)
     else:
-        delivery = Delivery(push_branch(Path(job.repo_path), job.branch, token=token), None)
+        delivery = Delivery(push_branch(Path(job.repo_path), job.branch, token=token,
+                                        token_hosts=token_hosts(settings, job)), None)
     store.add_event(job.id, "delivered", {"branch": delivery.push.branch, "commit": delivery.push.commit,
                                          "pull_request": delivery.pull_request_url})
     return delivery
@@ -32,7 +34,14 @@ def open_pull_request(store: SqlStore, settings: Settings, job: Job, token: str 
     # The record finds "Fixes #N" in github.com URLs only; the settings also know the Enterprise hosts.
     body = markdown({**review_record(store, job), "fixes": ref.number})
     with GitHubClient(api_base(settings, job.issue_url or ""), token) as github:
-        return deliver(Path(job.repo_path), job.branch, job.issue_title, body, token=token, github=github, issue=ref)
+        return deliver(Path(job.repo_path), job.branch, job.issue_title, body, token=token, github=github, issue=ref,
+                       token_hosts=token_hosts(settings, job))
+
+
+def token_hosts(settings: Settings, job: Job) -> list[str]:
+    """Where the GitHub token may go: the job's issue host first, then github.com and the Enterprise hosts."""
+    issue_host = [host_of(job.issue_url)] if job.issue_url else []
+    return [*issue_host, GITHUB_WEB_HOST, *settings.github_hosts]
 
 
 def check_deliverable(store: SqlStore, job: Job, pull_request: bool) -> None:

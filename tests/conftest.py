@@ -40,6 +40,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SPARKWRIGHT_SANDBOX", "local")
     # The checks run pytest on the example repo; this machine's many pytest plugins cost 2 s a run.
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("SPARKWRIGHT_SANDBOX_ENV", '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]')
     for name in ("SPARKWRIGHT_DEEP_MODEL", "SPARKWRIGHT_FAST_MODEL", "SPARKWRIGHT_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     return home

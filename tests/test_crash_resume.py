@@ -63,7 +63,8 @@ def scripts(tmp: Path) -> tuple[str, str]:
 
 def sparkwright(home: Path, *args: str, fault: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "SPARKWRIGHT_HOME": str(home), "SPARKWRIGHT_SANDBOX": "local",
-           "SPARKWRIGHT_CHECK_FAILURES_PER_ATTEMPT": "1", "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+           "SPARKWRIGHT_CHECK_FAILURES_PER_ATTEMPT": "1", "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+           "SPARKWRIGHT_SANDBOX_ENV": '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]'}
     env.pop("SPARKWRIGHT_FAULT", None)
     if fault:
         env["SPARKWRIGHT_FAULT"] = fault
@@ -151,7 +152,8 @@ def _interrupt(tmp: Path, signals: int) -> tuple[Path, Path, subprocess.Popen, f
     repo, home = make_repo(tmp / "repo"), tmp / "home"
     deep, fast = scripts(tmp)
     env = {**os.environ, "SPARKWRIGHT_HOME": str(home), "SPARKWRIGHT_SANDBOX": "local",
-           "SPARKWRIGHT_CHECK_FAILURES_PER_ATTEMPT": "1", "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+           "SPARKWRIGHT_CHECK_FAILURES_PER_ATTEMPT": "1", "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+           "SPARKWRIGHT_SANDBOX_ENV": '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]'}
     proc = subprocess.Popen([sys.executable, "-m", "agent", "run", "--repo", str(repo), "--issue", "qty",
                              "--deep-model", deep, "--fast-model", fast, "--json"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -183,7 +185,8 @@ def test_a_follow_up_step_from_the_final_review_is_added_once(tmp_path):
     repo, home = make_repo(tmp_path / "repo"), tmp_path / "home"
     deep = write_script(tmp_path / "deep.json", [
         ("## Final review", [tc("add_steps", reason="test the empty cart", steps=[
-            {"title": "Test the empty cart", "instructions": "add the test", "check": EMPTY_CHECK}])]),
+            {"title": "Test the empty cart", "instructions": "add the test", "check": EMPTY_CHECK,
+             "files": ["tests/test_cart.py"]}])]),
         (PLANNER, [plan(step("Count quantities", QTY_CHECK))])])
     fast = write_script(tmp_path / "fast.json", [("Your step: Count quantities", [FIX, DONE]),
                                                   ("Your step: Test the empty cart", [ADD_TEST, DONE])])

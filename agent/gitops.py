@@ -226,6 +226,8 @@ class Workspace:
 
     def restore_git_dir(self) -> None:
         """Undo changes to what `watch_git_dir` remembered (a model's `git config`, a planted hook)."""
+        if not self._watched:
+            return  # nothing remembered yet: nothing to compare with
         now = self._git_dir_files()
         for path in sorted(set(self._watched) | set(now)):
             before = self._watched.get(path)

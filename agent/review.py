@@ -51,6 +51,8 @@ def print_text(r: dict[str, Any], console: Console) -> None:
     say("issue: ", r["issue"]["title"], f"  <{r['issue']['url']}>" if r["issue"]["url"] else "")
     say(f"branch: {r['branch']}  base: {r['base_commit'][:12]}  head: {r['head'][:12]}  repo: {r['repo']}")
     say(f"time: {r['working_seconds']:.1f}s working  ·  ", usage_text(r["usage"]))
+    if r["tests_changed"]:
+        say(("tests changed by this branch: ", "yellow"), ", ".join(r["tests_changed"]))
     say()
     say(("plan: ", "bold"), r["plan"]["summary"] or "(none)", f"  ·  tests: {r['plan']['test_command']}")
     for rev in r["plan"]["revisions"]:
@@ -80,6 +82,8 @@ def _say_step(say: Any, s: dict[str, Any]) -> None:
     say(f"  {s['number']}. [", _status(s["status"]), f"] {s['title']}  ", (commit, "cyan"), flag)
     say(f"     check: {s['check']} → ", check_text(s), f"  ·  {len(s['attempts'])} attempt(s), "
         f"{s['escalations']} escalation(s)", f", {s['seconds']:.1f}s" if s["seconds"] is not None else "")
+    if s["out_of_scope"]:
+        say("     also changed, outside the step's files: ", ", ".join(s["out_of_scope"]))
     for a in s["attempts"]:
         say(f"     attempt {a['number']} ({a['tier']}): ", _status(a["status"]), f" — {one_line(a['reason'])}")
     for d in s["decisions"]:

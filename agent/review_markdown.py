@@ -16,6 +16,9 @@ def markdown(r: dict[str, Any]) -> str:
     if issue["url"]:
         parts.append(f"Issue: [{escape(issue['title'] or issue['url'])}]({link_target(issue['url'])})")
     parts.append(f"**Outcome:** {escape(r['status'])} — {escape(one_line(r['reason']))}")
+    if r["tests_changed"]:
+        parts.append("**Tests changed by this branch** (check they were not weakened): "
+                     + ", ".join(code(p) for p in r["tests_changed"]))
     if r["summary"]:
         parts.append("## Summary\n\n" + escape(r["summary"].strip()))
     parts.append("## Plan\n\n" + (escape(r["plan"]["summary"] or "") or "_No plan was made._") + "\n\n"
@@ -54,8 +57,9 @@ def step_markdown(r: dict[str, Any]) -> str:
 
 def _step_line(s: dict[str, Any]) -> str:
     commit = code(s["commit"][:7]) if s["commit"] else "(no commit)"
+    outside = f"; also changed {', '.join(map(code, s['out_of_scope']))}" if s.get("out_of_scope") else ""
     return (f"{s['number']}. {commit} {escape(s['title'])} — {s['status']}; check {code(s['check'])}: {check_text(s)} "
-            f"({len(s['attempts'])} attempt(s), {s['escalations']} escalation(s))")
+            f"({len(s['attempts'])} attempt(s), {s['escalations']} escalation(s)){outside}")
 
 
 def _evidence(rounds: list[dict[str, Any]]) -> str:

@@ -14,6 +14,7 @@ from git import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchPathE
 from agent.github_refs import IssueURLError, host_of, parse_issue_url
 from agent.gitops import RepoError
 from agent.report import job_record
+from agent.test_guard import is_test_path
 from state import Event, Job, SqlStore
 
 ROUND_EVENTS = ("feedback", "test_run", "review", "job_finished")
@@ -24,8 +25,9 @@ SPAN_EVENTS = ("job_started", "job_resumed", "job_finished", "job_interrupted")
 def review_record(store: SqlStore, job: Job) -> dict[str, Any]:
     """The job record (as `show --json`) plus what git holds: commits, the full diff, files touched."""
     record = job_record(store, job)
-    events = store.events(job.id, kinds=("check", *ROUND_EVENTS, *SPAN_EVENTS))
+    events = store.events(job.id, kinds=("check", "step_done", *ROUND_EVENTS, *SPAN_EVENTS))
     record.update(git_facts(job))
+    record["tests_changed"] = [f["path"] for f in record["files"] if is_test_path(f["path"])]
     record["fixes"] = fixes_number(job.issue_url)
     record["rounds"] = rounds(events)
     record["working_seconds"] = round(working_seconds(events), 1)
@@ -37,7 +39,7 @@ def review_record(store: SqlStore, job: Job) -> dict[str, Any]:
         row = steps[step["id"]]
         step.update(number=number, round=sum(1 for r in feedback_revisions if r <= row.revision),
                     seconds=_seconds(row.started_at, row.finished_at), commit_on_branch=step["commit"] in shas,
-                    check_result=_last_check(events, row.id),
+                    check_result=_last_check(events, row.id), out_of_scope=_out_of_scope(events, row.id),
                     decisions=[{"why": r.report.get("why"), "decision": r.decision, "detail": r.decision_detail}
                                for r in reports if r.step_id == row.id])
     return record
@@ -145,6 +147,12 @@ def working_seconds(events: list[Event]) -> float:
             total += (e.ts - since).total_seconds()
             since = None
     return total
+
+
+def _out_of_scope(events: list[Event], step_id: int) -> list[str]:
+    """Files the step's commit changed beyond those its plan named."""
+    done = [e.payload for e in events if e.kind == "step_done" and e.step_id == step_id]
+    return done[-1].get("out_of_scope", []) if done else []
 
 
 def _last_check(events: list[Event], step_id: int) -> dict[str, Any] | None:

@@ -35,12 +35,13 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     if step.started_at and (sha := ctx.workspace.find_step_commit(job.id, step.id, job.base_commit)):
         _mark_done(ctx, step, sha, "its commit was already on the branch")
         return StepOutcome(True)
+    expected = _expected_head(ctx)
+    ctx.workspace.put_back(expected)
+    _report_repairs(ctx, step)
     if step.status == StepStatus.RUNNING.value:
         # Interrupted mid-attempt: its partial edits go, its transcript stays in the record.
         ctx.workspace.discard_changes()
         ctx.store.mark_running_attempts_interrupted(job.id)
-    expected = _expected_head(ctx)
-    _put_back(ctx, step, expected)
     ctx.store.update_step(step.id, status=StepStatus.RUNNING.value, started_at=step.started_at or utcnow())
     attempt = ctx.store.start_attempt(job.id, step.id, step.executor)
     ctx.record.emit("attempt_started", step_id=step.id, attempt_id=attempt.id, number=attempt.number,
@@ -71,6 +72,10 @@ def _put_back(ctx: JobContext, step: Step, expected: str) -> None:
     """Undo what the model's own git commands did to the repository (its file edits stay), and say so."""
     ctx.workspace.restore_git_dir()
     ctx.workspace.put_back(expected)
+    _report_repairs(ctx, step)
+
+
+def _report_repairs(ctx: JobContext, step: Step) -> None:
     for repair in ctx.workspace.take_repairs():
         ctx.record.emit("workspace_repaired", step_id=step.id, what=repair)
 

@@ -192,6 +192,10 @@ class DockerSandbox:
         self._channel = CommandChannel(self._client.api, self.container.id, self.user)
         try:
             self._channel.open(self.config.start_timeout)
+        except docker.errors.DockerException as exc:
+            self._channel = None
+            raise SandboxError(f"the sandbox container of job {self.job_id} is gone ({exc}): "
+                               f"resume the job to start a new one") from None
         except CommandServerError as exc:
             self._channel = None
             raise SandboxError(f"the sandbox's command server did not start ({exc}): "
@@ -221,7 +225,7 @@ class DockerSandbox:
             self.container.exec_run(["bash", "-c", "kill -KILL -1"], user=self.user)
         except docker.errors.DockerException as exc:
             raise SandboxError(f"the sandbox container of job {self.job_id} is gone ({exc}): "
-                               "start a new sandbox for the job") from None
+                               "resume the job to start a new one") from None
 
     def _discard_container(self) -> None:
         if self._channel is not None:

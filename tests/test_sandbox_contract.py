@@ -108,6 +108,25 @@ def test_missing_file_is_a_file_error(sandbox):
 
 def test_host_secrets_are_not_visible_to_commands(kind, secret_in_env, tmp_path):
     with open_sandbox(kind, tmp_path, name="secrets") as fresh:
-        output = fresh.run("env; cat /proc/1/environ 2>/dev/null", 10).output
+        output = fresh.run("env; cat /proc/1/environ /proc/$PPID/environ 2>/dev/null", 10).output
     assert SECRET not in output
     assert "OPENAI_API_KEY" not in output and "GITHUB_TOKEN" not in output
+
+
+def test_a_timeout_kills_what_left_the_commands_session(sandbox):
+    result = sandbox.run("setsid sleep 1031 & (setsid sleep 1032 &); nohup sleep 1033 >/dev/null 2>&1 & sleep 1034", 1)
+    assert result.timed_out
+    left = sandbox.run("ps -eo args | grep -c '^sleep 103[1-4]' || true", 10).output.strip()
+    assert left == "0", sandbox.run("ps -eo pid,ppid,args", 10).output
+
+
+def test_unusual_files_are_refused_without_blocking(sandbox):
+    assert sandbox.run("mkfifo pipe-file && ln -sf loop-link loop-link && truncate -s 300M sparse.txt", 10).ok
+    with pytest.raises(SandboxFileError, match="not a regular file"):
+        sandbox.read_file("pipe-file")
+    with pytest.raises(SandboxFileError, match="over the"):
+        sandbox.read_file("sparse.txt")
+    with pytest.raises(PathEscapeError, match="symbolic link"):
+        sandbox.read_file("loop-link/x")
+    with pytest.raises(PathEscapeError, match=".git"):
+        sandbox.write_file(".git/config", "[core]")

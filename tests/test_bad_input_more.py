@@ -166,14 +166,14 @@ def test_a_closed_json_pipe_neither_stops_nor_hangs_the_job(repo, tmp_path):
     deep, fast = quick_scripts(tmp_path, check="sleep 0.5; true")
     args = ("run", "--repo", str(repo), "--issue", "Touch nothing", "--deep-model", deep, "--fast-model", fast, "--json")
     whole = sparkwright(tmp_path / "whole", *args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert len(whole.communicate(timeout=120)[0].splitlines()) > 5 and whole.returncode == 0
+    assert len(whole.communicate(timeout=60)[0].splitlines()) > 5 and whole.returncode == 0
 
     with open(tmp_path / "stderr", "w") as stderr:
         piped = sparkwright(tmp_path / "piped", *args, stdout=subprocess.PIPE, stderr=stderr, text=True)
         assert json.loads(piped.stdout.readline())["kind"] == "job_started"
         piped.stdout.close()  # what `| head -1` does after its line
         try:
-            assert piped.wait(timeout=120) == 0
+            assert piped.wait(timeout=60) == 0
         finally:
             piped.kill()
 
@@ -192,7 +192,7 @@ def test_push_and_pr_are_kept_with_the_job_and_resume_and_revise_deliver(cli, gi
     fast = write_script(tmp_path / "fast.json", [("Your step", [tc("finish", summary="nothing to change")])])
     killed = sparkwright(home, "run", URL, "--push", "--pr", "--deep-model", deep, "--fast-model", fast, "--json",
                          fault="worker.before_model", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert killed.wait(timeout=120) == -9
+    assert killed.wait(timeout=60) == -9
     [job] = store.jobs()
     assert (job.settings["push"], job.settings["pull_request"]) == (True, True)
     assert remote_head(remote, job.branch) is None

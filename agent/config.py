@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     docker_pids_limit: int = Field(1024, gt=0, description="Processes the Docker sandbox may run at once.")
     setup_command: str | None = Field(None, description="Run once in a new sandbox, network on (e.g. pip install -e .); "
                                       "default: setup_command of the repo's .sparkwright.toml.")
-    setup_timeout: float = Field(1200, description="Seconds the setup command may run.")
+    setup_timeout: float = Field(1200, gt=0, description="Seconds the setup command may run.")
     network: bool = Field(False, description="Let the sandbox reach the network while the job runs.")
     sandbox_env: list[str] = Field(default_factory=list, description="Host environment variables passed to local "
                                    "sandbox commands besides PATH, HOME, LANG, LC_*, TERM, TZ, TMPDIR, VIRTUAL_ENV.")

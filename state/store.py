@@ -307,7 +307,8 @@ def _make_parent(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DatabaseError(f"cannot make the directory {path.parent} for the database ({exc.strerror}): "
+        reason = "a file is in the way" if isinstance(exc, (FileExistsError, NotADirectoryError)) else exc.strerror
+        raise DatabaseError(f"cannot make the directory {path.parent} for the database ({reason}): "
                             "point --db (or home) at a path inside a directory") from None
 
 

@@ -15,7 +15,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from rich.console import Console
 
 from agent import report
-from agent.config import ConfigError, Settings, load_settings
+from agent.config import ConfigError, Settings, load_settings, stored_settings
 from agent.context import JobContext
 from agent.delivery import Delivery, DeliveryError
 from agent.github import token_from_env
@@ -25,13 +25,14 @@ from agent.graph import build_graph
 from agent.intake import take_in
 from agent.llm import LLM, ModelConfigError, check_reachable, make_chat_model, split_spec
 from agent.progress import JsonLines, LiveProgress
-from agent.push import push_job
+from agent.push import has_origin, push_job
 from agent.record import Recorder
 from agent.sandboxes import open_sandbox, preflight, sandbox_kind
 from agent.repo_cache import RepoCacheError
 from agent.review import NoSuchStep, ReviewFormat, print_review
 from agent.revise import ensure_revisable, plan_feedback_round
 from agent.runner import IntakeError, create_job, execute, leased
+from agent.terminal import markup_safe
 from sandbox import SandboxError
 from sandbox.confined import WorkspaceView
 from state import DatabaseError, Job, JobStatus, SqlStore
@@ -56,7 +57,7 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except USER_ERRORS as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            err.print(f"[red]error:[/red] {markup_safe(exc)}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
     return wrapper
 
@@ -89,21 +90,22 @@ def run(
     settings = load_settings(config, deep_model=deep_model, fast_model=fast_model, base_url=base_url,
                              deep_base_url=deep_base_url, fast_base_url=fast_base_url, sandbox=sandbox,
                              docker_image=image, setup_command=setup, network=network, keep_sandbox=keep_sandbox,
-                             test_command=test_command, db=db)
-    if pr and issue_url is None:
+                             test_command=test_command, db=db, push=push or pr or None, pull_request=pr or None)
+    if settings.pull_request and issue_url is None:
         raise IntakeError("--pr needs a GitHub issue URL to open the pull request against")
+    check_token_for_delivery(settings)
     settings.sandbox = sandbox_kind(settings, warn)
     deep, fast = ready(settings)
     user_repo, text, branch = take_in(settings, issue_url, repo, issue, issue_file, token_from_env())
+    check_origin_for_delivery(settings, user_repo.path)
     with SqlStore(settings.db_path) as store:
         job = create_job(store, settings, user_repo, text, branch)
-        err.print(f"job [bold]{job.id}[/bold] on branch [bold]{job.branch}[/bold] (worktree {job.worktree_path})",
-                  highlight=False)
+        err.print(f"job [bold]{job.id}[/bold] on branch [bold]{markup_safe(job.branch)}[/bold] "
+                  f"(worktree {markup_safe(job.worktree_path)})", highlight=False)
         if user_repo.dirty:
             err.print("note: your uncommitted changes stay in your checkout and are not part of the job", style="dim")
         finished = run_job(store, settings, job, deep, fast, as_json)
-        if push or pr:
-            deliver_succeeded(store, settings, finished, pr)
+        deliver_succeeded(store, settings, finished)
     raise typer.Exit(exit_code(finished))
 
 
@@ -122,7 +124,9 @@ def resume(
         if status.finished:
             raise IntakeError(f"job {job.id} has {status.value}: nothing to resume (see `sparkwright show {job.id}`)")
         settings = job_settings(settings, job)
+        check_delivery(settings, Path(job.repo_path))
         finished = run_job(store, settings, job, *ready(settings), as_json, force=force)
+        deliver_succeeded(store, settings, finished)
     raise typer.Exit(exit_code(finished))
 
 
@@ -146,6 +150,8 @@ def show(job_id: str, config: ConfigOpt = None, db: DbOpt = None, as_json: JsonO
 @friendly
 def steer(job_id: str, message: str, config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Send guidance to a running job; the worker or planner reads it at its next turn."""
+    if not message.strip():
+        raise IntakeError("the message is empty: say what the job should do differently")
     with SqlStore(load_settings(config, db=db).db_path) as store:
         job = store.job(job_id)
         if store.effective_status(job).finished:
@@ -169,7 +175,7 @@ def push_command(
 
 def job_settings(current: Settings, job: Job) -> Settings:
     """The settings the job was started with (models, sandbox, budgets), in today's home and DB."""
-    return Settings.model_validate({**job.settings, "home": current.home, "db": current.db_path})
+    return stored_settings(job.settings, home=current.home, db=current.db_path)
 
 
 def ready(settings: Settings) -> tuple[LLM, LLM]:
@@ -193,20 +199,47 @@ def build_models(settings: Settings) -> tuple[LLM, LLM]:
     return models[0], models[1]
 
 
-def deliver_succeeded(store: SqlStore, settings: Settings, job: Job, pull_request: bool) -> None:
+def check_delivery(settings: Settings, repo: Path) -> None:
+    """What --push/--pr will need at the end, checked before the job starts."""
+    check_token_for_delivery(settings)
+    check_origin_for_delivery(settings, repo)
+
+
+def check_token_for_delivery(settings: Settings) -> None:
+    if settings.pull_request and not token_from_env():
+        raise DeliveryError("--pr needs a GitHub token to open the pull request: export GITHUB_TOKEN (or GH_TOKEN), "
+                            "or run without --pr")
+
+
+def check_origin_for_delivery(settings: Settings, repo: Path) -> None:
+    if (settings.push or settings.pull_request) and not has_origin(repo):
+        raise DeliveryError(f"--push needs a remote 'origin' in {repo}: add one with `git remote add origin URL`, "
+                            "or run without --push")
+
+
+def deliver_succeeded(store: SqlStore, settings: Settings, job: Job) -> None:
+    """Push (and open the pull request) as the job was asked to, once it has succeeded."""
+    if not (settings.push or settings.pull_request):
+        return
     if job.status != JobStatus.SUCCEEDED.value:
         err.print(f"not pushed: the job did not succeed (push it anyway with `sparkwright push {job.id}`)",
                   style="yellow", highlight=False, soft_wrap=True)
         return
+    # A revised job's pull request is already open: pushing the branch updates it.
+    pull_request = settings.pull_request and not pull_request_opened(store, job)
     print_delivery(push_job(store, settings, job, token_from_env(), pull_request))
+
+
+def pull_request_opened(store: SqlStore, job: Job) -> bool:
+    return any(e.payload.get("pull_request") for e in store.events(job.id, kinds=["delivered"]))
 
 
 def print_delivery(delivery: Delivery) -> None:
     pushed = delivery.push
     state = "already up to date" if pushed.up_to_date else f"pushed {pushed.commit[:7]}"
-    err.print(f"{pushed.branch}: {state} on origin", highlight=False, soft_wrap=True)
+    err.print(f"{markup_safe(pushed.branch)}: {state} on origin", highlight=False, soft_wrap=True)
     if delivery.pull_request_url:
-        err.print(f"draft pull request: {delivery.pull_request_url}", highlight=False, soft_wrap=True)
+        err.print(f"draft pull request: {markup_safe(delivery.pull_request_url)}", highlight=False, soft_wrap=True)
 
 
 def run_job(store: SqlStore, settings: Settings, job: Job, deep: LLM, fast: LLM, as_json: bool,
@@ -254,7 +287,7 @@ def interruptible() -> Iterator[None]:
 
 
 def warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[yellow]warning:[/yellow] {markup_safe(message)}", highlight=False, soft_wrap=True)
 
 
 def exit_code(job: Job) -> int:
@@ -293,8 +326,10 @@ def revise(
         job = store.job(job_id)
         ensure_revisable(store, job)
         settings = job_settings(settings, job)
+        check_delivery(settings, Path(job.repo_path))
         finished = run_job(store, settings, job, *ready(settings), as_json,
                            prepare=lambda ctx: plan_feedback_round(ctx, feedback))
+        deliver_succeeded(store, settings, finished)
     raise typer.Exit(exit_code(finished))
 
 

@@ -19,6 +19,8 @@ from agent.gitops import UserRepo, open_user_repo
 from agent.repo_cache import ensure_clone
 from agent.runner import IntakeError, IssueText
 
+MAX_ISSUE_CHARS = 65_536  # GitHub's own cap on an issue body
+
 
 @dataclass(frozen=True)
 class IssueIntake:
@@ -95,7 +97,20 @@ def read_issue(text: str | None, path: Path | None) -> IssueText:
     if path is not None:
         if not path.is_file():
             raise IntakeError(f"no issue file {path}: pass an existing file to --issue-file")
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path)
     if not text or not text.strip():
         raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
-    return IssueText(text.strip())
+    text = text.strip()
+    if len(text) > MAX_ISSUE_CHARS:
+        raise IntakeError(f"the issue is {len(text):,} characters, over the limit of {MAX_ISSUE_CHARS:,}: "
+                          "shorten it to what the job needs and put long logs or data in a file in the repo")
+    return IssueText(text)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise IntakeError(f"the issue file {path} is not UTF-8 text: pass a text file (save it as UTF-8)") from None
+    except OSError as exc:
+        raise IntakeError(f"cannot read the issue file {path} ({exc.strerror}): check its permissions") from None

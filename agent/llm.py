@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import httpx
 from langchain_core.language_models import BaseChatModel
@@ -50,6 +51,8 @@ def make_chat_model(spec: str, base_url: str | None, env: dict[str, str] | None 
     """Build the chat model for `spec`; refuses a missing API key before any job is made."""
     env = dict(os.environ if env is None else env)
     provider, name = split_spec(spec)
+    if base_url:
+        check_base_url(base_url)
     if provider == "scripted":
         from agent.scripted import ScriptedChatModel
         return ScriptedChatModel.from_file(name)
@@ -71,11 +74,24 @@ def make_chat_model(spec: str, base_url: str | None, env: dict[str, str] | None 
     return ChatOpenAI(model=name, base_url=base_url, api_key=api_key or "not-needed", max_retries=3, timeout=300)
 
 
+def check_base_url(base_url: str) -> None:
+    """Refuse a server URL that is not http(s)://HOST[:PORT][/PATH] before anything uses it."""
+    try:
+        parts = urlsplit(base_url)
+        _ = parts.port  # a ValueError for a port that is not a number in range
+    except ValueError as exc:
+        raise ModelConfigError(f"the base URL {base_url!r} is not a valid URL ({exc}): pass e.g. "
+                               "--base-url http://localhost:8080/v1") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ModelConfigError(f"the base URL {base_url!r} needs http:// or https:// and a host: pass e.g. "
+                               "--base-url http://localhost:8080/v1")
+
+
 def check_reachable(base_url: str, timeout: float = 3.0) -> None:
     """Refuse early when an OpenAI-compatible server does not answer at all."""
     try:
         httpx.get(base_url.rstrip("/") + "/models", timeout=timeout)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise ModelConfigError(f"the model server at {base_url} does not answer ({type(exc).__name__}): "
                                "start it or fix --base-url") from None
 

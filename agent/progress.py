@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import IO, Any
 
@@ -12,6 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from agent.terminal import printable
 from state import SqlStore
 
 ICONS = {"pending": "[ ]", "running": "[>]", "done": "[x]", "failed": "[!]", "superseded": "[~]", "skipped": "[-]"}
@@ -25,8 +27,23 @@ class JsonLines:
         self.stream = stream or sys.stdout
 
     def __call__(self, event: dict[str, Any]) -> None:
-        self.stream.write(json.dumps(event, default=str) + "\n")
-        self.stream.flush()
+        try:
+            self.stream.write(json.dumps(event, default=str) + "\n")
+            self.stream.flush()
+        except BrokenPipeError:
+            self._to_devnull()
+            raise
+
+    def _to_devnull(self) -> None:
+        """The reader is gone (`| head -1`): what is still buffered goes to /dev/null, so flushing it at exit
+        does not raise again (Python docs, "Note on SIGPIPE")."""
+        try:
+            fd = self.stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
 
 
 class LiveProgress:
@@ -69,6 +86,8 @@ class LiveProgress:
     def _render(self) -> Panel:
         table = Table.grid(padding=(0, 1))
         for step in self.steps:
-            table.add_row(Text(ICONS.get(step.status, "[?]")), Text(step.title), Text(step.check_command, style="dim"))
-        lines = [table, Text(f"now: {self.current or self.phase}"), Text(f"last: {self.last_action}", style="dim")]
+            table.add_row(Text(ICONS.get(step.status, "[?]")), Text(printable(step.title)),
+                          Text(printable(step.check_command), style="dim"))
+        lines = [table, Text(printable(f"now: {self.current or self.phase}")),
+                 Text(printable(f"last: {self.last_action}"), style="dim")]
         return Panel(Group(*lines), title=f"sparkwright job {self.job_id} — {self.phase}", expand=False)

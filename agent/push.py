@@ -51,13 +51,13 @@ def check_deliverable(store: SqlStore, job: Job, pull_request: bool) -> None:
     if pull_request and not job.issue_url:
         raise DeliveryError(f"job {job.id} was not made from a GitHub issue: push without --pr, open the PR yourself")
     repo = Path(job.repo_path)
-    if not _has_origin(repo):
+    if not has_origin(repo):
         raise DeliveryError(f"{repo} has no remote 'origin': add one with `git remote add origin URL`, then push again")
     if not _commits_since(repo, job.base_commit, job.branch):
         raise DeliveryError(f"job {job.id} has no commits on {job.branch}: nothing to push")
 
 
-def _has_origin(repo: Path) -> bool:
+def has_origin(repo: Path) -> bool:
     try:
         run_git(["remote", "get-url", "origin"], repo)
     except GitFailed:

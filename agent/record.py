@@ -5,6 +5,7 @@ once a model has been given it, so a crash before then delivers it again after r
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections import deque
@@ -16,6 +17,7 @@ from typing import Any
 from state import SqlStore
 
 Listener = Callable[[dict[str, Any]], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -107,5 +109,15 @@ class Recorder:
         for event in batch:
             shown = {"ts": event["ts"].isoformat(timespec="milliseconds"), "job": self.job_id, "kind": event["kind"],
                      "step": event["step_id"], "attempt": event["attempt_id"], **event["payload"]}
-            for listener in self.listeners:
-                listener(shown)
+            for listener in list(self.listeners):
+                self._tell(listener, shown)
+
+    def _tell(self, listener: Listener, event: dict[str, Any]) -> None:
+        """A listener that fails (a closed pipe under --json) is dropped: the event is already in the DB,
+        and the job must neither stop nor wait on whoever reads its output."""
+        try:
+            listener(event)
+        except Exception as exc:
+            self.listeners.remove(listener)
+            if not isinstance(exc, BrokenPipeError):
+                log.warning("progress output stopped after an error; the job goes on", exc_info=True)

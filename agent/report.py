@@ -9,7 +9,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from agent.terminal import printable, safe_text
 from state import Job, JobStatus, SqlStore
 from state.models import utcnow
 
@@ -52,7 +54,7 @@ def print_jobs(store: SqlStore, as_json: bool) -> None:
         return
     table = Table("id", "status", "age", "branch", "issue")
     for r in rows:
-        table.add_row(r["id"], r["status"], r["age"], r["branch"], r["title"][:60])
+        table.add_row(*(Text(printable(cell)) for cell in (r["id"], r["status"], r["age"], r["branch"], r["title"][:60])))
     out.print(table)
 
 
@@ -87,37 +89,42 @@ def print_show(store: SqlStore, job: Job, as_json: bool) -> None:
                             for e in store.events(job.id)]
         out.print_json(json.dumps(record, default=str))
         return
-    out.print(f"[bold]job {job.id}[/bold] — {record['status']}: {record['reason'] or ''}", highlight=False)
-    out.print(f"issue: {job.issue_title}  branch: {job.branch}  base: {job.base_commit[:10]}", highlight=False)
-    out.print(f"plan: {job.plan_summary or '(not yet)'}  tests: {job.test_command}", highlight=False)
+    say((f"job {job.id}", "bold"), f" — {record['status']}: {record['reason'] or ''}")
+    say(f"issue: {job.issue_title}  branch: {job.branch}  base: {job.base_commit[:10]}")
+    say(f"plan: {job.plan_summary or '(not yet)'}  tests: {job.test_command}")
     for rev in record["plan"]["revisions"]:
-        out.print(f"  revision {rev['number']} ({rev['kind']}): {rev['reason']}", highlight=False)
+        say(f"  revision {rev['number']} ({rev['kind']}): {rev['reason']}")
     for step in record["steps"]:
         commit = (step["commit"] or "")[:10]
-        out.print(f"[bold]{step['status']:>10}[/bold] {step['title']}  {commit}  check: {step['check']}", highlight=False)
+        say((f"{step['status']:>10}", "bold"), f" {step['title']}  {commit}  check: {step['check']}")
         for a in step["attempts"]:
-            out.print(f"             attempt {a['number']} ({a['tier']}): {a['status']} — {a['reason'] or ''} "
-                      f"[{a['turns']} turns]", highlight=False)
+            say(f"             attempt {a['number']} ({a['tier']}): {a['status']} — {a['reason'] or ''} "
+                f"[{a['turns']} turns]")
     for e in record["escalations"]:
-        out.print(f"escalation on step {e['step']}: {e['why']} → {e['decision']}", highlight=False)
-    out.print("[bold]story[/bold]")
+        say(f"escalation on step {e['step']}: {e['why']} → {e['decision']}")
+    say(("story", "bold"))
     for event in store.events(job.id):
         step = f"step {event.step_id} " if event.step_id else ""
-        out.print(f"  {event.ts:%H:%M:%S} {step}{event.kind}: {event_line(event.kind, event.payload)}",
-                  highlight=False, markup=False, overflow="ellipsis", no_wrap=True)
+        out.print(safe_text(f"  {event.ts:%H:%M:%S} {step}{event.kind}: {event_line(event.kind, event.payload)}"),
+                  highlight=False, overflow="ellipsis", no_wrap=True)
     for tier, t in record["usage"].items():
         cost = f", ${t['cost_usd']:.4f}" if "cost_usd" in t else ""
-        out.print(f"{tier}: {int(t.get('calls', 0))} calls, {int(t.get('tokens_in', 0))} in / "
-                  f"{int(t.get('tokens_out', 0))} out tokens, {t.get('model_seconds', 0):.1f}s model, "
-                  f"{t.get('tool_seconds', 0):.1f}s tools{cost}", highlight=False)
+        say(f"{tier}: {int(t.get('calls', 0))} calls, {int(t.get('tokens_in', 0))} in / "
+            f"{int(t.get('tokens_out', 0))} out tokens, {t.get('model_seconds', 0):.1f}s model, "
+            f"{t.get('tool_seconds', 0):.1f}s tools{cost}")
+
+
+def say(*parts: str | tuple[str, str]) -> None:
+    """One line of untrusted text (issue, model output) on stdout: no markup, no control characters."""
+    out.print(safe_text(*parts), highlight=False)
 
 
 def print_outcome(job: Job, store: SqlStore) -> None:
     status = JobStatus(job.status)
     style = {"succeeded": "green", "interrupted": "yellow"}.get(status.value, "red")
     done = sum(1 for s in store.steps(job.id) if s.status == "done")
-    Console(stderr=True).print(f"[{style}]{status.value}[/{style}]: {job.outcome_reason} — {done} step commit(s) on "
-                               f"{job.branch}", highlight=False)
+    Console(stderr=True).print(safe_text((status.value, style), f": {job.outcome_reason} — {done} step commit(s) on "
+                                         f"{job.branch}"), highlight=False)
 
 
 def event_line(kind: str, p: dict[str, Any]) -> str:

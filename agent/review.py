@@ -13,6 +13,7 @@ from rich.text import Text
 
 from agent.review_markdown import check_text, markdown, one_line, step_markdown, usage_text
 from agent.review_record import review_record, step_record
+from agent.terminal import printable, safe_text
 from state import Job, SqlStore
 
 STATUS_STYLES = {"done": "green", "succeeded": "green", "passed": "green", "failed": "red", "superseded": "dim",
@@ -38,7 +39,7 @@ def print_review(store: SqlStore, job: Job, fmt: ReviewFormat, console: Console,
     if fmt == ReviewFormat.JSON:
         console.out(json.dumps(record, indent=1, default=str, ensure_ascii=False), highlight=False)
     elif fmt == ReviewFormat.MARKDOWN:
-        console.out(step_markdown(record) if step is not None else markdown(record), highlight=False)
+        console.out(printable(step_markdown(record) if step is not None else markdown(record)), highlight=False)
     elif step is not None:
         print_step(record, console)
     else:
@@ -140,14 +141,14 @@ def print_diff(console: Console, diff: str) -> None:
     if not diff:
         console.print("(no changes)", highlight=False)
     elif console.is_terminal:
-        console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
+        console.print(Syntax(printable(diff), "diff", theme="ansi_dark", background_color="default"))
     else:
-        console.out(diff, highlight=False, end="")
+        console.out(printable(diff), highlight=False, end="")
 
 
 def _sayer(console: Console) -> Any:
     def say(*parts: Any) -> None:
-        console.print(Text.assemble(*(p if isinstance(p, (tuple, Text)) else str(p) for p in parts)),
+        console.print(safe_text(*(p if isinstance(p, (tuple, Text)) else str(p) for p in parts)),
                       soft_wrap=True, highlight=False)
     return say
 

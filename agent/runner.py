@@ -24,6 +24,7 @@ from sandbox import SandboxError
 from state import Job, JobStatus, SqlStore
 
 HEARTBEAT_SECONDS = 5.0
+MAX_TITLE_CHARS = 200
 
 
 class IntakeError(Exception):
@@ -46,13 +47,22 @@ def slugify(text: str, limit: int = 40, empty: str = "job") -> str:
     return slug or empty
 
 
+def job_title(issue: IssueText) -> str:
+    """The issue's title, else its first line; a long one is cut at a word boundary (a one-line issue can be huge)."""
+    title = issue.title or issue.text.strip().splitlines()[0].lstrip("# ")
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    cut = title[:MAX_TITLE_CHARS - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip() + "…"
+
+
 def create_job(store: SqlStore, settings: Settings, repo: UserRepo, issue: IssueText,
                branch: str | None = None) -> Job:
     """The worktree first, then the row: a failure leaves no half-made job behind."""
     if not issue.text.strip() and not issue.title.strip():
         raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
     job_id = secrets.token_hex(4)
-    title = issue.title or issue.text.strip().splitlines()[0].lstrip("# ")
+    title = job_title(issue)
     branch = branch or f"sparkwright/{slugify(title)}-{job_id}"
     worktree = settings.worktrees / job_id
     Workspace.ensure(repo.path, worktree, branch, repo.head)

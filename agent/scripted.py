@@ -19,6 +19,10 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import BaseModel, Field
 
+from agent.llm import ModelConfigError
+
+SHAPE = '{"rules": [{"match": "...", "replies": [{"content": "...", "tool_calls": [{"name": ..., "args": {...}}]}]}]}'
+
 
 class Rule(BaseModel):
     match: str = Field("", description="Substring of the opening messages that selects this rule; '' matches all.")
@@ -37,10 +41,20 @@ class ScriptedChatModel(BaseChatModel):
 
     @classmethod
     def from_file(cls, path: str | Path) -> "ScriptedChatModel":
-        data = json.loads(Path(path).read_text())
-        rules = [Rule(match=r.get("match", ""), repeat_last=r.get("repeat_last", True),
-                      replies=[reply(**m) for m in r["replies"]]) for r in data["rules"]]
-        return cls(rules=rules, delay=data.get("delay", 0.0))
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ModelConfigError(f"cannot read the script {path} ({exc.strerror}): pass scripted:FILE with an "
+                                   "existing JSON script") from None
+        except ValueError as exc:
+            raise ModelConfigError(f"the script {path} is not valid JSON ({exc}): fix it") from None
+        try:
+            rules = [Rule(match=r.get("match", ""), repeat_last=r.get("repeat_last", True),
+                          replies=[reply(**m) for m in r["replies"]]) for r in data["rules"]]
+            return cls(rules=rules, delay=data.get("delay", 0.0))
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise ModelConfigError(f"the script {path} is not a scripted-model script ({type(exc).__name__}: "
+                                   f"{one_line(exc)}): it needs {SHAPE}") from None
 
     def _pick(self, messages: list[BaseMessage]) -> tuple[Rule, int]:
         """The first rule matching a system or user message; the turn counts the replies since that message."""
@@ -77,6 +91,10 @@ def reply(content: str = "", tool_calls: list[dict[str, Any]] | None = None) -> 
     """An assistant reply; tool calls as {"name": ..., "args": {...}}."""
     calls = [{"name": c["name"], "args": c.get("args", {}), "id": "", "type": "tool_call"} for c in tool_calls or []]
     return AIMessage(content=content, tool_calls=calls)
+
+
+def one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:200]
 
 
 def call(name: str, **args: Any) -> AIMessage:

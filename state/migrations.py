@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
@@ -13,11 +16,31 @@ class SchemaTooNew(Exception):
     pass
 
 
+class ForeignDatabase(Exception):
+    """The file is another program's SQLite database."""
+
+
 def _v1_initial(conn: Connection) -> None:
     Base.metadata.create_all(conn)
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial]
+
+
+def refuse_foreign(path: Path) -> None:
+    """Refuse a database with tables but no schema_version before anything writes to it: adding ours (or
+    even switching it to WAL) would change another program's file. Reading leaves its bytes as they are."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    try:
+        with closing(sqlite3.connect(path)) as conn:
+            tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    except sqlite3.DatabaseError:
+        return  # not a database at all, or locked: opening it says so
+    if tables and "schema_version" not in tables:
+        shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+        raise ForeignDatabase(f"{path} is not a sparkwright database (it holds other tables: {shown}): "
+                              "point --db at a new file or a sparkwright database")
 
 
 def migrate(engine: Engine) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from state.migrations import SchemaTooNew, migrate
+from state.migrations import ForeignDatabase, SchemaTooNew, migrate, refuse_foreign
 from state.models import (
     Attempt, Event, FailureReport, Job, JobStatus, PlanRevision, Steering, Step, StepStatus, utcnow,
 )
@@ -47,7 +47,11 @@ class StepSpec:
 class SqlStore:
     def __init__(self, path: Path, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _make_parent(self.path)
+        try:
+            refuse_foreign(self.path)
+        except ForeignDatabase as exc:
+            raise DatabaseError(str(exc)) from None
         self.engine = _engine(self.path, busy_timeout)
         try:
             migrate(self.engine)
@@ -83,11 +87,16 @@ class SqlStore:
         return job
 
     def job(self, job_id: str) -> Job:
+        """The job whose id starts with `job_id`, taken literally (not as a LIKE pattern)."""
+        if not job_id.strip():
+            raise JobNotFound("no job id given: pass one from `sparkwright jobs`")
         with self.session() as s:
-            matches = s.scalars(select(Job).where(Job.id.startswith(job_id))).all()
-        if len(matches) != 1:
-            hint = "ambiguous id, give more characters" if matches else "see `sparkwright jobs` for the ids"
-            raise JobNotFound(f"no job {job_id!r}: {hint}")
+            matches = s.scalars(select(Job).where(Job.id.startswith(job_id, autoescape=True))).all()
+        if len(matches) > 1:
+            shown = ", ".join(sorted(j.id for j in matches)[:5])
+            raise JobNotFound(f"job id {job_id!r} is ambiguous (matches {shown}): give more characters")
+        if not matches:
+            raise JobNotFound(f"no job {job_id!r}: see `sparkwright jobs` for the ids")
         return matches[0]
 
     def jobs(self) -> Sequence[Job]:
@@ -292,6 +301,15 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = "a file is in the way" if isinstance(exc, (FileExistsError, NotADirectoryError)) else exc.strerror
+        raise DatabaseError(f"cannot make the directory {path.parent} for the database ({reason}): "
+                            "point --db (or home) at a path inside a directory") from None
 
 
 def _engine(path: Path, busy_timeout: float) -> Engine:

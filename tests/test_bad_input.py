@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from state import SqlStore
+from tests.conftest import git
 from tests.scripting import PLANNER, plan, step, write_script
 
 
@@ -44,11 +45,30 @@ def no_job_made(home: Path) -> bool:
     ("no model", "no model configured"),
     ("malformed model", "is not provider:model"),
     ("bad setting", "bad setting (sandbox: Input should be 'auto', 'docker' or 'local')"),
+    ("binary issue file", "is not UTF-8 text: pass a text file"),
+    ("issue over the limit", "the issue is 70,000 characters, over the limit of 65,536"),
+    ("script missing", "cannot read the script /missing.json (No such file or directory)"),
+    ("script not json", "is not valid JSON"),
+    ("script of the wrong shape", "is not a scripted-model script"),
+    ("base url unparsable", "the base URL 'http://[::1' is not a valid URL"),
+    ("base url without scheme", "the base URL 'localhost:8080/v1' needs http:// or https:// and a host"),
+    ("db under a file", "cannot make the directory"),
+    ("config file missing", "no config file"),
+    ("push without origin", "--push needs a remote 'origin'"),
+    ("pr without token", "--pr needs a GitHub token"),
 ])
 def test_bad_input_is_one_line_and_leaves_no_job(case, expected, cli, repo, models, home, tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    for name in ("GITHUB_TOKEN", "GH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
     (tmp_path / "plain").mkdir()
+    (tmp_path / "binary.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
+    (tmp_path / "huge.md").write_text("é" * 70_000)
+    (tmp_path / "not.json").write_text("rules: []")
+    (tmp_path / "shape.json").write_text('{"rules": [{"replies": [{"text": "hi"}]}]}')
+    (tmp_path / "a-file").write_text("")
+    compatible = ["--deep-model", "openai-compatible:qwen", "--fast-model", "openai-compatible:qwen"]
     args = {
         "missing repo": ["--repo", tmp_path / "nope", "--issue", "x", *models],
         "not a git repo": ["--repo", tmp_path / "plain", "--issue", "x", *models],
@@ -64,6 +84,18 @@ def test_bad_input_is_one_line_and_leaves_no_job(case, expected, cli, repo, mode
         "no model": ["--repo", repo, "--issue", "x"],
         "malformed model": ["--repo", repo, "--issue", "x", "--deep-model", "gpt4", "--fast-model", "gpt4"],
         "bad setting": ["--repo", repo, "--issue", "x", "--sandbox", "vm", *models],
+        "binary issue file": ["--repo", repo, "--issue-file", tmp_path / "binary.md", *models],
+        "issue over the limit": ["--repo", repo, "--issue-file", tmp_path / "huge.md", *models],
+        "script missing": ["--repo", repo, "--issue", "x", *models, "--deep-model", "scripted:/missing.json"],
+        "script not json": ["--repo", repo, "--issue", "x", *models, "--fast-model", f"scripted:{tmp_path}/not.json"],
+        "script of the wrong shape": ["--repo", repo, "--issue", "x", *models,
+                                      "--deep-model", f"scripted:{tmp_path}/shape.json"],
+        "base url unparsable": ["--repo", repo, "--issue", "x", *compatible, "--base-url", "http://[::1"],
+        "base url without scheme": ["--repo", repo, "--issue", "x", *compatible, "--base-url", "localhost:8080/v1"],
+        "db under a file": ["--repo", repo, "--issue", "x", *models, "--db", tmp_path / "a-file" / "s.db"],
+        "config file missing": ["--repo", repo, "--issue", "x", *models, "--config", tmp_path / "none.toml"],
+        "push without origin": ["--repo", repo, "--issue", "x", *models, "--push"],
+        "pr without token": ["https://github.com/acme/shopcart/issues/7", *models, "--pr"],
     }[case]
 
     result = cli("run", *args)
@@ -71,8 +103,10 @@ def test_bad_input_is_one_line_and_leaves_no_job(case, expected, cli, repo, mode
     assert result.exit_code == 2
     assert expected in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.output
     assert no_job_made(home)
     assert not (home / "worktrees").exists() or not any((home / "worktrees").iterdir())
+    assert git(repo, "branch", "--list", "sparkwright/*") == ""
 
 
 def test_unknown_job_id_says_where_to_look(cli):

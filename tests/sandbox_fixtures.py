@@ -88,12 +88,12 @@ def secret_in_env(monkeypatch):
 
 
 @contextlib.contextmanager
-def open_sandbox(kind: str, workspace: Path, name: str = "contract", **overrides):
+def open_sandbox(kind: str, workspace: Path, name: str = "contract", shared_git_dir: Path | None = None, **overrides):
     """A started sandbox of `kind` ("local" or "docker") on `workspace`, closed afterwards."""
     if kind == "local":
         with LocalSandbox(workspace, **overrides) as sandbox:
             yield sandbox
         return
     require_docker()
-    with DockerSandbox(workspace, new_job_id(name), docker_config(**overrides)) as sandbox:
+    with DockerSandbox(workspace, new_job_id(name), docker_config(**overrides), shared_git_dir) as sandbox:
         yield sandbox.start()

@@ -113,7 +113,7 @@ def test_git_works_in_a_linked_worktree_whose_repository_stays_read_only(tmp_pat
     git(repo, "add", "app.py")
     git(repo, "commit", "-qm", "initial")
     git(repo, "worktree", "add", "-q", "-b", "job", str(worktree))
-    with open_sandbox("docker", worktree, name="worktree") as sandbox:
+    with open_sandbox("docker", worktree, name="worktree", shared_git_dir=repo / ".git") as sandbox:
         edited = sandbox.run("echo 'y = 2' >> app.py && git status --short && git log --format=%s", 10)
         assert edited.output == " M app.py\ninitial\n"
         assert sandbox.run(f"touch {repo}/.git/refs/heads/evil", 10).exit_code != 0

@@ -14,25 +14,25 @@ import typer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from rich.console import Console
 
-from agent import report
+from agent.views import jobs as report
 from agent.config import ConfigError, Settings, load_settings, stored_settings
-from agent.context import JobContext
-from agent.delivery import Delivery, DeliveryError
-from agent.github import token_from_env
-from agent.github_refs import GitHubError
-from agent.gitops import RepoError, Workspace
-from agent.graph import build_graph
-from agent.intake import take_in
-from agent.llm import LLM, ModelConfigError, check_reachable, make_chat_model, split_spec
-from agent.progress import JsonLines, LiveProgress
-from agent.push import has_origin, push_job
-from agent.record import Recorder
-from agent.sandboxes import open_sandbox, preflight, sandbox_kind
-from agent.repo_cache import RepoCacheError
-from agent.review import NoSuchStep, ReviewFormat, print_review
-from agent.revise import ensure_revisable, plan_feedback_round
-from agent.runner import IntakeError, create_job, execute, leased
-from agent.terminal import markup_safe
+from agent.engine.context import JobContext
+from agent.github.delivery import Delivery, DeliveryError
+from agent.github.client import token_from_env
+from agent.github.refs import GitHubError
+from agent.git_repo import RepoError, Workspace
+from agent.engine.graph import build_graph
+from agent.github.intake import take_in
+from agent.models.llm import LLM, ModelConfigError, check_reachable, make_chat_model, split_spec
+from agent.views.progress import JsonLines, LiveProgress
+from agent.github.job_delivery import has_origin, push_job
+from agent.engine.recorder import Recorder
+from agent.engine.sandbox_factory import open_sandbox, preflight, sandbox_kind
+from agent.github.clones import RepoCacheError
+from agent.views.review import NoSuchStep, ReviewFormat, print_review
+from agent.engine.revise import ensure_revisable, plan_feedback_round
+from agent.engine.runner import IntakeError, create_job, execute, leased
+from agent.views.terminal import markup_safe
 from sandbox import SandboxError
 from sandbox.confined import WorkspaceView
 from state import DatabaseError, Job, JobStatus, SqlStore

@@ -19,10 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from langchain_core.language_models import BaseChatModel  # noqa: E402
 
-from agent.llm import LLM  # noqa: E402
-from agent.record import Recorder  # noqa: E402
-from agent.scripted import Rule, ScriptedChatModel, call  # noqa: E402
-from agent.worker import Budget, WorkerLoop  # noqa: E402
+from agent.models.llm import LLM  # noqa: E402
+from agent.engine.recorder import Recorder  # noqa: E402
+from agent.models.scripted import Rule, ScriptedChatModel, call  # noqa: E402
+from agent.engine.worker import Budget, WorkerLoop  # noqa: E402
 from sandbox import CommandResult, LocalSandbox  # noqa: E402
 from state import SqlStore  # noqa: E402
 from tools import Toolbox, worker_tools  # noqa: E402

@@ -293,7 +293,7 @@ def _add_steps(s: Session, job_id: str, specs: Sequence[StepSpec], revision: int
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether a process of this host still runs (leases here; partial clones in agent.repo_cache)."""
+    """Whether a process of this host still runs (leases here; partial clones in agent.github.clones)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -35,6 +35,6 @@ def test_importing_does_no_io(tmp_path, monkeypatch):
     import subprocess
     import sys
     home = tmp_path / "home"
-    code = "import agent.cli, agent.graph, sandbox.docker, state, tools"
+    code = "import agent.cli, agent.engine.graph, sandbox.docker, state, tools"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env={"HOME": str(home), "PATH": "/usr/bin:/bin"})
     assert not home.exists()

@@ -119,8 +119,8 @@ def test_a_job_that_cannot_be_recorded_leaves_no_worktree_or_branch(repo, home, 
     import sqlite3
 
     from agent.config import load_settings
-    from agent.gitops import open_user_repo
-    from agent.runner import IssueText, create_job
+    from agent.git_repo import open_user_repo
+    from agent.engine.runner import IssueText, create_job
     from state import DatabaseError
     from tests.conftest import git
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.config import ConfigError, load_settings
-from agent.llm import ModelConfigError, make_chat_model
+from agent.models.llm import ModelConfigError, make_chat_model
 
 
 @pytest.fixture

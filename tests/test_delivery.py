@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.delivery import (
+from agent.github.delivery import (
     BranchNotFoundError,
     ForeignCommitsError,
     ProtectedBranchError,
@@ -16,9 +16,9 @@ from agent.delivery import (
     issue_branch_name,
     push_branch,
 )
-from agent.github import GitHubClient
-from agent.github_refs import IssueRef
-from agent.repo_cache import ensure_clone
+from agent.github.client import GitHubClient
+from agent.github.refs import IssueRef
+from agent.github.clones import ensure_clone
 from tests.github_fake import FakeGitHub, git, make_remote, push_commit
 
 TOKEN = "ghp_" + "d3liveryT0kenValue" * 2

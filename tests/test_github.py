@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.github import GitHubClient, redact, token_from_env
-from agent.github_refs import (
+from agent.github.client import GitHubClient, redact, token_from_env
+from agent.github.refs import (
     AuthError,
     GitHubAPIError,
     GitHubNetworkError,
@@ -28,7 +28,7 @@ from agent.github_refs import (
     api_base_for_host,
     parse_issue_url,
 )
-from agent.repo_cache import CloneError, cache_path, ensure_clone
+from agent.github.clones import CloneError, cache_path, ensure_clone
 from tests.github_fake import FakeGitHub, git, make_remote, push_commit
 
 TOKEN = "ghp_" + "s3cr3tT0kenValue" * 2
@@ -257,7 +257,7 @@ def test_clone_killed_midway_is_never_reused(tmp_path):
     config = tmp_path / "gitconfig"
     config.write_text(f"[uploadpack]\n\tpackObjectsHook = {hook}\n")
     cache = tmp_path / "cache"
-    script = "import sys, pathlib, agent.repo_cache as c; c.ensure_clone(sys.argv[1], pathlib.Path(sys.argv[2]))"
+    script = "import sys, pathlib, agent.github.clones as c; c.ensure_clone(sys.argv[1], pathlib.Path(sys.argv[2]))"
     env = os.environ | {"GIT_CONFIG_GLOBAL": str(config)}
     command = [sys.executable, "-c", script, url, str(cache)]
     child = subprocess.Popen(command, env=env, cwd=Path(__file__).parents[1], start_new_session=True)

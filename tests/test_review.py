@@ -16,8 +16,8 @@ import pytest
 from markdown_it import MarkdownIt
 from rich.console import Console
 
-from agent.review import ReviewFormat, print_review
-from agent.revise import REVISE_SYSTEM
+from agent.views.review import ReviewFormat, print_review
+from agent.engine.revise import REVISE_SYSTEM
 from tests.conftest import git
 from tests.scripting import ESCALATION, PLANNER, REVIEW, plan, step, tc, write_script
 from tests.test_job_end_to_end import EMPTY_CHECK, FIX, NEW_TEST, QTY_CHECK

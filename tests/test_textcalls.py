@@ -7,10 +7,10 @@ from pathlib import Path
 
 from langchain_core.messages import AIMessage
 
-from agent.textcalls import with_text_tool_calls
-from agent.worker import Budget, WorkerLoop
-from agent.llm import LLM
-from agent.scripted import Rule, ScriptedChatModel
+from agent.models.textcalls import with_text_tool_calls
+from agent.engine.worker import Budget, WorkerLoop
+from agent.models.llm import LLM
+from agent.models.scripted import Rule, ScriptedChatModel
 from sandbox import CommandResult, LocalSandbox
 from tools import Toolbox, worker_tools
 
@@ -71,7 +71,7 @@ def test_the_worker_survives_the_samples_mistakes(tmp_path):
 
 def test_a_call_with_broken_json_arguments_is_answered_with_an_error(tmp_path):
     """langchain files such calls under invalid_tool_calls; left unanswered, providers reject the next request."""
-    from agent.textcalls import with_repaired_tool_calls
+    from agent.models.textcalls import with_repaired_tool_calls
     message = AIMessage("", invalid_tool_calls=[{"name": "edit_file", "args": '{"path": "gcd.py", "old_text": ',
                                                  "id": "call_1", "error": "bad json", "type": "invalid_tool_call"}])
     repaired = with_repaired_tool_calls(message)

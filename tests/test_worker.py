@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.llm import LLM
-from agent.scripted import Rule, ScriptedChatModel, call, reply
-from agent.worker import Budget, WorkerLoop
+from agent.models.llm import LLM
+from agent.models.scripted import Rule, ScriptedChatModel, call, reply
+from agent.engine.worker import Budget, WorkerLoop
 from sandbox import CommandResult, LocalSandbox
 from tools import Toolbox, worker_tools
 

@@ -11,9 +11,9 @@ from typing import Any, Literal
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
 
-from agent.control import FINISH, RUN_CHECK, STUCK
+from agent.engine.control import FINISH, RUN_CHECK, STUCK
 from agent.faults import fault_point
-from agent.llm import LLM
+from agent.models.llm import LLM
 from sandbox import CommandResult
 from tools import Toolbox
 from tools.base import brief_args, truncate_middle

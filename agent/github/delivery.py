@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from agent.github import GitHubClient, redact
-from agent.github_refs import GITHUB_WEB_HOST, IssueRef
-from agent.repo_cache import GitFailed, run_git, safe_url
-from agent.review_markdown import fit_body
-from agent.runner import slugify
+from agent.github.client import GitHubClient, redact
+from agent.github.refs import GITHUB_WEB_HOST, IssueRef
+from agent.github.clones import GitFailed, run_git, safe_url
+from agent.views.review_markdown import fit_body
+from agent.engine.runner import slugify
 
 ALWAYS_PROTECTED = ("main", "master")
 BRANCH_PREFIX = "sparkwright/"

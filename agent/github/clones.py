@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from git import Git
 
-from agent.github import redact
+from agent.github.client import redact
 from state.store import pid_alive
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]+$")

@@ -6,13 +6,13 @@ one sits at END) so the steps are worked, committed on top and reviewed. Earlier
 
 from __future__ import annotations
 
-from agent.context import JobContext
-from agent.control import ADD_STEPS, AddStepsArgs
-from agent.deliberate import DeliberationFailed, deliberate
-from agent.llm import ModelUnavailable
-from agent.planner import specs
-from agent.prompts import issue_block
-from agent.runner import IntakeError, lease_owner
+from agent.engine.context import JobContext
+from agent.engine.control import ADD_STEPS, AddStepsArgs
+from agent.engine.deliberate import DeliberationFailed, deliberate
+from agent.models.llm import ModelUnavailable
+from agent.engine.planner import specs
+from agent.engine.prompts import issue_block
+from agent.engine.runner import IntakeError, lease_owner
 from state import Job, JobStatus, SqlStore, StepStatus
 from tools.base import truncate_middle
 

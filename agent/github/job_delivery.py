@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.config import Settings
-from agent.delivery import Delivery, DeliveryError, deliver, push_branch
-from agent.github import GitHubClient
-from agent.github_refs import GITHUB_WEB_HOST, host_of
-from agent.intake import api_base, parse_job_issue
-from agent.repo_cache import GitFailed, run_git
-from agent.review_markdown import markdown
-from agent.review_record import review_record
+from agent.github.delivery import Delivery, DeliveryError, deliver, push_branch
+from agent.github.client import GitHubClient
+from agent.github.refs import GITHUB_WEB_HOST, host_of
+from agent.github.intake import api_base, parse_job_issue
+from agent.github.clones import GitFailed, run_git
+from agent.views.review_markdown import markdown
+from agent.views.review_data import review_record
 from state import Job, JobStatus, SqlStore
 
 

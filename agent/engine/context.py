@@ -6,9 +6,9 @@ import threading
 from dataclasses import dataclass, field
 
 from agent.config import Settings
-from agent.gitops import Workspace
-from agent.llm import LLM
-from agent.record import Recorder
+from agent.git_repo import Workspace
+from agent.models.llm import LLM
+from agent.engine.recorder import Recorder
 from sandbox import Sandbox
 from sandbox.confined import WorkspaceView
 from state import Job, SqlStore

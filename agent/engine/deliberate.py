@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel
 
-from agent.context import JobContext
+from agent.engine.context import JobContext
 from agent.faults import fault_point
 from tools import Tool, ToolError, Toolbox, planner_tools
 from tools.base import brief_args, truncate_middle

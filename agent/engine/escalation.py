@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.context import JobContext
-from agent.control import DECISIONS, ReviseArgs, RetryArgs, SplitArgs, StopArgs, TakeOverArgs
-from agent.deliberate import deliberate
+from agent.engine.context import JobContext
+from agent.engine.control import DECISIONS, ReviseArgs, RetryArgs, SplitArgs, StopArgs, TakeOverArgs
+from agent.engine.deliberate import deliberate
 from agent.faults import fault_point
-from agent.planner import specs
-from agent.prompts import ESCALATION_SYSTEM, escalation_brief
+from agent.engine.planner import specs
+from agent.engine.prompts import ESCALATION_SYSTEM, escalation_brief
 from state import StepStatus
 from state.models import utcnow
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from agent.terminal import printable, safe_text
+from agent.views.terminal import printable, safe_text
 from state import Job, JobStatus, SqlStore
 from state.models import utcnow
 

@@ -1,7 +1,7 @@
 """The GitHub REST client (issues, repositories, draft pull requests) and the token's handling.
 
 The token is kept out of every message, repr and log line; `redact` scrubs it from text that came
-from elsewhere. URL parsing, the value types and the errors are in `agent.github_refs`.
+from elsewhere. URL parsing, the value types and the errors are in `agent.github.refs`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from agent.github_refs import (
+from agent.github.refs import (
     GITHUB_API_BASE,
     AuthError,
     Comment,

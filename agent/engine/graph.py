@@ -12,12 +12,12 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
-from agent.context import JobContext
-from agent.escalation import escalate
+from agent.engine.context import JobContext
+from agent.engine.escalation import escalate
 from agent.faults import fault_point
-from agent.final_review import final_review
-from agent.planner import make_plan
-from agent.steps import run_step
+from agent.engine.final_review import final_review
+from agent.engine.planner import make_plan
+from agent.engine.steps import run_step
 from state import JobStatus, StepStatus
 
 

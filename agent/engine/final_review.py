@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.context import JobContext
-from agent.control import ADD_STEPS, FINISH_JOB, AddStepsArgs, FinishJobArgs
-from agent.deliberate import deliberate
+from agent.engine.context import JobContext
+from agent.engine.control import ADD_STEPS, FINISH_JOB, AddStepsArgs, FinishJobArgs
+from agent.engine.deliberate import deliberate
 from agent.faults import fault_point
-from agent.planner import specs
-from agent.prompts import REVIEW_SYSTEM, review_brief
+from agent.engine.planner import specs
+from agent.engine.prompts import REVIEW_SYSTEM, review_brief
 from tools.base import truncate_middle
 
 REVIEW_DIFF_CHARS = 30_000

@@ -6,12 +6,12 @@ import time
 from dataclasses import dataclass, replace
 from functools import partial
 
-from agent.context import JobContext
+from agent.engine.context import JobContext
 from agent.faults import fault_point
-from agent.planner import agents_md
-from agent.prompts import WORKER_SYSTEM, worker_brief
-from agent.test_guard import TestGuard
-from agent.worker import AttemptResult, Budget, WorkerLoop
+from agent.engine.planner import agents_md
+from agent.engine.prompts import WORKER_SYSTEM, worker_brief
+from agent.engine.test_guard import TestGuard
+from agent.engine.worker import AttemptResult, Budget, WorkerLoop
 from sandbox import CommandResult, SandboxCallError
 from state import Step, StepStatus
 from state.models import utcnow

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from agent.context import JobContext
-from agent.control import SUBMIT_PLAN, PlanArgs, StepPlan
-from agent.deliberate import deliberate
+from agent.engine.context import JobContext
+from agent.engine.control import SUBMIT_PLAN, PlanArgs, StepPlan
+from agent.engine.deliberate import deliberate
 from agent.faults import fault_point
-from agent.prompts import PLANNER_SYSTEM, planner_brief
+from agent.engine.prompts import PLANNER_SYSTEM, planner_brief
 from sandbox import SandboxCallError
 from state import StepSpec
 from tools.search import ListArgs, list_files

@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from agent.terminal import printable
+from agent.views.terminal import printable
 from state import SqlStore
 
 ICONS = {"pending": "[ ]", "running": "[>]", "done": "[x]", "failed": "[!]", "superseded": "[~]", "skipped": "[-]"}

@@ -16,10 +16,10 @@ from pathlib import Path
 from langgraph.graph.state import CompiledStateGraph
 
 from agent.config import Settings
-from agent.context import JobCancelled, JobContext
-from agent.deliberate import DeliberationFailed
-from agent.gitops import UserRepo, Workspace
-from agent.llm import ModelUnavailable
+from agent.engine.context import JobCancelled, JobContext
+from agent.engine.deliberate import DeliberationFailed
+from agent.git_repo import UserRepo, Workspace
+from agent.models.llm import ModelUnavailable
 from sandbox import SandboxError
 from state import Job, JobStatus, SqlStore
 

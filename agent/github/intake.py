@@ -12,12 +12,12 @@ from pathlib import Path
 from git import BadName, Repo
 
 from agent.config import Settings
-from agent.delivery import issue_branch_name
-from agent.github import GitHubClient
-from agent.github_refs import Issue, IssueRef, api_base_for_host, host_of, parse_issue_url
-from agent.gitops import UserRepo, open_user_repo
-from agent.repo_cache import ensure_clone
-from agent.runner import IntakeError, IssueText
+from agent.github.delivery import issue_branch_name
+from agent.github.client import GitHubClient
+from agent.github.refs import Issue, IssueRef, api_base_for_host, host_of, parse_issue_url
+from agent.git_repo import UserRepo, open_user_repo
+from agent.github.clones import ensure_clone
+from agent.engine.runner import IntakeError, IssueText
 
 MAX_ISSUE_CHARS = 65_536  # GitHub's own cap on an issue body
 

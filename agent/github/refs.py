@@ -1,6 +1,6 @@
 """GitHub's names for things: issue URLs parsed into references, the values the API returns, and its errors.
 
-No I/O here; `agent.github` is the REST client that fills these. Every error is a `GitHubError` whose
+No I/O here; `agent.github.client` is the REST client that fills these. Every error is a `GitHubError` whose
 message is one line saying what to do.
 """
 

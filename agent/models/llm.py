@@ -13,7 +13,7 @@ import httpx
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
-from agent.textcalls import with_repaired_tool_calls, with_text_tool_calls
+from agent.models.textcalls import with_repaired_tool_calls, with_text_tool_calls
 from tools.base import brief_args, truncate_middle
 
 Tier = Literal["deep", "fast"]
@@ -54,7 +54,7 @@ def make_chat_model(spec: str, base_url: str | None, env: dict[str, str] | None 
     if base_url:
         check_base_url(base_url)
     if provider == "scripted":
-        from agent.scripted import ScriptedChatModel
+        from agent.models.scripted import ScriptedChatModel
         return ScriptedChatModel.from_file(name)
     if provider == "anthropic":
         if not env.get("ANTHROPIC_API_KEY"):

@@ -1,5 +1,5 @@
 """`review` in three forms: text for a terminal (the diff syntax-highlighted only on a real terminal),
-a pull-request body in Markdown, and JSON for scripts. The data comes from `agent.review_record`."""
+a pull-request body in Markdown, and JSON for scripts. The data comes from `agent.views.review_data`."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.text import Text
 
-from agent.review_markdown import check_text, markdown, one_line, step_markdown, usage_text
-from agent.review_record import review_record, step_record
-from agent.terminal import printable, safe_text
+from agent.views.review_markdown import check_text, markdown, one_line, step_markdown, usage_text
+from agent.views.review_data import review_record, step_record
+from agent.views.terminal import printable, safe_text
 from state import Job, SqlStore
 
 STATUS_STYLES = {"done": "green", "succeeded": "green", "passed": "green", "failed": "red", "superseded": "dim",

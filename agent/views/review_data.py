@@ -11,10 +11,10 @@ from typing import Any
 
 from git import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
 
-from agent.github_refs import IssueURLError, host_of, parse_issue_url
-from agent.gitops import RepoError
-from agent.report import job_record
-from agent.test_guard import is_test_path
+from agent.github.refs import IssueURLError, host_of, parse_issue_url
+from agent.git_repo import RepoError
+from agent.views.jobs import job_record
+from agent.engine.test_guard import is_test_path
 from state import Event, Job, SqlStore
 
 ROUND_EVENTS = ("feedback", "test_run", "review", "job_finished")

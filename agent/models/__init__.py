@@ -1,0 +1,1 @@
+"""Chat models: building them from `provider:model`, reading tool calls written as text, the scripted model."""

@@ -5,48 +5,46 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, Callable, Iterator, Optional
+from typing import Annotated, Any
 
 import typer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from rich.console import Console
 
-from agent.views import jobs as report
-from agent.config import ConfigError, Settings, load_settings, stored_settings
+from agent.config import Settings, load_settings, stored_settings
 from agent.engine.context import JobContext
-from agent.github.delivery import Delivery, DeliveryError
-from agent.github.client import token_from_env
-from agent.github.refs import GitHubError
-from agent.git_repo import RepoError, Workspace
 from agent.engine.graph import build_graph
-from agent.github.intake import take_in
-from agent.models.llm import LLM, ModelConfigError, check_reachable, make_chat_model, split_spec
-from agent.views.progress import JsonLines, LiveProgress
-from agent.github.job_delivery import has_origin, push_job
 from agent.engine.recorder import Recorder
-from agent.engine.sandbox_factory import open_sandbox, preflight, sandbox_kind
-from agent.github.clones import RepoCacheError
-from agent.views.review import NoSuchStep, ReviewFormat, print_review
 from agent.engine.revise import ensure_revisable, plan_feedback_round
-from agent.engine.runner import IntakeError, create_job, execute, leased
+from agent.engine.runner import execute, leased
+from agent.engine.sandbox_factory import open_sandbox, preflight, sandbox_kind
+from agent.errors import USER_ERRORS
+from agent.git_repo import Workspace
+from agent.github.client import token_from_env
+from agent.github.delivery import Delivery, DeliveryError
+from agent.github.job_delivery import has_origin, push_job
+from agent.intake import create_job, take_in
+from agent.issue import IntakeError
+from agent.models.llm import LLM, ModelConfigError, check_reachable, make_chat_model, split_spec
+from agent.views import jobs as report
+from agent.views.progress import JsonLines, LiveProgress
+from agent.views.review import NoSuchStep, ReviewFormat, print_review
 from agent.views.terminal import markup_safe
-from sandbox import SandboxError
 from sandbox.confined import WorkspaceView
-from state import DatabaseError, Job, JobStatus, SqlStore
+from state import Job, JobStatus, SqlStore
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="An autonomous coding agent: deep planner, fast worker.")
 err = Console(stderr=True)
-USER_ERRORS = (ConfigError, RepoError, IntakeError, ModelConfigError, DatabaseError, SandboxError, GitHubError, RepoCacheError,
-               DeliveryError)
 NO_MODEL = ("no model configured: set SPARKWRIGHT_DEEP_MODEL and SPARKWRIGHT_FAST_MODEL (e.g. openai:gpt-4.1 with "
             "OPENAI_API_KEY, or openai-compatible:NAME with --base-url http://localhost:8080/v1) — see README")
 
 Opt = typer.Option
-ConfigOpt = Annotated[Optional[Path], Opt("--config", help="Config file (TOML); default ~/.sparkwright/config.toml.")]
-DbOpt = Annotated[Optional[Path], Opt("--db", help="SQLite file of the job record.")]
+ConfigOpt = Annotated[Path | None, Opt("--config", help="Config file (TOML); default ~/.sparkwright/config.toml.")]
+DbOpt = Annotated[Path | None, Opt("--db", help="SQLite file of the job record.")]
 JsonOpt = Annotated[bool, Opt("--json", help="One JSON event per line instead of live progress.")]
 
 
@@ -65,23 +63,23 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
 @app.command()
 @friendly
 def run(
-    issue_url: Annotated[Optional[str], typer.Argument(
+    issue_url: Annotated[str | None, typer.Argument(
         help="A GitHub issue URL: https://github.com/OWNER/REPO/issues/N.")] = None,
-    repo: Annotated[Optional[Path], Opt("--repo", help="The git checkout to work on (never modified); default: the "
+    repo: Annotated[Path | None, Opt("--repo", help="The git checkout to work on (never modified); default: the "
                                         "current directory, or for an issue URL a cached clone.")] = None,
-    issue: Annotated[Optional[str], Opt("--issue", help="The issue text.")] = None,
-    issue_file: Annotated[Optional[Path], Opt("--issue-file", help="A file holding the issue text.")] = None,
-    deep_model: Annotated[Optional[str], Opt(help="Planner model, provider:model.")] = None,
-    fast_model: Annotated[Optional[str], Opt(help="Worker model, provider:model.")] = None,
-    base_url: Annotated[Optional[str], Opt(help="OpenAI-compatible server for both models.")] = None,
-    deep_base_url: Annotated[Optional[str], Opt(help="OpenAI-compatible server for the deep model.")] = None,
-    fast_base_url: Annotated[Optional[str], Opt(help="OpenAI-compatible server for the fast model.")] = None,
-    sandbox: Annotated[Optional[str], Opt(help="docker, local or auto (docker when an engine answers).")] = None,
-    image: Annotated[Optional[str], Opt("--image", help="Docker sandbox image.")] = None,
-    setup: Annotated[Optional[str], Opt("--setup", help="Setup command run once in a new sandbox, network on.")] = None,
-    network: Annotated[Optional[bool], Opt("--network/--no-network", help="Network in the sandbox while working.")] = None,
-    keep_sandbox: Annotated[Optional[bool], Opt("--keep-sandbox", help="Keep the Docker container afterwards.")] = None,
-    test_command: Annotated[Optional[str], Opt(help="The repo's full test command.")] = None,
+    issue: Annotated[str | None, Opt("--issue", help="The issue text.")] = None,
+    issue_file: Annotated[Path | None, Opt("--issue-file", help="A file holding the issue text.")] = None,
+    deep_model: Annotated[str | None, Opt(help="Planner model, provider:model.")] = None,
+    fast_model: Annotated[str | None, Opt(help="Worker model, provider:model.")] = None,
+    base_url: Annotated[str | None, Opt(help="OpenAI-compatible server for both models.")] = None,
+    deep_base_url: Annotated[str | None, Opt(help="OpenAI-compatible server for the deep model.")] = None,
+    fast_base_url: Annotated[str | None, Opt(help="OpenAI-compatible server for the fast model.")] = None,
+    sandbox: Annotated[str | None, Opt(help="docker, local or auto (docker when an engine answers).")] = None,
+    image: Annotated[str | None, Opt("--image", help="Docker sandbox image.")] = None,
+    setup: Annotated[str | None, Opt("--setup", help="Setup command run once in a new sandbox, network on.")] = None,
+    network: Annotated[bool | None, Opt("--network/--no-network", help="Network in the sandbox while working.")] = None,
+    keep_sandbox: Annotated[bool | None, Opt("--keep-sandbox", help="Keep the Docker container afterwards.")] = None,
+    test_command: Annotated[str | None, Opt(help="The repo's full test command.")] = None,
     push: Annotated[bool, Opt("--push", help="Push the job branch to origin if the job succeeds.")] = False,
     pr: Annotated[bool, Opt("--pr", help="Also open a draft pull request for the issue (implies --push).")] = False,
     config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
@@ -299,7 +297,7 @@ def exit_code(job: Job) -> int:
 def review(
     job_id: Annotated[str, typer.Argument(help="The job's id (or a unique prefix).")],
     fmt: Annotated[ReviewFormat, Opt("--format", help="text, markdown (a pull-request body) or json.")] = ReviewFormat.TEXT,
-    step: Annotated[Optional[int], Opt("--step", help="Only step K, numbered as `review` lists them (1-based, in plan "
+    step: Annotated[int | None, Opt("--step", help="Only step K, numbered as `review` lists them (1-based, in plan "
                                        "order): its diff and its attempts in short.")] = None,
     config: ConfigOpt = None, db: DbOpt = None,
 ) -> None:

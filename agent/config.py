@@ -10,10 +10,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from agent.errors import UserError
 from sandbox.container import DEFAULT_IMAGE
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """A setting has a value sparkwright cannot use; the message names it and where it may come from."""
 
 

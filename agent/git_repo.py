@@ -18,6 +18,7 @@ from pathlib import Path
 from git import GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
 from git.cmd import Git
 
+from agent.errors import UserError
 from agent.faults import fault_point
 
 AUTHOR = ["-c", "user.name=sparkwright", "-c", "user.email=sparkwright@localhost"]
@@ -26,7 +27,7 @@ HARDENED = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c"
 """Settings a repository could carry that would make git run a program; ours win over its."""
 
 
-class RepoError(Exception):
+class RepoError(UserError):
     """The repository cannot be used; the message says what to do."""
 
 

@@ -120,7 +120,8 @@ def test_a_job_that_cannot_be_recorded_leaves_no_worktree_or_branch(repo, home, 
 
     from agent.config import load_settings
     from agent.git_repo import open_user_repo
-    from agent.engine.runner import IssueText, create_job
+    from agent.intake import create_job
+    from agent.issue import IssueText
     from state import DatabaseError
     from tests.conftest import git
 

@@ -12,9 +12,10 @@ from agent.engine.recorder import Recorder
 from sandbox import Sandbox
 from sandbox.confined import WorkspaceView
 from state import Job, SqlStore
+from agent.errors import Interruption
 
 
-class JobCancelled(Exception):
+class JobCancelled(Interruption):
     """The user asked the job to stop (Ctrl-C); state is saved and the job can be resumed."""
 
 

@@ -12,7 +12,8 @@ from agent.engine.deliberate import DeliberationFailed, deliberate
 from agent.models.llm import ModelUnavailable
 from agent.engine.planner import specs
 from agent.engine.prompts import issue_block
-from agent.engine.runner import IntakeError, lease_owner
+from agent.engine.runner import lease_owner
+from agent.issue import IntakeError
 from state import Job, JobStatus, SqlStore, StepStatus
 from tools.base import truncate_middle
 

@@ -1,85 +1,22 @@
-"""Intake (a job row and its worktree, or nothing) and execution (lease, heartbeat, graph, final status)."""
+"""Running a job: its lease and heartbeat, its graph to the end, and its final status."""
 
 from __future__ import annotations
 
 import os
-import re
-import secrets
 import socket
 import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from langgraph.graph.state import CompiledStateGraph
 
-from agent.config import Settings
-from agent.engine.context import JobCancelled, JobContext
+from agent.engine.context import JobContext
 from agent.engine.deliberate import DeliberationFailed
-from agent.git_repo import UserRepo, Workspace
-from agent.models.llm import ModelUnavailable
-from sandbox import SandboxError
+from agent.errors import INTERRUPTIONS
 from state import Job, JobStatus, SqlStore
 
 HEARTBEAT_SECONDS = 5.0
-MAX_TITLE_CHARS = 200
-
-
-class IntakeError(Exception):
-    """The job cannot be created as asked; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class IssueText:
-    text: str
-    title: str = ""
-    url: str | None = None
-    comments: list[dict] = field(default_factory=list)
-
-
-def slugify(text: str, limit: int = 40, empty: str = "job") -> str:
-    """Lowercase words joined by dashes, cut at a word boundary within `limit` characters."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    if len(slug) > limit:
-        slug = slug[:limit].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
-    return slug or empty
-
-
-def job_title(issue: IssueText) -> str:
-    """The issue's title, else its first line; a long one is cut at a word boundary (a one-line issue can be huge)."""
-    title = issue.title or issue.text.strip().splitlines()[0].lstrip("# ")
-    if len(title) <= MAX_TITLE_CHARS:
-        return title
-    cut = title[:MAX_TITLE_CHARS - 1]
-    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip() + "…"
-
-
-def create_job(store: SqlStore, settings: Settings, repo: UserRepo, issue: IssueText,
-               branch: str | None = None) -> Job:
-    """The worktree first, then the row: a failure leaves no half-made job behind."""
-    if not issue.text.strip() and not issue.title.strip():
-        raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
-    job_id = secrets.token_hex(4)
-    title = job_title(issue)
-    branch = branch or f"sparkwright/{slugify(title)}-{job_id}"
-    worktree = settings.worktrees / job_id
-    Workspace.ensure(repo.path, worktree, branch, repo.head)
-    try:
-        return _insert_job(store, settings, repo, issue, job_id, title, branch, worktree)
-    except BaseException:
-        Workspace.remove(repo.path, worktree, branch)
-        raise
-
-
-def _insert_job(store: SqlStore, settings: Settings, repo: UserRepo, issue: IssueText, job_id: str, title: str,
-                branch: str, worktree: Path) -> Job:
-    return store.create_job(
-        id=job_id, status=JobStatus.PLANNING.value, issue_title=title, issue_text=issue.text, issue_url=issue.url,
-        issue_comments=issue.comments, repo_path=str(repo.path), base_commit=repo.head, branch=branch,
-        worktree_path=str(worktree), deep_model=settings.deep_model, fast_model=settings.fast_model,
-        test_command=settings.test_command, settings=settings.model_dump(mode="json", exclude={"home", "db"}))
 
 
 def lease_owner() -> str:
@@ -122,7 +59,7 @@ def execute(ctx: JobContext, graph: CompiledStateGraph) -> Job:
         # "sync": a node's checkpoint is on disk before the next node acts, so a kill never resumes a
         # node whose successor already changed the world (LangGraph's default writes it in the background).
         graph.invoke(None if started else {}, config, context=ctx, durability="sync")
-    except (JobCancelled, ModelUnavailable, SandboxError, KeyboardInterrupt) as exc:
+    except INTERRUPTIONS as exc:
         store.update_job(job_id, status=JobStatus.INTERRUPTED.value,
                          outcome_reason=f"{str(exc) or 'interrupted by the user'}; continue with `sparkwright resume {job_id}`")
         ctx.record.emit("job_interrupted", reason=str(exc))

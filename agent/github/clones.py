@@ -19,11 +19,12 @@ from git import Git
 
 from agent.github.client import redact
 from state.store import pid_alive
+from agent.errors import UserError
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
-class RepoCacheError(Exception):
+class RepoCacheError(UserError):
     """Base of clone-cache errors; the message is one line saying what to do."""
 
 
@@ -31,7 +32,7 @@ class CloneError(RepoCacheError):
     """Cloning or updating the cached clone failed."""
 
 
-class GitFailed(RuntimeError):
+class GitFailed(Exception):
     """A git command exited non-zero; `reason` is git's last meaningful stderr line, redacted."""
 
     def __init__(self, reason: str) -> None:

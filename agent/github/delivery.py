@@ -16,13 +16,14 @@ from agent.github.client import GitHubClient, redact
 from agent.github.refs import GITHUB_WEB_HOST, IssueRef
 from agent.github.clones import GitFailed, run_git, safe_url
 from agent.views.review_markdown import fit_body
-from agent.engine.runner import slugify
+from agent.issue import slugify
+from agent.errors import UserError
 
 ALWAYS_PROTECTED = ("main", "master")
 BRANCH_PREFIX = "sparkwright/"
 
 
-class DeliveryError(Exception):
+class DeliveryError(UserError):
     """Base of delivery errors; the message is one line saying what to do."""
 
 

@@ -12,14 +12,12 @@ from pathlib import Path
 from git import BadName, Repo
 
 from agent.config import Settings
-from agent.github.delivery import issue_branch_name
-from agent.github.client import GitHubClient
-from agent.github.refs import Issue, IssueRef, api_base_for_host, host_of, parse_issue_url
 from agent.git_repo import UserRepo, open_user_repo
+from agent.github.client import GitHubClient
 from agent.github.clones import ensure_clone
-from agent.engine.runner import IntakeError, IssueText
-
-MAX_ISSUE_CHARS = 65_536  # GitHub's own cap on an issue body
+from agent.github.delivery import issue_branch_name
+from agent.github.refs import Issue, IssueRef, api_base_for_host, host_of, parse_issue_url
+from agent.issue import IssueText
 
 
 @dataclass(frozen=True)
@@ -79,38 +77,3 @@ def unused_branch(path: Path, name: str) -> str:
         number += 1
         candidate = f"{name}-{number}"
     return candidate
-
-
-def take_in(settings: Settings, issue_url: str | None, repo: Path | None, issue: str | None,
-            issue_file: Path | None, token: str | None) -> tuple[UserRepo, IssueText, str | None]:
-    """The repo, the issue and (for a GitHub issue) the branch of a new job; nothing is recorded yet."""
-    repo = repo.expanduser().resolve() if repo else None
-    if issue_url is None:
-        return open_user_repo(repo or Path(".").resolve()), read_issue(issue, issue_file), None
-    if issue is not None or issue_file is not None:
-        raise IntakeError("pass either a GitHub issue URL or --issue/--issue-file, not both")
-    found = intake_issue(settings, issue_url, token, repo)
-    return found.repo, found.issue, found.branch
-
-
-def read_issue(text: str | None, path: Path | None) -> IssueText:
-    if path is not None:
-        if not path.is_file():
-            raise IntakeError(f"no issue file {path}: pass an existing file to --issue-file")
-        text = _read_text(path)
-    if not text or not text.strip():
-        raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
-    text = text.strip()
-    if len(text) > MAX_ISSUE_CHARS:
-        raise IntakeError(f"the issue is {len(text):,} characters, over the limit of {MAX_ISSUE_CHARS:,}: "
-                          "shorten it to what the job needs and put long logs or data in a file in the repo")
-    return IssueText(text)
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise IntakeError(f"the issue file {path} is not UTF-8 text: pass a text file (save it as UTF-8)") from None
-    except OSError as exc:
-        raise IntakeError(f"cannot read the issue file {path} ({exc.strerror}): check its permissions") from None

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
+from agent.errors import UserError
 
 GITHUB_WEB_HOST = "github.com"
 GITHUB_API_BASE = "https://api.github.com"
@@ -18,7 +19,7 @@ _OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
 _REPO = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
-class GitHubError(Exception):
+class GitHubError(UserError):
     """Base of GitHub errors; the message is one line saying what to do."""
 
 

@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 
 from agent.models.textcalls import with_repaired_tool_calls, with_text_tool_calls
 from tools.base import brief_args, truncate_middle
+from agent.errors import Interruption, UserError
 
 Tier = Literal["deep", "fast"]
 LOCAL_SERVERS = {"ollama": "http://localhost:11434/v1", "llamacpp": "http://localhost:8080/v1",
@@ -22,11 +23,11 @@ LOCAL_SERVERS = {"ollama": "http://localhost:11434/v1", "llamacpp": "http://loca
 PROVIDERS = ("openai", "anthropic", *LOCAL_SERVERS, "scripted")
 
 
-class ModelConfigError(Exception):
+class ModelConfigError(UserError):
     """A model cannot be built or reached as configured; the message says what to set."""
 
 
-class ModelUnavailable(Exception):
+class ModelUnavailable(Interruption):
     """The provider failed mid-job (unreachable, auth, quota); the job can be resumed later."""
 
 

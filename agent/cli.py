@@ -23,13 +23,13 @@ from agent.engine.revise import ensure_revisable, plan_feedback_round
 from agent.engine.runner import execute, leased
 from agent.engine.sandbox_factory import open_sandbox, preflight, sandbox_kind
 from agent.errors import USER_ERRORS
-from agent.git_repo import Workspace
 from agent.github.client import token_from_env
 from agent.github.delivery import Delivery, DeliveryError
 from agent.github.job_delivery import has_origin, push_job
 from agent.intake import create_job, take_in
 from agent.issue import IntakeError
 from agent.models.llm import LLM, ModelConfigError, check_reachable, make_chat_model, split_spec
+from agent.repo import Workspace
 from agent.views import jobs as report
 from agent.views.progress import JsonLines, LiveProgress
 from agent.views.review import NoSuchStep, ReviewFormat, print_review

@@ -6,9 +6,9 @@ import secrets
 from pathlib import Path
 
 from agent.config import Settings
-from agent.git_repo import UserRepo, Workspace, open_user_repo
 from agent.github.intake import intake_issue
 from agent.issue import IntakeError, IssueText, job_title, read_issue, slugify
+from agent.repo import UserRepo, Workspace, open_user_repo
 from state import Job, JobStatus, SqlStore
 
 

@@ -119,7 +119,7 @@ def test_a_job_that_cannot_be_recorded_leaves_no_worktree_or_branch(repo, home, 
     import sqlite3
 
     from agent.config import load_settings
-    from agent.git_repo import open_user_repo
+    from agent.repo import open_user_repo
     from agent.intake import create_job
     from agent.issue import IssueText
     from state import DatabaseError

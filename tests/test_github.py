@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.github.client import GitHubClient, redact, token_from_env
+from agent.github.client import GitHubClient, token_from_env
+from agent.redact import redact
 from agent.github.refs import (
     AuthError,
     GitHubAPIError,

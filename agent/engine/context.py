@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from agent.config import Settings
-from agent.git_repo import Workspace
+from agent.repo import Workspace
 from agent.models.llm import LLM
 from agent.engine.recorder import Recorder
 from sandbox import Sandbox

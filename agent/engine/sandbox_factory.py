@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from agent.config import Settings
-from agent.git_repo import Workspace, file_at
+from agent.repo import Workspace, file_at
 from sandbox import LocalSandbox, Sandbox
 from sandbox.container import connect, require_image
 from sandbox.docker import DockerSandbox, DockerSandboxConfig, docker_available

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
-from agent.git_repo import Workspace
+from agent.repo import Workspace
 from tools import ToolError
 
 TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs"})

@@ -7,7 +7,6 @@ from elsewhere. URL parsing, the value types and the errors are in `agent.github
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -28,11 +27,11 @@ from agent.github.refs import (
     RateLimitError,
     Repository,
 )
+from agent.redact import redact
 
 TOKEN_ENV_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
 DEFAULT_TIMEOUT = 30.0
 _MAX_COMMENT_PAGES = 20
-_TOKEN_PATTERN = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b")
 
 
 def token_from_env(env: Mapping[str, str] | None = None) -> str | None:
@@ -43,14 +42,6 @@ def token_from_env(env: Mapping[str, str] | None = None) -> str | None:
         if value:
             return value
     return None
-
-
-def redact(text: str, *secrets: str | None) -> str:
-    """`text` with the given secrets, and anything shaped like a GitHub token, replaced by ***."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return _TOKEN_PATTERN.sub("***", text)
 
 
 class GitHubClient:

@@ -7,7 +7,6 @@ git process's environment only: never in the remote URL, `.git/config` or an err
 
 from __future__ import annotations
 
-import base64
 import os
 import re
 import shutil
@@ -15,11 +14,9 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from git import Git
-
-from agent.github.client import redact
-from state.store import pid_alive
 from agent.errors import UserError
+from agent.repo import GitFailed, run_git, safe_url
+from state.store import pid_alive
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -30,14 +27,6 @@ class RepoCacheError(UserError):
 
 class CloneError(RepoCacheError):
     """Cloning or updating the cached clone failed."""
-
-
-class GitFailed(Exception):
-    """A git command exited non-zero; `reason` is git's last meaningful stderr line, redacted."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def ensure_clone(clone_url: str, cache_dir: Path, token: str | None = None) -> Path:
@@ -71,43 +60,6 @@ def cache_path(clone_url: str, cache_dir: Path) -> Path:
     if not all(_NAME.match(n) and n not in (".", "..") for n in (owner, repo)):
         raise CloneError(f"odd owner or repository name in {safe_url(clone_url)}: clone it yourself and pass --repo")
     return Path(cache_dir) / owner / repo
-
-
-def git_env(url: str | None, token: str | None) -> dict[str, str]:
-    """Environment for a git process: never prompts; for an http(s) URL with a token, an auth header.
-
-    The header is scoped to the URL's host and passed as ephemeral config (GIT_CONFIG_*), so it
-    is never written to disk nor shown on a command line.
-    """
-    env = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"}
-    parts = urlsplit(url or "")
-    if token and parts.scheme in ("http", "https") and parts.hostname:
-        host = parts.hostname + (f":{parts.port}" if parts.port else "")
-        env |= {
-            "GIT_CONFIG_COUNT": "1",
-            "GIT_CONFIG_KEY_0": f"http.{parts.scheme}://{host}/.extraheader",
-            "GIT_CONFIG_VALUE_0": f"Authorization: Basic {_basic(token)}",
-        }
-    return env
-
-
-def run_git(args: list[str], cwd: Path, *, url: str | None = None, token: str | None = None) -> str:
-    """Runs `git ARGS` in `cwd` (with `git_env(url, token)`); its stdout, or `GitFailed`."""
-    status, stdout, stderr = Git(str(cwd)).execute(
-        ["git", *args], env=git_env(url, token), with_extended_output=True, with_exceptions=False
-    )
-    if status != 0:
-        reason = _reason(stderr) or f"git {args[0]} exited with {status}"
-        raise GitFailed(redact(reason, token, token and _basic(token)))
-    return stdout
-
-
-def safe_url(url: str) -> str:
-    """`url` without any user:password part, for messages."""
-    parts = urlsplit(url)
-    if "://" not in url or "@" not in parts.netloc:
-        return url
-    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
 
 
 def _clone_into_place(clone_url: str, target: Path, token: str | None) -> None:
@@ -147,17 +99,3 @@ def _remove_abandoned_partials(target: Path) -> None:
         pid = partial.name.rsplit(".partial-", 1)[1].split("-", 1)[0]
         if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(partial, ignore_errors=True)
-
-
-def _basic(token: str) -> str:
-    return base64.b64encode(f"x-access-token:{token}".encode()).decode()
-
-
-def _reason(stderr: str) -> str:
-    """git's most telling stderr line: a push rejection (`! [...]`), else the last fatal/error line."""
-    lines = [" ".join(line.split()) for line in stderr.splitlines() if line.strip()]
-    for prefixes in (("!",), ("fatal:", "error:"), ("remote:",)):
-        telling = [line for line in lines if line.startswith(prefixes)]
-        if telling:
-            return telling[-1]
-    return lines[-1] if lines else ""

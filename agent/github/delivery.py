@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from agent.github.client import GitHubClient, redact
-from agent.github.refs import GITHUB_WEB_HOST, IssueRef
-from agent.github.clones import GitFailed, run_git, safe_url
-from agent.views.review_markdown import fit_body
-from agent.issue import slugify
 from agent.errors import UserError
+from agent.github.client import GitHubClient
+from agent.github.refs import GITHUB_WEB_HOST, IssueRef
+from agent.issue import slugify
+from agent.redact import redact
+from agent.repo import GitFailed, run_git, safe_url
+from agent.views.review_markdown import fit_body
 
 ALWAYS_PROTECTED = ("main", "master")
 BRANCH_PREFIX = "sparkwright/"

@@ -9,15 +9,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from git import BadName, Repo
-
 from agent.config import Settings
-from agent.git_repo import UserRepo, open_user_repo
 from agent.github.client import GitHubClient
 from agent.github.clones import ensure_clone
 from agent.github.delivery import issue_branch_name
 from agent.github.refs import Issue, IssueRef, api_base_for_host, host_of, parse_issue_url
 from agent.issue import IssueText
+from agent.repo import UserRepo, branch_names, commit_of, open_user_repo
 
 
 @dataclass(frozen=True)
@@ -60,18 +58,13 @@ def issue_text(issue: Issue, url: str) -> IssueText:
 
 def on_default_branch(repo: UserRepo, default_branch: str) -> UserRepo:
     """`repo` based on origin/<default branch> when that ref exists, else on its HEAD as it is."""
-    try:
-        sha = Repo(repo.path).commit(f"refs/remotes/origin/{default_branch}").hexsha
-    except (BadName, ValueError):
-        return repo
-    return UserRepo(repo.path, sha, repo.dirty)
+    sha = commit_of(repo.path, f"refs/remotes/origin/{default_branch}")
+    return repo if sha is None else UserRepo(repo.path, sha, repo.dirty)
 
 
 def unused_branch(path: Path, name: str) -> str:
     """`name`, or `name-2`, `name-3`…: a second job on the same issue never takes over the first one's branch."""
-    repo = Repo(path)
-    taken = {head.name for head in repo.heads}
-    taken |= {ref.remote_head for ref in repo.remotes.origin.refs} if "origin" in repo.remotes else set()
+    taken = branch_names(path)
     candidate, number = name, 1
     while candidate in taken:
         number += 1

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.config import Settings
-from agent.github.delivery import Delivery, DeliveryError, deliver, push_branch
 from agent.github.client import GitHubClient
-from agent.github.refs import GITHUB_WEB_HOST, host_of
+from agent.github.delivery import Delivery, DeliveryError, deliver, push_branch
 from agent.github.intake import api_base, parse_job_issue
-from agent.github.clones import GitFailed, run_git
-from agent.views.review_markdown import markdown
+from agent.github.refs import GITHUB_WEB_HOST, host_of
+from agent.repo import GitFailed, run_git
 from agent.views.review_data import review_record
+from agent.views.review_markdown import markdown
 from state import Job, JobStatus, SqlStore
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
+
 from agent.errors import UserError
 
 GITHUB_WEB_HOST = "github.com"

@@ -12,7 +12,7 @@ from typing import Any
 from git import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
 
 from agent.github.refs import IssueURLError, host_of, parse_issue_url
-from agent.git_repo import RepoError
+from agent.repo import RepoError
 from agent.views.jobs import job_record
 from agent.engine.test_guard import is_test_path
 from state import Event, Job, SqlStore

@@ -12,64 +12,18 @@ import os
 import re
 import shutil
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
-from git import GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
+from git import GitCommandError, Repo
 from git.cmd import Git
 
-from agent.errors import UserError
 from agent.faults import fault_point
-
-AUTHOR = ["-c", "user.name=sparkwright", "-c", "user.email=sparkwright@localhost"]
-HARDENED = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "commit.gpgSign=false",
-            "-c", "core.untrackedCache=false", "-c", "diff.external=", "-c", "core.pager=cat"]
-"""Settings a repository could carry that would make git run a program; ours win over its."""
-
-
-class RepoError(UserError):
-    """The repository cannot be used; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class UserRepo:
-    path: Path
-    head: str
-    dirty: bool
-
-
-def open_user_repo(path: Path) -> UserRepo:
-    """Inspect the user's checkout without changing anything in it."""
-    if not path.exists():
-        raise RepoError(f"no such directory: {path}: pass --repo with the path of a git checkout")
-    try:
-        repo = Repo(path, search_parent_directories=False)
-    except (InvalidGitRepositoryError, NoSuchPathError):
-        raise RepoError(f"{path} is not a git repository: run `git init` and commit, or pass another --repo") from None
-    if repo.bare:
-        raise RepoError(f"{path} is a bare repository: pass a checkout")
-    try:
-        head = repo.head.commit.hexsha
-    except ValueError:
-        raise RepoError(f"{path} has no commits yet: commit the code the job should start from") from None
-    return UserRepo(Path(repo.working_tree_dir).resolve(), head, repo.is_dirty(untracked_files=True))
+from agent.repo.commands import AUTHOR, HARDENED
+from agent.repo.user_repo import RepoError, common_dir
 
 
 def step_trailer(job_id: str, step_id: int) -> str:
     return f"Sparkwright-Step: {job_id}/{step_id}"
-
-
-def common_dir(user_repo: Path) -> Path:
-    """The user's repository's git directory (shared by all its worktrees)."""
-    return Path(Git(str(user_repo)).rev_parse("--path-format=absolute", "--git-common-dir")).resolve()
-
-
-def file_at(user_repo: Path, commit: str, path: str) -> str | None:
-    """`path` as committed in `commit` of the user's repository, or None when it has no such file."""
-    try:
-        return Git(str(user_repo)).execute(["git", *HARDENED, "show", f"{commit}:{path}"])
-    except GitCommandError:
-        return None
 
 
 class Workspace:
@@ -90,7 +44,7 @@ class Workspace:
         self._tracked: dict[str, list[str]] = {}
 
     @classmethod
-    def ensure(cls, user_repo: Path, path: Path, branch: str, base: str) -> "Workspace":
+    def ensure(cls, user_repo: Path, path: Path, branch: str, base: str) -> Workspace:
         """Create the worktree (and branch at `base`), or reattach to it; idempotent."""
         path = path.absolute()
         common = common_dir(user_repo)

@@ -1,0 +1,70 @@
+"""The user's own repository: opened without changing anything in it, read at the job's base commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from git import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
+from git.cmd import Git
+
+from agent.errors import UserError
+from agent.repo.commands import HARDENED
+
+
+class RepoError(UserError):
+    """The repository cannot be used; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class UserRepo:
+    path: Path
+    head: str
+    dirty: bool
+
+
+def open_user_repo(path: Path) -> UserRepo:
+    """Inspect the user's checkout without changing anything in it."""
+    if not path.exists():
+        raise RepoError(f"no such directory: {path}: pass --repo with the path of a git checkout")
+    try:
+        repo = Repo(path, search_parent_directories=False)
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        raise RepoError(f"{path} is not a git repository: run `git init` and commit, or pass another --repo") from None
+    if repo.bare:
+        raise RepoError(f"{path} is a bare repository: pass a checkout")
+    try:
+        head = repo.head.commit.hexsha
+    except ValueError:
+        raise RepoError(f"{path} has no commits yet: commit the code the job should start from") from None
+    return UserRepo(Path(repo.working_tree_dir).resolve(), head, repo.is_dirty(untracked_files=True))
+
+
+def common_dir(user_repo: Path) -> Path:
+    """The user's repository's git directory (shared by all its worktrees)."""
+    return Path(Git(str(user_repo)).rev_parse("--path-format=absolute", "--git-common-dir")).resolve()
+
+
+def file_at(user_repo: Path, commit: str, path: str) -> str | None:
+    """`path` as committed in `commit` of the user's repository, or None when it has no such file."""
+    try:
+        return Git(str(user_repo)).execute(["git", *HARDENED, "show", f"{commit}:{path}"])
+    except GitCommandError:
+        return None
+
+
+
+
+def commit_of(repo: Path, ref: str) -> str | None:
+    """The commit `ref` names in the user's repository, or None when there is no such ref."""
+    try:
+        return Repo(repo).commit(ref).hexsha
+    except (BadName, ValueError, GitCommandError):
+        return None
+
+
+def branch_names(repo: Path) -> set[str]:
+    """Local branches and origin's remote-tracking branches of the user's repository, by short name."""
+    found = Repo(repo)
+    names = {head.name for head in found.heads}
+    return names | ({ref.remote_head for ref in found.remotes.origin.refs} if "origin" in found.remotes else set())

@@ -1,0 +1,157 @@
+"""Composing a job's parts and running it: models, sandbox, checkpoints, recorder and progress wired
+together under the job's lease, then delivery as the job asked. Only the CLI calls this."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+from rich.console import Console
+
+from agent.config import Settings, stored_settings
+from agent.engine.context import JobContext
+from agent.engine.graph import build_graph
+from agent.engine.recorder import Recorder
+from agent.engine.runner import execute, leased
+from agent.engine.sandbox_factory import open_sandbox, preflight
+from agent.github.client import token_from_env
+from agent.github.delivery import Delivery, DeliveryError
+from agent.github.job_delivery import has_origin, push_job
+from agent.models.llm import LLM, ModelConfigError, check_reachable, make_chat_model, split_spec
+from agent.repo import Workspace
+from agent.views import jobs as report
+from agent.views.progress import JsonLines, LiveProgress
+from agent.views.terminal import markup_safe
+from sandbox.confined import WorkspaceView
+from state import Job, JobStatus, SqlStore
+
+err = Console(stderr=True)
+NO_MODEL = ("no model configured: set SPARKWRIGHT_DEEP_MODEL and SPARKWRIGHT_FAST_MODEL (e.g. openai:gpt-4.1 with "
+            "OPENAI_API_KEY, or openai-compatible:NAME with --base-url http://localhost:8080/v1) — see README")
+
+
+def job_settings(current: Settings, job: Job) -> Settings:
+    """The settings the job was started with (models, sandbox, budgets), in today's home and DB."""
+    return stored_settings(job.settings, home=current.home, db=current.db_path)
+
+
+def ready(settings: Settings) -> tuple[LLM, LLM]:
+    """Models built and the sandbox checked, before anything is recorded: one-line errors otherwise."""
+    models = build_models(settings)
+    if settings.sandbox == "docker":
+        preflight(settings)
+    return models
+
+
+def build_models(settings: Settings) -> tuple[LLM, LLM]:
+    if not settings.deep_model or not settings.fast_model:
+        raise ModelConfigError(NO_MODEL)
+    models = []
+    for tier, spec, url in (("deep", settings.deep_model, settings.deep_base_url or settings.base_url),
+                            ("fast", settings.fast_model, settings.fast_base_url or settings.base_url)):
+        chat = make_chat_model(spec, url)
+        if url and split_spec(spec)[0] != "scripted":
+            check_reachable(url)
+        models.append(LLM(tier, spec, chat))
+    return models[0], models[1]
+
+
+def check_delivery(settings: Settings, repo: Path) -> None:
+    """What --push/--pr will need at the end, checked before the job starts."""
+    check_token_for_delivery(settings)
+    check_origin_for_delivery(settings, repo)
+
+
+def check_token_for_delivery(settings: Settings) -> None:
+    if settings.pull_request and not token_from_env():
+        raise DeliveryError("--pr needs a GitHub token to open the pull request: export GITHUB_TOKEN (or GH_TOKEN), "
+                            "or run without --pr")
+
+
+def check_origin_for_delivery(settings: Settings, repo: Path) -> None:
+    if (settings.push or settings.pull_request) and not has_origin(repo):
+        raise DeliveryError(f"--push needs a remote 'origin' in {repo}: add one with `git remote add origin URL`, "
+                            "or run without --push")
+
+
+def deliver_succeeded(store: SqlStore, settings: Settings, job: Job) -> None:
+    """Push (and open the pull request) as the job was asked to, once it has succeeded."""
+    if not (settings.push or settings.pull_request):
+        return
+    if job.status != JobStatus.SUCCEEDED.value:
+        err.print(f"not pushed: the job did not succeed (push it anyway with `sparkwright push {job.id}`)",
+                  style="yellow", highlight=False, soft_wrap=True)
+        return
+    # A revised job's pull request is already open: pushing the branch updates it.
+    pull_request = settings.pull_request and not pull_request_opened(store, job)
+    print_delivery(push_job(store, settings, job, token_from_env(), pull_request))
+
+
+def pull_request_opened(store: SqlStore, job: Job) -> bool:
+    return any(e.payload.get("pull_request") for e in store.events(job.id, kinds=["delivered"]))
+
+
+def print_delivery(delivery: Delivery) -> None:
+    pushed = delivery.push
+    state = "already up to date" if pushed.up_to_date else f"pushed {pushed.commit[:7]}"
+    err.print(f"{markup_safe(pushed.branch)}: {state} on origin", highlight=False, soft_wrap=True)
+    if delivery.pull_request_url:
+        err.print(f"draft pull request: {markup_safe(delivery.pull_request_url)}", highlight=False, soft_wrap=True)
+
+
+def run_job(store: SqlStore, settings: Settings, job: Job, deep: LLM, fast: LLM, as_json: bool,
+            force: bool = False, prepare: Callable[[JobContext], None] | None = None) -> Job:
+    with ExitStack() as stack:
+        stack.enter_context(leased(store, job.id, force))
+        workspace = Workspace.ensure(Path(job.repo_path), Path(job.worktree_path), job.branch, job.base_commit)
+        listeners = []
+        if as_json:
+            listeners.append(JsonLines())
+        else:
+            listeners.append(stack.enter_context(LiveProgress(store, job.id)))
+        sandbox = stack.enter_context(open_sandbox(settings, store, job, workspace, warn))
+        saver = stack.enter_context(SqliteSaver.from_conn_string(str(settings.db_path)))
+        recorder = stack.enter_context(Recorder(store, job.id, listeners))
+        ctx = JobContext(store, settings, job, workspace, sandbox, WorkspaceView(workspace.path), deep, fast,
+                         recorder)
+        with interruptible():
+            if prepare:
+                prepare(ctx)
+            finished = execute(ctx, build_graph(saver))
+    report.print_outcome(finished, store)
+    return finished
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """The first Ctrl-C stops the job gracefully (KeyboardInterrupt is turned into an interrupted job);
+    a second one, at any moment after, exits at once: the lease dies with the process."""
+    def second(_sig: int, _frame: Any) -> None:
+        sys.stderr.write("\nstopped\n")
+        os._exit(130)
+
+    def first(_sig: int, _frame: Any) -> None:
+        signal.signal(signal.SIGINT, second)
+        err.print("\ninterrupting: saving state (Ctrl-C again to quit at once)")
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGINT) is first:
+            signal.signal(signal.SIGINT, previous)
+
+
+def warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/yellow] {markup_safe(message)}", highlight=False, soft_wrap=True)
+
+
+def exit_code(job: Job) -> int:
+    return {JobStatus.SUCCEEDED.value: 0, JobStatus.INTERRUPTED.value: 130}.get(job.status, 1)

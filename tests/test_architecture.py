@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
+
+from state import SqlStore
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = {"agent", "tools", "sandbox", "state"}
@@ -38,3 +41,33 @@ def test_importing_does_no_io(tmp_path, monkeypatch):
     code = "import agent.cli, agent.engine.graph, sandbox.docker, state, tools"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env={"HOME": str(home), "PATH": "/usr/bin:/bin"})
     assert not home.exists()
+
+
+INSIDE_AGENT = {"github": {"engine"}, "views": {"engine"}, "models": {"engine", "views", "github"},
+                "repo": {"engine", "views", "github", "models"}}
+"""Subpackages of agent/ and the ones each must never import."""
+WRITES = re.compile(r"^(add|update|create|save|revise|mark|acquire|release|heartbeat|start|finish)_?")
+
+
+def agent_imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+        found |= {n.split(".")[1] for n in names if n.startswith("agent.") and n.count(".") >= 1}
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(INSIDE_AGENT))
+def test_agent_subpackages_keep_their_distance(package):
+    for path in sorted((ROOT / "agent" / package).rglob("*.py")):
+        wrong = agent_imports(path) & INSIDE_AGENT[package]
+        assert not wrong, f"{path.relative_to(ROOT)} imports agent.{sorted(wrong)}"
+
+
+def test_views_only_read_the_record():
+    store_writes = {name for name in dir(SqlStore) if WRITES.match(name)}
+    assert {"add_event", "update_job", "create_job"} <= store_writes
+    for path in sorted((ROOT / "agent" / "views").rglob("*.py")):
+        calls = {node.attr for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Attribute)}
+        assert not calls & store_writes, f"{path.relative_to(ROOT)} writes the record: {sorted(calls & store_writes)}"

@@ -14,7 +14,7 @@ from git import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchPathE
 from agent.github.refs import IssueURLError, host_of, parse_issue_url
 from agent.repo import RepoError
 from agent.views.jobs import job_record
-from agent.engine.test_guard import is_test_path
+from agent.test_files import is_test_path
 from state import Event, Job, SqlStore
 
 ROUND_EVENTS = ("feedback", "test_run", "review", "job_finished")

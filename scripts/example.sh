@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs sparkwright on the bundled example: a copy of examples/shopcart made into a scratch git repo
 # (your checkout of sparkwright is never the target), with the issue in examples/shopcart/ISSUE.md.
+# With no model configured it replays the recorded job (examples/shopcart-replay) through the real
+# pipeline and says so.
 #   bash scripts/example.sh [sparkwright run options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,4 +22,17 @@ if [ ! -d "$work/.git" ]; then
     git -C "$work" -c user.name=sparkwright -c user.email=sparkwright@localhost commit -qm "shopcart example"
     echo "example repo: $work"
 fi
-exec .venv/bin/sparkwright run --repo "$work" --issue-file examples/shopcart/ISSUE.md "$@"
+model_configured() {
+    case " $* " in *" --deep-model"*) return 0 ;; esac
+    .venv/bin/python -c 'import sys; from agent.config import load_settings; s = load_settings(); sys.exit(not (s.deep_model and s.fast_model))' 2>/dev/null
+}
+
+replay=()
+if ! model_configured "$@"; then
+    echo "example: no model configured, so this is a REPLAY of a recorded job (scripted models, real graph, git and"
+    echo "example: sandbox). To run it live, set SPARKWRIGHT_DEEP_MODEL and SPARKWRIGHT_FAST_MODEL (see README)."
+    # The recorded replies are known and harmless, so the replay runs on this machine: no image needed.
+    replay=(--deep-model scripted:examples/shopcart-replay/deep.json --fast-model scripted:examples/shopcart-replay/fast.json
+            --sandbox local)
+fi
+exec .venv/bin/sparkwright run --repo "$work" --issue-file examples/shopcart/ISSUE.md "${replay[@]}" "$@"

@@ -198,7 +198,12 @@ class Attack:
         self._runs = 0
         self.hostile_calls: list[str] = []
         """The tool calls of the hostile scripts: a test is only worth something if they were all made."""
-        self.host_before, self.config_before, self.repo_before = host.snapshot(), repo_config(repo), RepoState.of(repo)
+        self.rebaseline()
+
+    def rebaseline(self) -> None:
+        """Take the host and the user's repo as they are now as the state the attack must leave them in."""
+        self.host_before, self.config_before = self.host.snapshot(), repo_config(self.repo)
+        self.repo_before = RepoState.of(self.repo)
 
     def scripts(self, planner: Sequence[dict] = (), worker: Sequence[dict] = (), check: str = "true",
                 files: Sequence[str] = (), steps: int = 1) -> tuple[str, str]:

@@ -1,0 +1,24 @@
+"""Attack 4: the worker reads the environment of its command, of the process that started it and of the
+sandbox's PID 1, and prints it: its output goes to the record, `show`, `review` and the live output.
+
+The job runs in a child process with the secrets in its environment (as a user's shell would start it):
+/proc/PID/environ shows a process's environment as it was exec'd, which a variable set in this test
+process after its start would not be part of."""
+
+from __future__ import annotations
+
+from tests.scripting import tc
+
+WANTED = "grep -aE 'KEY|TOKEN|DATABASE|PASSWORD|SECRET'"  # a short answer: the record keeps 2000 characters of it
+SNOOP = [
+    tc("run", command=f"tr '\\0' '\\n' < /proc/$PPID/environ | {WANTED}"),
+    tc("run", command=f"env | {WANTED}"),
+    tc("run", command=f"tr '\\0' '\\n' < /proc/self/environ | {WANTED}"),
+    tc("run", command=f"for p in /proc/[0-9]*; do tr '\\0' '\\n' < $p/environ; done 2>/dev/null | sort -u | {WANTED}"),
+    tc("run", command=f"ps eww -o args 2>/dev/null | tr ' ' '\\n' | {WANTED}"),
+]
+
+
+def test_no_secret_reaches_the_workers_commands(attack):
+    attack.job(worker=SNOOP, subprocess=True)
+    attack.assert_contained()

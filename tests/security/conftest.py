@@ -50,6 +50,8 @@ HOST_TOKEN = "SPWhostCanaryT0ken-7f3a9c1e"
 """The content of a host file outside the worktree: must never reach the record or the output."""
 NAME_TOKEN = "SPWnameT0ken-b81d44"
 """Part of a host file's *name* outside the worktree: listing the host must not record it."""
+REVISE = "back on a job that has finished"
+"""Opening words of the planner's brief in a `revise` round."""
 JOB_TIMEOUT = 150.0
 """Seconds any one CLI run may take before the test calls it hung."""
 
@@ -210,8 +212,10 @@ class Attack:
         """The planner explores with `planner`, plans `steps` steps checked by `check`; the worker does `worker`."""
         self._runs += 1
         planned = [step(f"Step {n}", check, files=list(files)) for n in range(1, steps + 1)]
-        deep = write_script(self.tmp / f"deep-{self._runs}.json",
-                            [(PLANNER, [*planner, plan(*planned, test_command="true")]), finish_review("done")])
+        deep = write_script(self.tmp / f"deep-{self._runs}.json", [
+            (PLANNER, [*planner, plan(*planned, test_command="true")]),
+            (REVISE, [tc("add_steps", reason="feedback", steps=[step("Follow-up", check, files=list(files))])]),
+            finish_review("done")])
         fast = write_script(self.tmp / f"fast-{self._runs}.json",
                             [("Your step", [*worker, tc("finish", summary="done")])])
         return deep, fast

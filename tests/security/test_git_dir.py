@@ -73,6 +73,14 @@ def test_a_fake_git_dir_in_the_worktree_runs_nothing_on_the_host(attack, variant
         assert attack.job_row().status != "succeeded", "the job succeeded on a git directory the worker made"
 
 
+def test_the_worktree_pointed_at_the_users_own_git_dir_commits_nothing_there(attack):
+    """`.git` aimed at the user's repository itself: sparkwright's add and commit would land on the user's
+    checked-out branch and index (the container can read that path in the worktree's own `.git` file)."""
+    attack.job(worker=[tc("run", command='printf "gitdir: %s\\n" "$(git rev-parse --git-common-dir)" > .git'),
+                       tc("run", command="echo more >> shopcart/__init__.py")])
+    attack.assert_contained(worktree_git=False)  # the user's HEAD, branch, index and files are checked there
+
+
 def test_worker_git_commands_leave_the_users_repo_config_alone(attack):
     """In the local sandbox the worktree's git config *is* the user's repo config (linked worktrees share it)."""
     marker = attack.host.marker("ssh-command")

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from sandbox.container import connect, job_containers
 from tests.conftest import git
 from tests.scripting import tc
-from tests.security.conftest import reap_containers
+from tests.security.hostile import reap_containers
+
+pytestmark = pytest.mark.docker
 
 WAIT_FOR_GO = "touch WAITING && while [ ! -e GO ]; do sleep 0.1; done; rm -f WAITING GO"
 

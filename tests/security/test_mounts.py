@@ -8,7 +8,11 @@ container `revise` or `resume` starts has that host directory mounted: the worke
 
 from __future__ import annotations
 
+import pytest
+
 from tests.scripting import tc
+
+pytestmark = pytest.mark.docker
 
 SPLIT_GITFILE = (
     "real=$(git rev-parse --git-dir) && wt=$(dirname \"$(cat $real/gitdir)\")"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ssl
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +17,7 @@ import pytest
 from tests.conftest import git
 from tests.loopback import Handler, LoopbackServer, RecordedRequest
 from tests.scripting import tc
-from tests.security.conftest import SECRETS
+from tests.security.hostile import SECRETS
 
 
 class CredentialFishingOrigin(LoopbackServer):
@@ -40,7 +41,6 @@ class CredentialFishingOrigin(LoopbackServer):
     def __enter__(self) -> "CredentialFishingOrigin":
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler_class())
         if self.tls_dir:
-            import ssl
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(self.tls_dir / "cert.pem", self.tls_dir / "key.pem")
             self._server.socket = context.wrap_socket(self._server.socket, server_side=True)

@@ -4,9 +4,13 @@ same job starts. The repo's settings are the user's, as they were when the job b
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import git
 from tests.scripting import tc
-from tests.security.conftest import reap_containers
+from tests.security.hostile import reap_containers
+
+pytestmark = pytest.mark.docker
 
 MARKER = "PWNED_SETUP"
 HOSTILE_SETTINGS = tc("create_file", path=".sparkwright.toml",

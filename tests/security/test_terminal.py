@@ -4,7 +4,7 @@ ESC[1A ESC[2K erases the line above (a line of the diff), OSC 52 writes the clip
 
 from __future__ import annotations
 
-from tests.scripting import plan, step, tc
+from tests.scripting import tc
 
 ERASE_LINE_ABOVE = "\x1b[1A\x1b[2K"
 CLIPBOARD = "\x1b]52;c;cm0gLXJmIH4K\x07"

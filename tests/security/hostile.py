@@ -61,8 +61,9 @@ def assert_no_secret(surfaces: dict[str, bytes | str], needles: Iterable[str] = 
     assert not found, f"secrets leaked: {found}"
 
 
-def tree_state(root: Path) -> dict[str, tuple]:
-    """Everything under `root` (not following links): kind, mode, size, mtime and content hash of each entry."""
+def tree_state(root: Path, times: bool = True) -> dict[str, tuple]:
+    """Everything under `root` (not following links): mode, size, mtime (unless not `times`), content hash and
+    link target of each entry, and the mode and mtime of `root` itself."""
     state = {}
     if not os.path.lexists(root):
         return state
@@ -71,10 +72,10 @@ def tree_state(root: Path) -> dict[str, tuple]:
             path = Path(directory, name)
             info = os.lstat(path)
             digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() and not path.is_symlink() else None
-            state[str(path.relative_to(root))] = (info.st_mode, info.st_size, info.st_mtime_ns, digest,
-                                                  os.readlink(path) if path.is_symlink() else None)
+            state[str(path.relative_to(root))] = (info.st_mode, info.st_size, info.st_mtime_ns if times else None,
+                                                  digest, os.readlink(path) if path.is_symlink() else None)
     info = os.lstat(root)
-    state["."] = (info.st_mode, info.st_mtime_ns)
+    state["."] = (info.st_mode, info.st_mtime_ns if times else None)
     return state
 
 
@@ -121,8 +122,11 @@ class RepoState:
 
 
 def repo_config(repo: Path) -> tuple[bytes, dict[str, tuple]]:
-    """The user's repo config and hooks, read as files: running git there could run what an attack put in."""
-    return (repo / ".git" / "config").read_bytes(), tree_state(repo / ".git" / "hooks")
+    """The user's repo config and hooks, read as files: running git there could run what an attack put in.
+
+    The hooks' content and modes count, not their times: in the local sandbox a command can write a hook,
+    and putting it back (what sparkwright can do) leaves new times behind."""
+    return (repo / ".git" / "config").read_bytes(), tree_state(repo / ".git" / "hooks", times=False)
 
 
 @dataclass

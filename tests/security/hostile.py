@@ -112,13 +112,17 @@ class RepoState:
     head: str
     branch: str
     status: str
+    refs: str
+    """Every ref but the job branches sparkwright makes (refs/heads/sparkwright/...)."""
     files: dict[str, tuple]
 
     @classmethod
     def of(cls, repo: Path) -> "RepoState":
         files = {k: v for k, v in tree_state(repo).items() if k not in (".", ".git") and not k.startswith(".git/")}
+        refs = "\n".join(line for line in git(repo, "for-each-ref", "--format=%(refname) %(objectname)").splitlines()
+                         if not line.startswith("refs/heads/sparkwright/"))
         return cls(git(repo, "rev-parse", "HEAD"), git(repo, "branch", "--show-current"),
-                   git(repo, "status", "--porcelain"), files)
+                   git(repo, "status", "--porcelain"), refs, files)
 
 
 def repo_config(repo: Path) -> tuple[bytes, dict[str, tuple]]:
@@ -269,7 +273,11 @@ class Attack:
         config, hooks = repo_config(self.repo)
         assert config == self.config_before[0], f"the user's repo config changed:\n{config.decode(errors='replace')}"
         assert_same_tree(self.config_before[1], hooks, "the user's repo hooks")
-        assert RepoState.of(self.repo) == self.repo_before, "the user's checkout changed"
+        after = RepoState.of(self.repo)
+        changed = {f: (getattr(self.repo_before, f), getattr(after, f)) for f in ("head", "branch", "status", "refs")
+                   if getattr(self.repo_before, f) != getattr(after, f)}
+        assert not changed, f"the user's checkout changed (before, after): {changed}"
+        assert_same_tree(self.repo_before.files, after.files, "the user's checkout")
 
     # What the job left behind.
 

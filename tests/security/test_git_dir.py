@@ -92,6 +92,15 @@ def test_worker_git_commands_leave_the_users_repo_config_alone(attack):
     attack.assert_contained()
 
 
+def test_worker_git_commands_leave_the_users_branches_alone(attack):
+    """The user's refs live in the shared repository too: moving `main` moves the user's checkout."""
+    attack.job(worker=[
+        tc("run", command="git update-ref refs/heads/main $(git commit-tree 'HEAD^{tree}' -p HEAD -m evil)"),
+        tc("run", command="git branch planted HEAD; git tag -f planted HEAD; echo x >> AGENTS.md; git stash"),
+    ])
+    attack.assert_contained()
+
+
 def test_worker_cannot_plant_a_hook_in_the_users_repo(attack):
     """A post-commit hook in the user's repo runs on sparkwright's own commit, and on every later one of the user's."""
     planted = hook("$(git rev-parse --git-common-dir)/hooks", attack.host.marker("planted-hook"))

@@ -1,5 +1,5 @@
-"""Attack 4: the worker reads the environment of its command, of the process that started it and of the
-sandbox's PID 1, and prints it: its output goes to the record, `show`, `review` and the live output.
+"""Attack 4: the worker reads the environment of its command, of the process that started it and of every
+process it can see, and prints it: its output goes to the record, `show`, `review` and the live output.
 
 The job runs in a child process with the secrets in its environment (as a user's shell would start it):
 /proc/PID/environ shows a process's environment as it was exec'd, which a variable set in this test

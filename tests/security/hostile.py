@@ -117,7 +117,7 @@ class RepoState:
     files: dict[str, tuple]
 
     @classmethod
-    def of(cls, repo: Path) -> "RepoState":
+    def of(cls, repo: Path) -> RepoState:
         files = {k: v for k, v in tree_state(repo).items() if k not in (".", ".git") and not k.startswith(".git/")}
         refs = "\n".join(line for line in git(repo, "for-each-ref", "--format=%(refname) %(objectname)").splitlines()
                          if not line.startswith("refs/heads/sparkwright/"))

@@ -62,7 +62,8 @@ def reads(attack) -> dict[str, list[dict]]:
     secret, up = attack.host.secret, up_to_host(attack)
     return {
         "file-link": [tc("run", command=f"ln -s {secret} leak.txt"), tc("view_file", path="leak.txt")],
-        "dir-link": [tc("run", command=f"ln -s {attack.host.root} hostdir"), tc("view_file", path="hostdir/secret.txt")],
+        "dir-link": [tc("run", command=f"ln -s {attack.host.root} hostdir"),
+                     tc("view_file", path="hostdir/secret.txt")],
         "dotdot": [tc("view_file", path=f"{up}/secret.txt")],
         "absolute": [tc("view_file", path=str(secret))],
         "edit-error-shows-text": [tc("run", command=f"ln -s {secret} leak.txt"),

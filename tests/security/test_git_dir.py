@@ -20,8 +20,10 @@ def fake_git_dir(where: str, settings: list[tuple[str, str]], extra: str = "") -
     """A shell command that builds a usable git directory in `where`, with `settings` in its config."""
     q = shlex.quote
     config = " && ".join(f"git config -f {where}/config {q(k)} {q(v)}" for k, v in settings) or "true"
-    return (f"real=$(git rev-parse --git-common-dir) && head=$(git rev-parse HEAD) && idx=$(git rev-parse --git-dir)/index"
-            f" && mkdir -p {where}/objects/info {where}/refs/heads && echo \"$real/objects\" > {where}/objects/info/alternates"
+    return ("real=$(git rev-parse --git-common-dir) && head=$(git rev-parse HEAD)"
+            " && idx=$(git rev-parse --git-dir)/index"
+            f" && mkdir -p {where}/objects/info {where}/refs/heads"
+            f" && echo \"$real/objects\" > {where}/objects/info/alternates"
             f" && echo $head > {where}/HEAD && cp \"$idx\" {where}/index"
             f" && printf '[core]\\n\\trepositoryformatversion = 0\\n\\tbare = false\\n' > {where}/config && {config}"
             + (f" && {extra}" if extra else ""))
@@ -87,7 +89,7 @@ def test_worker_git_commands_leave_the_users_repo_config_alone(attack):
     attack.job(worker=[
         tc("run", command="git config core.hooksPath /x; git config core.sshCommand " + shlex.quote(f"touch {marker}")),
         tc("run", command="git remote add origin http://evil.example/x.git; git remote set-url origin http://evil.example/x.git"),
-        tc("run", command="git config url.http://evil.example/.insteadOf https://github.com/; git config --list --show-origin"),
+        tc("run", command="git config url.http://evil.example/.insteadOf https://github.com/; git config --list"),
     ])
     attack.assert_contained()
 

@@ -21,7 +21,8 @@ def explorations(attack) -> dict[str, list[dict]]:
     return {
         # A find over / meets vanishing /proc entries, which today's tool takes for a missing directory:
         # /etc is steady, so its listing shows whether the host's tree is reachable at all.
-        "list-root": [tc("list_files", path="/", pattern="SPWnameT0ken*"), tc("list_files", path="/etc", pattern="hostnam?")],
+        "list-root": [tc("list_files", path="/", pattern="SPWnameT0ken*"),
+                      tc("list_files", path="/etc", pattern="hostnam?")],
         "list-host-dir": [tc("list_files", path=str(root))],
         "search-host-dir": [tc("search", pattern="s3cret", path=str(root))],
         "dotdot": [tc("list_files", path=up), tc("search", pattern="s3cret", path=up),

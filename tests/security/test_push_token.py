@@ -38,7 +38,7 @@ class CredentialFishingOrigin(LoopbackServer):
 
         return Fishing
 
-    def __enter__(self) -> "CredentialFishingOrigin":
+    def __enter__(self) -> CredentialFishingOrigin:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler_class())
         if self.tls_dir:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -19,6 +19,7 @@ from git.cmd import Git
 
 from agent.faults import fault_point
 from agent.repo.commands import AUTHOR, HARDENED
+from agent.repo.git_dir_guard import GitDirGuard
 from agent.repo.user_repo import RepoError, common_dir
 
 
@@ -40,7 +41,7 @@ class Workspace:
                      "GIT_TERMINAL_PROMPT": "0"}
         self.repairs: list[str] = []
         """What was found tampered with and put back, not yet reported."""
-        self._watched: dict[Path, tuple[bytes, int]] = {}
+        self._guard = GitDirGuard(self.common_dir, self.git_dir, f"refs/heads/{branch}", self.git)
         self._tracked: dict[str, list[str]] = {}
 
     @classmethod
@@ -176,36 +177,12 @@ class Workspace:
         self.repairs.append("the worktree's .git was replaced or changed: restored the pointer sparkwright made")
 
     def watch_git_dir(self) -> None:
-        """Remember the repository's config, attributes and hooks, to put back what a command changes."""
-        self._watched = self._git_dir_files()
+        """Remember what of the user's repository a command could change, to put it back afterwards."""
+        self._guard.watch()
 
     def restore_git_dir(self) -> None:
-        """Undo changes to what `watch_git_dir` remembered (a model's `git config`, a planted hook)."""
-        if not self._watched:
-            return  # nothing remembered yet: nothing to compare with
-        now = self._git_dir_files()
-        for path in sorted(set(self._watched) | set(now)):
-            before = self._watched.get(path)
-            if now.get(path) == before:
-                continue
-            path.unlink(missing_ok=True)  # never write through a link put in its place
-            if before is not None:
-                path.write_bytes(before[0])
-                path.chmod(before[1])
-            self.repairs.append(f"{path} was changed during the step: put back as it was")
-
-    def _git_dir_files(self) -> dict[Path, tuple[bytes, int]]:
-        hooks = self.common_dir / "hooks"
-        paths = [self.common_dir / "config", self.common_dir / "info" / "attributes", self.git_dir / "config.worktree",
-                 *(sorted(hooks.iterdir()) if hooks.is_dir() else [])]
-        found = {}
-        for path in paths:
-            try:
-                if path.is_file() and not path.is_symlink():
-                    found[path] = (path.read_bytes(), stat.S_IMODE(path.stat().st_mode))
-            except OSError:
-                continue
-        return found
+        """Undo a command's changes to the user's repository (`git config`, a planted hook, moved refs)."""
+        self.repairs += self._guard.restore()
 
     def take_repairs(self) -> list[str]:
         taken, self.repairs = self.repairs, []

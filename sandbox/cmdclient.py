@@ -35,8 +35,10 @@ def command_result(reply: dict, elapsed: float) -> CommandResult:
 
 def lost_result(exc: Exception, elapsed: float, timeout: float) -> CommandResult:
     """What the model is told when the server died under its command (`kill -9 -1`) or hung."""
-    note = (f"[sandbox: {exc} while this command ran; all its processes were killed and a new "
-            "command server will serve the next command]")
+    note = (
+        f"[sandbox: {exc} while this command ran; all its processes were killed and a new "
+        "command server will serve the next command]"
+    )
     return CommandResult(-1, note, elapsed, timed_out=elapsed >= timeout)
 
 
@@ -54,8 +56,9 @@ class CommandChannel:
 
     def open(self, timeout: float) -> None:
         """Start the server and wait for its hello."""
-        exec_id = self.api.exec_create(self.container_id, ["python3", "-c", BOOTSTRAP], stdin=True,
-                                       user=self.user, workdir=self.workdir)["Id"]
+        exec_id = self.api.exec_create(
+            self.container_id, ["python3", "-c", BOOTSTRAP], stdin=True, user=self.user, workdir=self.workdir
+        )["Id"]
         attached = self.api.exec_start(exec_id, socket=True)
         self._sock = getattr(attached, "_sock", attached)
         self._keepalive = attached  # the SocketIO/response must outlive our use of the raw socket
@@ -100,7 +103,7 @@ class CommandChannel:
         self._sock.settimeout(remaining)
         try:
             chunk = self._sock.recv(262144)
-        except socket.timeout:
+        except TimeoutError:
             raise CommandServerError("the command server did not answer in time") from None
         except OSError as exc:
             raise CommandServerError(f"lost the command server's stream ({exc})") from None
@@ -115,8 +118,8 @@ class CommandChannel:
             stream, size = self._frames[0], struct.unpack(">I", self._frames[4:8])[0]
             if len(self._frames) < 8 + size:
                 return
-            payload = bytes(self._frames[8:8 + size])
-            del self._frames[:8 + size]
+            payload = bytes(self._frames[8 : 8 + size])
+            del self._frames[: 8 + size]
             if stream == STDOUT:
                 self._stdout += payload
             else:

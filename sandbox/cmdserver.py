@@ -131,6 +131,7 @@ def become_subreaper():
     """Orphans of our commands are re-parented to us instead of init, so we can find and kill them."""
     try:
         import ctypes
+
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):
         pass

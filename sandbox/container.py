@@ -23,13 +23,15 @@ JOB_LABEL = "sparkwright.job"
 WORKSPACE_LABEL = "sparkwright.workspace"
 CONFIG_LABEL = "sparkwright.config"
 WORKDIR = "/workspace"
-ENGINE_HINT = ("start it (`sudo systemctl start docker`, or `sudo dockerd &`) or use `--sandbox local`")
+ENGINE_HINT = "start it (`sudo systemctl start docker`, or `sudo dockerd &`) or use `--sandbox local`"
 
 # PID 1 of the container. As the namespace's init it is immune to a command's `kill -9 -1`, so the
 # container outlives any command; ignoring SIGCHLD makes the kernel reap the orphans it adopts
 # from killed process trees; SIGTERM (docker stop) ends it.
-INIT_SCRIPT = ("import signal as s;s.signal(s.SIGCHLD,s.SIG_IGN);"
-               "s.pthread_sigmask(s.SIG_BLOCK,{s.SIGTERM,s.SIGINT});s.sigwait({s.SIGTERM,s.SIGINT})")
+INIT_SCRIPT = (
+    "import signal as s;s.signal(s.SIGCHLD,s.SIG_IGN);"
+    "s.pthread_sigmask(s.SIG_BLOCK,{s.SIGTERM,s.SIGINT});s.sigwait({s.SIGTERM,s.SIGINT})"
+)
 # Only these reach commands (plus the image's own ENV): never anything from the host's environment.
 CONTAINER_ENV = {
     "HOME": "/tmp",
@@ -83,7 +85,9 @@ class DockerSandboxConfig(BaseModel):
 
     def fingerprint(self) -> str:
         """Identifies the fields a container is built from: reattach only when these match."""
-        built_from = self.model_dump(include={"image", "memory", "cpus", "pids_limit", "network", "setup_command", "user"})
+        built_from = self.model_dump(
+            include={"image", "memory", "cpus", "pids_limit", "network", "setup_command", "user"}
+        )
         return hashlib.sha256(json.dumps(built_from, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -103,7 +107,8 @@ def require_image(client: docker.DockerClient, image: str) -> None:
     except docker.errors.ImageNotFound:
         raise DockerImageMissingError(
             f"docker image {image!r} is not on this machine: run `docker pull {image}`"
-            f" (or, offline, `bash scripts/build-image.sh` and use {LOCAL_IMAGE!r})") from None
+            f" (or, offline, `bash scripts/build-image.sh` and use {LOCAL_IMAGE!r})"
+        ) from None
 
 
 def job_containers(client: docker.DockerClient, job_id: str | None = None) -> list[Container]:
@@ -114,12 +119,22 @@ def job_containers(client: docker.DockerClient, job_id: str | None = None) -> li
 
 def reusable(container: Container, workspace: Path, config: DockerSandboxConfig) -> bool:
     labels = container.labels
-    return (container.status == "running" and labels.get(WORKSPACE_LABEL) == str(workspace)
-            and labels.get(CONFIG_LABEL) == config.fingerprint())
+    return (
+        container.status == "running"
+        and labels.get(WORKSPACE_LABEL) == str(workspace)
+        and labels.get(CONFIG_LABEL) == config.fingerprint()
+    )
 
 
-def create(client: docker.DockerClient, config: DockerSandboxConfig, workspace: Path, job_id: str,
-           user: str, network: bool, shared_git_dir: Path | None = None) -> Container:
+def create(
+    client: docker.DockerClient,
+    config: DockerSandboxConfig,
+    workspace: Path,
+    job_id: str,
+    user: str,
+    network: bool,
+    shared_git_dir: Path | None = None,
+) -> Container:
     """Create and start the job's container; `network` gives it the default bridge, else none."""
     container = client.containers.create(
         config.image,
@@ -142,8 +157,9 @@ def create(client: docker.DockerClient, config: DockerSandboxConfig, workspace: 
         container.start()
         container.reload()
         if container.status != "running":
-            raise SandboxError(f"the sandbox container exited at once: {_tail(container)}; "
-                               f"does image {config.image!r} have python3?")
+            raise SandboxError(
+                f"the sandbox container exited at once: {_tail(container)}; does image {config.image!r} have python3?"
+            )
     except BaseException:
         remove(container)
         raise

@@ -42,8 +42,14 @@ def allowed_env(env: Mapping[str, str], extra: Iterable[str] = ()) -> dict[str, 
 class LocalSandbox:
     """A `Sandbox` whose commands run as host processes in `workspace`."""
 
-    def __init__(self, workspace: Path, output_limit: int = DEFAULT_OUTPUT_LIMIT, pass_env: Iterable[str] = (),
-                 setup_command: str | None = None, setup_timeout: float = 1200.0) -> None:
+    def __init__(
+        self,
+        workspace: Path,
+        output_limit: int = DEFAULT_OUTPUT_LIMIT,
+        pass_env: Iterable[str] = (),
+        setup_command: str | None = None,
+        setup_timeout: float = 1200.0,
+    ) -> None:
         self.workspace = Path(workspace).resolve()
         self.output_limit = output_limit
         self._env = allowed_env(os.environ, pass_env)
@@ -66,8 +72,13 @@ class LocalSandbox:
         self._setup = None
 
     def _run(self, command: str, timeout: float) -> CommandResult:
-        request = {"command": command, "timeout": timeout, "limit": self.output_limit,
-                   "cwd": str(self.workspace), "sweep": "descendants"}
+        request = {
+            "command": command,
+            "timeout": timeout,
+            "limit": self.output_limit,
+            "cwd": str(self.workspace),
+            "sweep": "descendants",
+        }
         started = time.perf_counter()
         with self._lock:
             try:
@@ -87,7 +98,7 @@ class LocalSandbox:
         with self._lock:
             self._stop_server()
 
-    def __enter__(self) -> "LocalSandbox":
+    def __enter__(self) -> LocalSandbox:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -106,9 +117,15 @@ class LocalSandbox:
     def _start_server(self) -> subprocess.Popen[bytes]:
         _hide_own_memory()
         source = (Path(__file__).parent / "cmdserver.py").read_bytes()
-        self._server = subprocess.Popen([sys.executable, "-c", BOOTSTRAP], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self._env,
-                                        cwd=self.workspace, start_new_session=True)
+        self._server = subprocess.Popen(
+            [sys.executable, "-c", BOOTSTRAP],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=self._env,
+            cwd=self.workspace,
+            start_new_session=True,
+        )
         self._server.stdin.write(b"%d\n" % len(source) + source)
         self._server.stdin.flush()
         self._read_frame(time.monotonic() + START_TIMEOUT)
@@ -150,6 +167,7 @@ def _hide_own_memory() -> None:
     """Make sparkwright's process non-dumpable: its /proc files (environ, mem) become root's."""
     try:
         import ctypes
+
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass

@@ -41,8 +41,11 @@ def grant_access(workspace: Path, uid: int) -> None:
     except OSError as exc:
         if exc.errno not in _UNSUPPORTED:
             raise
-        log.warning("no ACL support on %s: making it group-writable instead; files the host creates "
-                    "later may not be writable in the sandbox", workspace)
+        log.warning(
+            "no ACL support on %s: making it group-writable instead; files the host creates "
+            "later may not be writable in the sandbox",
+            workspace,
+        )
         _walk(workspace, _grant_group_write)
 
 

@@ -57,7 +57,10 @@ def search(view: Workspace, args: SearchArgs) -> str:
             if _search(pattern, line, deadline):
                 matches.append(f"{path}:{number}:{line[:LINE_LIMIT]}")
                 if len(matches) > MATCH_LIMIT:
-                    return "\n".join(matches[:MATCH_LIMIT]) + f"\n[more than {MATCH_LIMIT} matches; narrow the pattern or path]"
+                    return (
+                        "\n".join(matches[:MATCH_LIMIT])
+                        + f"\n[more than {MATCH_LIMIT} matches; narrow the pattern or path]"
+                    )
     return "\n".join(matches) if matches else f"no matches for {args.pattern!r}"
 
 
@@ -76,4 +79,6 @@ def _search(pattern: regex.Pattern, text: str, deadline: float) -> bool:
     try:
         return pattern.search(text, timeout=max(0.01, deadline - time.monotonic())) is not None
     except TimeoutError:
-        raise ToolError(f"the search took over {SEARCH_SECONDS:.0f}s: use a simpler pattern or a narrower path") from None
+        raise ToolError(
+            f"the search took over {SEARCH_SECONDS:.0f}s: use a simpler pattern or a narrower path"
+        ) from None

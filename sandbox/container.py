@@ -64,21 +64,21 @@ class DockerSandboxConfig(BaseModel):
     """Image to run; needs bash and python3. Offline: `bash scripts/build-image.sh` builds LOCAL_IMAGE."""
     memory: str = "4g"
     """Memory limit in docker's syntax (512m, 4g); no swap beyond it. The biggest process is killed past it."""
-    cpus: float = Field(2.0, gt=0)
+    cpus: float = Field(default=2.0, gt=0)
     """CPU cores the container may use."""
-    pids_limit: int = Field(1024, gt=0)
+    pids_limit: int = Field(default=1024, gt=0)
     """Processes and threads the container may have at once: stops fork bombs."""
     network: bool = False
     """Let commands reach the network while the job runs (the setup command always may)."""
     setup_command: str | None = None
     """Run once in a new container with the network on, e.g. `pip install -e '.[test]'`."""
-    setup_timeout: float = Field(1200.0, gt=0)
+    setup_timeout: float = Field(default=1200.0, gt=0)
     """Seconds the setup command may run."""
-    start_timeout: float = Field(120.0, gt=0)
+    start_timeout: float = Field(default=120.0, gt=0)
     """Seconds to create and start the container and its command server (setup not included)."""
     keep: bool = False
     """Keep the container when the sandbox closes (to inspect it, or to reattach on resume)."""
-    output_limit: int = Field(DEFAULT_OUTPUT_LIMIT, gt=0)
+    output_limit: int = Field(default=DEFAULT_OUTPUT_LIMIT, gt=0)
     """Bytes of a command's output kept: the first and last half, with a note of what was cut."""
     user: str | None = None
     """`uid:gid` to run as; default the worktree owner's, or 1000 with its gid when that is root."""
@@ -114,13 +114,15 @@ def require_image(client: docker.DockerClient, image: str) -> None:
 def job_containers(client: docker.DockerClient, job_id: str | None = None) -> list[Container]:
     """The job's containers (every sparkwright container when `job_id` is None), running or not."""
     label = JOB_LABEL if job_id is None else f"{JOB_LABEL}={job_id}"
-    return client.containers.list(all=True, filters={"label": label})
+    found: list[Container] = client.containers.list(all=True, filters={"label": label})
+    return found
 
 
 def reusable(container: Container, workspace: Path, config: DockerSandboxConfig) -> bool:
-    labels = container.labels
+    labels: dict[str, str] = container.labels
+    status: str = container.status
     return (
-        container.status == "running"
+        status == "running"
         and labels.get(WORKSPACE_LABEL) == str(workspace)
         and labels.get(CONFIG_LABEL) == config.fingerprint()
     )

@@ -96,7 +96,7 @@ class DockerSandbox:
         """The setup command's result, when this start ran it (None on reattach or without setup)."""
         self.reattached = False
         """True when `start` found the job's container already running and reused it."""
-        self.user = self.config.user or "%d:%d" % sandbox_user(self.workspace)
+        self.user = self.config.user or "{}:{}".format(*sandbox_user(self.workspace))
         """`uid:gid` commands run as in the container."""
         self.container: Container | None = None
         self._client: docker.DockerClient | None = None
@@ -186,7 +186,7 @@ class DockerSandbox:
             raise SandboxError("the sandbox was closed while it started")
         self._open_channel()
         if self.config.setup_command:
-            self._run_setup()
+            self._run_setup(self.config.setup_command)
             if not self.config.network:
                 containers.disconnect_network(self._client, self.container)
 
@@ -204,16 +204,17 @@ class DockerSandbox:
         self.reattached = True
         return True
 
-    def _run_setup(self) -> None:
-        result = self._run_on_server(self.config.setup_command, self.config.setup_timeout, SETUP_LOG_LIMIT)
+    def _run_setup(self, command: str) -> None:
+        result = self._run_on_server(command, self.config.setup_timeout, SETUP_LOG_LIMIT)
         self.setup_result = result
         if not result.ok:
             raise SandboxSetupError.of(result)
 
     def _open_channel(self) -> CommandChannel:
-        self._channel = CommandChannel(self._client.api, self.container.id, self.user)
+        assert self._client is not None and self.container is not None, "_start() sets both before any command"
+        self._channel = channel = CommandChannel(self._client.api, self.container.id, self.user)
         try:
-            self._channel.open(self.config.start_timeout)
+            channel.open(self.config.start_timeout)
         except docker.errors.DockerException as exc:
             self._channel = None
             raise SandboxError(
@@ -225,27 +226,31 @@ class DockerSandbox:
                 f"the sandbox's command server did not start ({exc}): "
                 f"does image {self.config.image!r} have python3 and bash?"
             ) from None
-        return self._channel
+        return channel
 
     def _run_on_server(self, command: str, timeout: float, limit: int) -> CommandResult:
         started = time.perf_counter()
         request = {"command": command, "timeout": timeout, "limit": limit}
+        channel = self._channel or self._open_channel()
         try:
-            reply = (self._channel or self._open_channel()).request(request, timeout + SERVER_GRACE)
+            reply = channel.request(request, timeout + SERVER_GRACE)
         except CommandServerError as exc:
-            return self._server_lost(exc, time.perf_counter() - started, timeout)
+            return self._server_lost(channel, exc, time.perf_counter() - started, timeout)
         return command_result(reply, time.perf_counter() - started)
 
-    def _server_lost(self, exc: CommandServerError, elapsed: float, timeout: float) -> CommandResult:
+    def _server_lost(
+        self, channel: CommandChannel, exc: CommandServerError, elapsed: float, timeout: float
+    ) -> CommandResult:
         # The command may have killed the server (`kill -9 -1`), or the server hung: start afresh.
         log.warning("sandbox command server of job %s lost (%s); restarting it", self.job_id, exc)
-        self._channel.close()
+        channel.close()
         self._channel = None
         self._kill_leftover_processes()
         return lost_result(exc, elapsed, timeout)
 
     def _kill_leftover_processes(self) -> None:
         # kill -1 reaches every process of the sandbox user except PID 1 (the container's init).
+        assert self.container is not None, "_start() sets it before any command"
         try:
             self.container.exec_run(["bash", "-c", "kill -KILL -1"], user=self.user)
         except docker.errors.DockerException as exc:

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import IO, Any
 
 from sandbox.base import DEFAULT_OUTPUT_LIMIT, CommandResult, SandboxSetupError
 from sandbox.cmdclient import BOOTSTRAP, CommandServerError, command_result, lost_result
@@ -104,20 +105,19 @@ class LocalSandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _request(self, message: dict, timeout: float) -> dict:
+    def _request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         server = self._server or self._start_server()
         data = json.dumps(message).encode()
         try:
-            server.stdin.write(struct.pack(">I", len(data)) + data)
-            server.stdin.flush()
+            _send(server, struct.pack(">I", len(data)) + data)
         except OSError as exc:
             raise CommandServerError(f"the command server is gone ({exc})") from None
-        return self._read_frame(time.monotonic() + timeout)
+        return _read_frame(server, time.monotonic() + timeout)
 
     def _start_server(self) -> subprocess.Popen[bytes]:
         _hide_own_memory()
         source = (Path(__file__).parent / "cmdserver.py").read_bytes()
-        self._server = subprocess.Popen(
+        self._server = server = subprocess.Popen(
             [sys.executable, "-c", BOOTSTRAP],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -126,26 +126,9 @@ class LocalSandbox:
             cwd=self.workspace,
             start_new_session=True,
         )
-        self._server.stdin.write(b"%d\n" % len(source) + source)
-        self._server.stdin.flush()
-        self._read_frame(time.monotonic() + START_TIMEOUT)
-        return self._server
-
-    def _read_frame(self, deadline: float) -> dict:
-        (size,) = struct.unpack(">I", self._read(4, deadline))
-        return json.loads(self._read(size, deadline))
-
-    def _read(self, size: int, deadline: float) -> bytes:
-        fd, data = self._server.stdout.fileno(), b""
-        while len(data) < size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise CommandServerError("the command server did not answer in time")
-            chunk = os.read(fd, size - len(data))
-            if not chunk:
-                raise CommandServerError("the command server exited")
-            data += chunk
-        return data
+        _send(server, b"%d\n" % len(source) + source)
+        _read_frame(server, time.monotonic() + START_TIMEOUT)
+        return server
 
     def _stop_server(self) -> None:
         if self._server is None:
@@ -160,7 +143,37 @@ class LocalSandbox:
                 pass
         server.wait()
         for stream in (server.stdin, server.stdout):
-            stream.close()
+            _pipe(stream).close()
+
+
+def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
+    assert stream is not None, "the command server's stdin and stdout are pipes"
+    return stream
+
+
+def _send(server: subprocess.Popen[bytes], data: bytes) -> None:
+    stdin = _pipe(server.stdin)
+    stdin.write(data)
+    stdin.flush()
+
+
+def _read_frame(server: subprocess.Popen[bytes], deadline: float) -> dict[str, Any]:
+    (size,) = struct.unpack(">I", _read(server, 4, deadline))
+    message: dict[str, Any] = json.loads(_read(server, size, deadline))
+    return message
+
+
+def _read(server: subprocess.Popen[bytes], size: int, deadline: float) -> bytes:
+    fd, data = _pipe(server.stdout).fileno(), b""
+    while len(data) < size:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            raise CommandServerError("the command server did not answer in time")
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            raise CommandServerError("the command server exited")
+        data += chunk
+    return data
 
 
 def _hide_own_memory() -> None:

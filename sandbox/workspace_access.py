@@ -14,6 +14,7 @@ import logging
 import os
 import stat
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def grant_access(workspace: Path, uid: int) -> None:
         _walk(workspace, _grant_group_write)
 
 
-def _walk(root: Path, grant) -> None:
+def _walk(root: Path, grant: Callable[[str, os.stat_result], None]) -> None:
     grant(str(root), os.lstat(root))
     for directory, dirnames, filenames in os.walk(root):
         for name in dirnames + filenames:

@@ -16,8 +16,8 @@ VIEW_MAX_LINES = 400
 
 class ViewArgs(BaseModel):
     path: str = Field(description="File path relative to the repository root.")
-    start: int = Field(1, description="First line to show, 1-based.")
-    end: int | None = Field(None, description="Last line to show (inclusive); default: start + 200.")
+    start: int = Field(default=1, description="First line to show, 1-based.")
+    end: int | None = Field(default=None, description="Last line to show (inclusive); default: start + 200.")
 
 
 class CreateArgs(BaseModel):

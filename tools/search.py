@@ -22,13 +22,13 @@ SEARCH_SECONDS = 20.0
 
 
 class ListArgs(BaseModel):
-    path: str = Field(".", description="Directory relative to the repository root.")
-    pattern: str | None = Field(None, description="Optional shell glob on file names, e.g. '*.py'.")
+    path: str = Field(default=".", description="Directory relative to the repository root.")
+    pattern: str | None = Field(default=None, description="Optional shell glob on file names, e.g. '*.py'.")
 
 
 class SearchArgs(BaseModel):
     pattern: str = Field(description="Regular expression to search for (Python syntax), e.g. 'def total'.")
-    path: str = Field(".", description="File or directory to search in, relative to the repository root.")
+    path: str = Field(default=".", description="File or directory to search in, relative to the repository root.")
 
 
 def list_files(view: Workspace, args: ListArgs) -> str:
@@ -75,7 +75,7 @@ def _text_of(view: Workspace, path: str) -> str | None:
     return data.decode("utf-8", errors="replace")
 
 
-def _search(pattern: regex.Pattern, text: str, deadline: float) -> bool:
+def _search(pattern: regex.Pattern[str], text: str, deadline: float) -> bool:
     try:
         return pattern.search(text, timeout=max(0.01, deadline - time.monotonic())) is not None
     except TimeoutError:

@@ -17,16 +17,17 @@ class SandboxError(Exception):
 class SandboxSetupError(SandboxError):
     """The setup command failed; `result.output` is its log."""
 
-    def __init__(self, message: str, result: "CommandResult") -> None:
+    def __init__(self, message: str, result: CommandResult) -> None:
         super().__init__(message)
         self.result = result
 
     @classmethod
-    def of(cls, result: "CommandResult") -> "SandboxSetupError":
+    def of(cls, result: CommandResult) -> SandboxSetupError:
         status = "timed out" if result.timed_out else f"exited with {result.exit_code}"
         tail = (result.output.strip().splitlines() or ["no output"])[-1]
-        return cls(f"the setup command {status}: {tail[:300]} (fix setup_command; its log is in `sparkwright show`)",
-                   result)
+        return cls(
+            f"the setup command {status}: {tail[:300]} (fix setup_command; its log is in `sparkwright show`)", result
+        )
 
 
 class SandboxCallError(SandboxError):
@@ -96,7 +97,7 @@ class CappedOutput:
             self.dropped += excess
 
     @classmethod
-    def from_parts(cls, head: bytes, tail: bytes, dropped: int) -> "CappedOutput":
+    def from_parts(cls, head: bytes, tail: bytes, dropped: int) -> CappedOutput:
         """The buffer another process collected (the Docker sandbox's command server)."""
         output = cls(2 * max(len(head), len(tail)))
         output.head, output.tail, output.dropped = bytearray(head), bytearray(tail), dropped

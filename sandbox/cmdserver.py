@@ -16,6 +16,8 @@ descendant, and when the command ends or times out every descendant is killed. W
 killed as well: nothing outlives its command.
 """
 
+from __future__ import annotations
+
 import base64
 import json
 import os
@@ -25,21 +27,23 @@ import struct
 import subprocess
 import sys
 import time
+from typing import IO, Any
 
 WORKDIR = "/workspace"
 DRAIN_SECONDS = 1.0
 POLL_SECONDS = 0.02
 
 
-def read_frame(stream):
+def read_frame(stream: IO[bytes]) -> dict[str, Any] | None:
     header = stream.read(4)
     if len(header) < 4:
         return None
     (size,) = struct.unpack(">I", header)
-    return json.loads(stream.read(size).decode("utf-8"))
+    message: dict[str, Any] = json.loads(stream.read(size).decode("utf-8"))
+    return message
 
 
-def write_frame(stream, message):
+def write_frame(stream: IO[bytes], message: dict[str, Any]) -> None:
     data = json.dumps(message).encode("utf-8")
     stream.write(struct.pack(">I", len(data)) + data)
     stream.flush()
@@ -48,13 +52,13 @@ def write_frame(stream, message):
 class Capped:
     """The first and last `limit/2` bytes of the output, and how many bytes were cut between."""
 
-    def __init__(self, limit):
+    def __init__(self, limit: int) -> None:
         self.half = limit // 2
         self.head = bytearray()
         self.tail = bytearray()
         self.dropped = 0
 
-    def feed(self, chunk):
+    def feed(self, chunk: bytes) -> None:
         room = self.half - len(self.head)
         if room > 0:
             self.head += chunk[:room]
@@ -66,7 +70,7 @@ class Capped:
             self.dropped += excess
 
 
-def open_pidfd(pid):
+def open_pidfd(pid: int) -> int | None:
     # A pidfd becomes readable when the process exits, so select() wakes at once; without one
     # (old kernel, seccomp) we poll, which only matters when background children hold the pipe.
     try:
@@ -75,9 +79,9 @@ def open_pidfd(pid):
         return None
 
 
-def collect(proc, output, deadline):
+def collect(proc: subprocess.Popen[bytes], stdout: IO[bytes], output: Capped, deadline: float) -> bool:
     """Read the output until the pipe closes or the main process exits; True on timeout."""
-    out_fd = proc.stdout.fileno()
+    out_fd = stdout.fileno()
     pidfd = open_pidfd(proc.pid)
     watched = [out_fd] if pidfd is None else [out_fd, pidfd]
     try:
@@ -99,7 +103,7 @@ def collect(proc, output, deadline):
             os.close(pidfd)
 
 
-def wait_exit(proc, deadline):
+def wait_exit(proc: subprocess.Popen[bytes], deadline: float) -> bool:
     # A closed pipe is not an exit: tools close stdout, then still run atexit code. Killing the
     # group now would turn their exit code into -9.
     try:
@@ -109,7 +113,7 @@ def wait_exit(proc, deadline):
         return True
 
 
-def drain(stream, output):
+def drain(stream: IO[bytes], output: Capped) -> None:
     """Whatever the killed group left in the pipe; bounded, since a setsid'd child may hold it."""
     fd = stream.fileno()
     deadline = time.monotonic() + DRAIN_SECONDS
@@ -127,25 +131,27 @@ PR_SET_CHILD_SUBREAPER = 36
 SWEEP_ROUNDS = 50
 
 
-def become_subreaper():
+def become_subreaper() -> None:
     """Orphans of our commands are re-parented to us instead of init, so we can find and kill them."""
     try:
         import ctypes
+
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):
         pass
 
 
-def children(pid):
+def children(pid: int) -> list[int]:
     try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
             return [int(p) for p in f.read().split()]
     except OSError:
         return []
 
 
-def descendants(pid):
-    found, todo = [], children(pid)
+def descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    todo = children(pid)
     while todo:
         child = todo.pop()
         found.append(child)
@@ -153,7 +159,7 @@ def descendants(pid):
     return found
 
 
-def reap():
+def reap() -> None:
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -163,7 +169,7 @@ def reap():
             return
 
 
-def kill_leftovers(pid, sweep):
+def kill_leftovers(pid: int, sweep: str) -> None:
     """Kill the command's group and, with sweep "user", every process of ours but this server and PID 1."""
     for target, kill in [(pid, os.killpg)] + ([(-1, os.kill)] if sweep == "user" else []):
         try:
@@ -172,7 +178,7 @@ def kill_leftovers(pid, sweep):
             pass
 
 
-def kill_descendants():
+def kill_descendants() -> None:
     """Kill (and reap) every process below this server, however it left the command's group."""
     for _ in range(SWEEP_ROUNDS):
         left = descendants(os.getpid())
@@ -187,7 +193,7 @@ def kill_descendants():
         time.sleep(0.001)
 
 
-def run(request):
+def run(request: dict[str, Any]) -> dict[str, Any]:
     started = time.monotonic()
     proc = subprocess.Popen(
         ["bash", "-c", request["command"]],
@@ -198,12 +204,14 @@ def run(request):
         start_new_session=True,
     )
     output = Capped(int(request["limit"]))
-    with proc.stdout:
-        timed_out = collect(proc, output, started + float(request["timeout"]))
+    stdout = proc.stdout
+    assert stdout is not None  # stdout=PIPE
+    with stdout:
+        timed_out = collect(proc, stdout, output, started + float(request["timeout"]))
         kill_leftovers(proc.pid, request.get("sweep", "user"))
         proc.wait()
         kill_descendants()
-        drain(proc.stdout, output)
+        drain(stdout, output)
     return {
         "exit_code": proc.returncode,
         "head": base64.b64encode(bytes(output.head)).decode("ascii"),
@@ -214,7 +222,7 @@ def run(request):
     }
 
 
-def serve(requests, replies):
+def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
     write_frame(replies, {"ready": True, "pid": os.getpid()})
     while True:
         request = read_frame(requests)
@@ -223,7 +231,7 @@ def serve(requests, replies):
         try:
             reply = run(request)
         except OSError as exc:
-            reply = {"error": "could not start the command: %s" % exc}
+            reply = {"error": f"could not start the command: {exc}"}
         write_frame(replies, reply)
 
 

@@ -89,8 +89,10 @@ def _explain(exc: OSError, path: str, name: str) -> SandboxCallError:
     if isinstance(exc, FileNotFoundError):
         return SandboxFileError(f"no file {path!r}: list or search the files to find the right path")
     if exc.errno == errno.ELOOP:  # what O_NOFOLLOW answers for a symlink
-        return PathEscapeError(f"{path!r}: {name!r} is a symbolic link; sparkwright's file tools do not follow "
-                               "links: use the real path inside the repository")
+        return PathEscapeError(
+            f"{path!r}: {name!r} is a symbolic link; sparkwright's file tools do not follow "
+            "links: use the real path inside the repository"
+        )
     if exc.errno == errno.ENOTDIR:
         return SandboxFileError(f"{path!r}: {name!r} is a file, not a directory")
     if exc.errno == errno.ENAMETOOLONG:
@@ -111,11 +113,14 @@ def _check_regular(info: os.stat_result, path: str, limit: int) -> None:
     if not stat.S_ISREG(info.st_mode):
         raise SandboxFileError(f"{path!r} is not a regular file (a FIFO, socket or device): refusing to touch it")
     if info.st_nlink > 1:
-        raise SandboxFileError(f"{path!r} is hard-linked to another file: refusing to touch it; "
-                               "remove the link and recreate the file")
+        raise SandboxFileError(
+            f"{path!r} is hard-linked to another file: refusing to touch it; remove the link and recreate the file"
+        )
     if info.st_size > limit:
-        raise SandboxFileError(f"{path!r} is {info.st_size} bytes, over the {limit}-byte limit of the file tools: "
-                               "use `run` with head/sed/grep to look at parts of it")
+        raise SandboxFileError(
+            f"{path!r} is {info.st_size} bytes, over the {limit}-byte limit of the file tools: "
+            "use `run` with head/sed/grep to look at parts of it"
+        )
 
 
 def read_bytes(root: Path, path: str, limit: int = MAX_READ_BYTES) -> bytes:
@@ -151,8 +156,9 @@ def write_text(root: Path, path: str, content: str) -> None:
     try:
         data = content.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise SandboxFileError(f"the content for {path!r} is not valid text ({exc.reason} at character "
-                               f"{exc.start}): send plain UTF-8 text") from None
+        raise SandboxFileError(
+            f"the content for {path!r} is not valid text ({exc.reason} at character {exc.start}): send plain UTF-8 text"
+        ) from None
     if len(data) > MAX_WRITE_BYTES:
         raise SandboxFileError(f"the content for {path!r} is {len(data)} bytes, over the {MAX_WRITE_BYTES}-byte limit")
     parents, name = _split(path)
@@ -190,8 +196,10 @@ def _existing_mode(dir_fd: int, name: str, path: str) -> int:
     except OSError as exc:
         raise _explain(exc, path, name) from None
     if stat.S_ISLNK(info.st_mode):
-        raise PathEscapeError(f"{path!r} is a symbolic link: sparkwright's file tools do not follow links; "
-                              "edit the file it points to by its real path")
+        raise PathEscapeError(
+            f"{path!r} is a symbolic link: sparkwright's file tools do not follow links; "
+            "edit the file it points to by its real path"
+        )
     _check_regular(info, path, MAX_WRITE_BYTES * 8)
     return stat.S_IMODE(info.st_mode)
 

@@ -23,13 +23,15 @@ JOB_LABEL = "sparkwright.job"
 WORKSPACE_LABEL = "sparkwright.workspace"
 CONFIG_LABEL = "sparkwright.config"
 WORKDIR = "/workspace"
-ENGINE_HINT = ("start it (`sudo systemctl start docker`, or `sudo dockerd &`) or use `--sandbox local`")
+ENGINE_HINT = "start it (`sudo systemctl start docker`, or `sudo dockerd &`) or use `--sandbox local`"
 
 # PID 1 of the container. As the namespace's init it is immune to a command's `kill -9 -1`, so the
 # container outlives any command; ignoring SIGCHLD makes the kernel reap the orphans it adopts
 # from killed process trees; SIGTERM (docker stop) ends it.
-INIT_SCRIPT = ("import signal as s;s.signal(s.SIGCHLD,s.SIG_IGN);"
-               "s.pthread_sigmask(s.SIG_BLOCK,{s.SIGTERM,s.SIGINT});s.sigwait({s.SIGTERM,s.SIGINT})")
+INIT_SCRIPT = (
+    "import signal as s;s.signal(s.SIGCHLD,s.SIG_IGN);"
+    "s.pthread_sigmask(s.SIG_BLOCK,{s.SIGTERM,s.SIGINT});s.sigwait({s.SIGTERM,s.SIGINT})"
+)
 # Only these reach commands (plus the image's own ENV): never anything from the host's environment.
 CONTAINER_ENV = {
     "HOME": "/tmp",
@@ -62,28 +64,30 @@ class DockerSandboxConfig(BaseModel):
     """Image to run; needs bash and python3. Offline: `bash scripts/build-image.sh` builds LOCAL_IMAGE."""
     memory: str = "4g"
     """Memory limit in docker's syntax (512m, 4g); no swap beyond it. The biggest process is killed past it."""
-    cpus: float = Field(2.0, gt=0)
+    cpus: float = Field(default=2.0, gt=0)
     """CPU cores the container may use."""
-    pids_limit: int = Field(1024, gt=0)
+    pids_limit: int = Field(default=1024, gt=0)
     """Processes and threads the container may have at once: stops fork bombs."""
     network: bool = False
     """Let commands reach the network while the job runs (the setup command always may)."""
     setup_command: str | None = None
     """Run once in a new container with the network on, e.g. `pip install -e '.[test]'`."""
-    setup_timeout: float = Field(1200.0, gt=0)
+    setup_timeout: float = Field(default=1200.0, gt=0)
     """Seconds the setup command may run."""
-    start_timeout: float = Field(120.0, gt=0)
+    start_timeout: float = Field(default=120.0, gt=0)
     """Seconds to create and start the container and its command server (setup not included)."""
     keep: bool = False
     """Keep the container when the sandbox closes (to inspect it, or to reattach on resume)."""
-    output_limit: int = Field(DEFAULT_OUTPUT_LIMIT, gt=0)
+    output_limit: int = Field(default=DEFAULT_OUTPUT_LIMIT, gt=0)
     """Bytes of a command's output kept: the first and last half, with a note of what was cut."""
     user: str | None = None
     """`uid:gid` to run as; default the worktree owner's, or 1000 with its gid when that is root."""
 
     def fingerprint(self) -> str:
         """Identifies the fields a container is built from: reattach only when these match."""
-        built_from = self.model_dump(include={"image", "memory", "cpus", "pids_limit", "network", "setup_command", "user"})
+        built_from = self.model_dump(
+            include={"image", "memory", "cpus", "pids_limit", "network", "setup_command", "user"}
+        )
         return hashlib.sha256(json.dumps(built_from, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -103,23 +107,36 @@ def require_image(client: docker.DockerClient, image: str) -> None:
     except docker.errors.ImageNotFound:
         raise DockerImageMissingError(
             f"docker image {image!r} is not on this machine: run `docker pull {image}`"
-            f" (or, offline, `bash scripts/build-image.sh` and use {LOCAL_IMAGE!r})") from None
+            f" (or, offline, `bash scripts/build-image.sh` and use {LOCAL_IMAGE!r})"
+        ) from None
 
 
 def job_containers(client: docker.DockerClient, job_id: str | None = None) -> list[Container]:
     """The job's containers (every sparkwright container when `job_id` is None), running or not."""
     label = JOB_LABEL if job_id is None else f"{JOB_LABEL}={job_id}"
-    return client.containers.list(all=True, filters={"label": label})
+    found: list[Container] = client.containers.list(all=True, filters={"label": label})
+    return found
 
 
 def reusable(container: Container, workspace: Path, config: DockerSandboxConfig) -> bool:
-    labels = container.labels
-    return (container.status == "running" and labels.get(WORKSPACE_LABEL) == str(workspace)
-            and labels.get(CONFIG_LABEL) == config.fingerprint())
+    labels: dict[str, str] = container.labels
+    status: str = container.status
+    return (
+        status == "running"
+        and labels.get(WORKSPACE_LABEL) == str(workspace)
+        and labels.get(CONFIG_LABEL) == config.fingerprint()
+    )
 
 
-def create(client: docker.DockerClient, config: DockerSandboxConfig, workspace: Path, job_id: str,
-           user: str, network: bool, shared_git_dir: Path | None = None) -> Container:
+def create(
+    client: docker.DockerClient,
+    config: DockerSandboxConfig,
+    workspace: Path,
+    job_id: str,
+    user: str,
+    network: bool,
+    shared_git_dir: Path | None = None,
+) -> Container:
     """Create and start the job's container; `network` gives it the default bridge, else none."""
     container = client.containers.create(
         config.image,
@@ -142,8 +159,9 @@ def create(client: docker.DockerClient, config: DockerSandboxConfig, workspace: 
         container.start()
         container.reload()
         if container.status != "running":
-            raise SandboxError(f"the sandbox container exited at once: {_tail(container)}; "
-                               f"does image {config.image!r} have python3?")
+            raise SandboxError(
+                f"the sandbox container exited at once: {_tail(container)}; does image {config.image!r} have python3?"
+            )
     except BaseException:
         remove(container)
         raise

@@ -17,14 +17,29 @@ from docker.models.containers import Container
 
 from sandbox import container as containers
 from sandbox.base import CommandResult, SandboxError, SandboxSetupError
-from sandbox.confined import read_text, write_text
 from sandbox.cmdclient import CommandChannel, CommandServerError, command_result, lost_result
-from sandbox.container import (DEFAULT_IMAGE, LOCAL_IMAGE, DockerEngineError, DockerImageMissingError,
-                               DockerSandboxConfig, job_containers)
+from sandbox.confined import read_text, write_text
+from sandbox.container import (
+    DEFAULT_IMAGE,
+    LOCAL_IMAGE,
+    DockerEngineError,
+    DockerImageMissingError,
+    DockerSandboxConfig,
+    job_containers,
+)
 from sandbox.workspace_access import grant_access, sandbox_user
 
-__all__ = ["DockerSandbox", "DockerSandboxConfig", "DockerEngineError", "DockerImageMissingError",
-           "SandboxSetupError", "docker_available", "remove_job_containers", "DEFAULT_IMAGE", "LOCAL_IMAGE"]
+__all__ = [
+    "DockerSandbox",
+    "DockerSandboxConfig",
+    "DockerEngineError",
+    "DockerImageMissingError",
+    "SandboxSetupError",
+    "docker_available",
+    "remove_job_containers",
+    "DEFAULT_IMAGE",
+    "LOCAL_IMAGE",
+]
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +79,13 @@ class DockerSandbox:
     the background; the first `run` waits for it. Entering the context starts it in the background.
     """
 
-    def __init__(self, workspace: Path, job_id: str, config: DockerSandboxConfig | None = None,
-                 shared_git_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Path,
+        job_id: str,
+        config: DockerSandboxConfig | None = None,
+        shared_git_dir: Path | None = None,
+    ) -> None:
         self.workspace = Path(workspace).resolve()
         self.shared_git_dir = shared_git_dir
         """The user's repository's git directory, mounted read-only at its own path so git works in the
@@ -76,7 +96,7 @@ class DockerSandbox:
         """The setup command's result, when this start ran it (None on reattach or without setup)."""
         self.reattached = False
         """True when `start` found the job's container already running and reused it."""
-        self.user = self.config.user or "%d:%d" % sandbox_user(self.workspace)
+        self.user = self.config.user or "{}:{}".format(*sandbox_user(self.workspace))
         """`uid:gid` commands run as in the container."""
         self.container: Container | None = None
         self._client: docker.DockerClient | None = None
@@ -86,20 +106,21 @@ class DockerSandbox:
         self._start_error: BaseException | None = None
         self._closing = False
 
-    def start_async(self) -> "DockerSandbox":
+    def start_async(self) -> DockerSandbox:
         """Begin starting the container in a background thread and return at once."""
         with self._lock:
             if self._starter is None:
-                self._starter = threading.Thread(target=self._start_in_background, daemon=True,
-                                                 name=f"sandbox-start-{self.job_id}")
+                self._starter = threading.Thread(
+                    target=self._start_in_background, daemon=True, name=f"sandbox-start-{self.job_id}"
+                )
                 self._starter.start()
         return self
 
-    def start(self) -> "DockerSandbox":
+    def start(self) -> DockerSandbox:
         """Start (or reattach to) the container and wait until it runs commands."""
         return self.start_async().wait_ready()
 
-    def wait_ready(self, timeout: float | None = None) -> "DockerSandbox":
+    def wait_ready(self, timeout: float | None = None) -> DockerSandbox:
         """Wait for a start begun by `start_async`; raises what starting raised."""
         if self._starter is None:
             raise SandboxError("the sandbox was not started: call start() or use it as a context manager")
@@ -137,7 +158,7 @@ class DockerSandbox:
                 self._client.close()
                 self._client = None
 
-    def __enter__(self) -> "DockerSandbox":
+    def __enter__(self) -> DockerSandbox:
         return self.start_async()
 
     def __exit__(self, *exc: object) -> None:
@@ -158,13 +179,14 @@ class DockerSandbox:
         if self.config.user is None:
             grant_access(self.workspace, int(self.user.split(":")[0]))
         with_network = self.config.network or bool(self.config.setup_command)
-        self.container = containers.create(self._client, self.config, self.workspace, self.job_id,
-                                           self.user, with_network, self.shared_git_dir)
+        self.container = containers.create(
+            self._client, self.config, self.workspace, self.job_id, self.user, with_network, self.shared_git_dir
+        )
         if self._closing:
             raise SandboxError("the sandbox was closed while it started")
         self._open_channel()
         if self.config.setup_command:
-            self._run_setup()
+            self._run_setup(self.config.setup_command)
             if not self.config.network:
                 containers.disconnect_network(self._client, self.container)
 
@@ -182,50 +204,59 @@ class DockerSandbox:
         self.reattached = True
         return True
 
-    def _run_setup(self) -> None:
-        result = self._run_on_server(self.config.setup_command, self.config.setup_timeout, SETUP_LOG_LIMIT)
+    def _run_setup(self, command: str) -> None:
+        result = self._run_on_server(command, self.config.setup_timeout, SETUP_LOG_LIMIT)
         self.setup_result = result
         if not result.ok:
             raise SandboxSetupError.of(result)
 
     def _open_channel(self) -> CommandChannel:
-        self._channel = CommandChannel(self._client.api, self.container.id, self.user)
+        assert self._client is not None and self.container is not None, "_start() sets both before any command"
+        self._channel = channel = CommandChannel(self._client.api, self.container.id, self.user)
         try:
-            self._channel.open(self.config.start_timeout)
+            channel.open(self.config.start_timeout)
         except docker.errors.DockerException as exc:
             self._channel = None
-            raise SandboxError(f"the sandbox container of job {self.job_id} is gone ({exc}): "
-                               f"resume the job to start a new one") from None
+            raise SandboxError(
+                f"the sandbox container of job {self.job_id} is gone ({exc}): resume the job to start a new one"
+            ) from None
         except CommandServerError as exc:
             self._channel = None
-            raise SandboxError(f"the sandbox's command server did not start ({exc}): "
-                               f"does image {self.config.image!r} have python3 and bash?") from None
-        return self._channel
+            raise SandboxError(
+                f"the sandbox's command server did not start ({exc}): "
+                f"does image {self.config.image!r} have python3 and bash?"
+            ) from None
+        return channel
 
     def _run_on_server(self, command: str, timeout: float, limit: int) -> CommandResult:
         started = time.perf_counter()
         request = {"command": command, "timeout": timeout, "limit": limit}
+        channel = self._channel or self._open_channel()
         try:
-            reply = (self._channel or self._open_channel()).request(request, timeout + SERVER_GRACE)
+            reply = channel.request(request, timeout + SERVER_GRACE)
         except CommandServerError as exc:
-            return self._server_lost(exc, time.perf_counter() - started, timeout)
+            return self._server_lost(channel, exc, time.perf_counter() - started, timeout)
         return command_result(reply, time.perf_counter() - started)
 
-    def _server_lost(self, exc: CommandServerError, elapsed: float, timeout: float) -> CommandResult:
+    def _server_lost(
+        self, channel: CommandChannel, exc: CommandServerError, elapsed: float, timeout: float
+    ) -> CommandResult:
         # The command may have killed the server (`kill -9 -1`), or the server hung: start afresh.
         log.warning("sandbox command server of job %s lost (%s); restarting it", self.job_id, exc)
-        self._channel.close()
+        channel.close()
         self._channel = None
         self._kill_leftover_processes()
         return lost_result(exc, elapsed, timeout)
 
     def _kill_leftover_processes(self) -> None:
         # kill -1 reaches every process of the sandbox user except PID 1 (the container's init).
+        assert self.container is not None, "_start() sets it before any command"
         try:
             self.container.exec_run(["bash", "-c", "kill -KILL -1"], user=self.user)
         except docker.errors.DockerException as exc:
-            raise SandboxError(f"the sandbox container of job {self.job_id} is gone ({exc}): "
-                               "resume the job to start a new one") from None
+            raise SandboxError(
+                f"the sandbox container of job {self.job_id} is gone ({exc}): resume the job to start a new one"
+            ) from None
 
     def _discard_container(self) -> None:
         if self._channel is not None:

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import IO, Any
 
 from sandbox.base import DEFAULT_OUTPUT_LIMIT, CommandResult, SandboxSetupError
 from sandbox.cmdclient import BOOTSTRAP, CommandServerError, command_result, lost_result
@@ -42,8 +43,14 @@ def allowed_env(env: Mapping[str, str], extra: Iterable[str] = ()) -> dict[str, 
 class LocalSandbox:
     """A `Sandbox` whose commands run as host processes in `workspace`."""
 
-    def __init__(self, workspace: Path, output_limit: int = DEFAULT_OUTPUT_LIMIT, pass_env: Iterable[str] = (),
-                 setup_command: str | None = None, setup_timeout: float = 1200.0) -> None:
+    def __init__(
+        self,
+        workspace: Path,
+        output_limit: int = DEFAULT_OUTPUT_LIMIT,
+        pass_env: Iterable[str] = (),
+        setup_command: str | None = None,
+        setup_timeout: float = 1200.0,
+    ) -> None:
         self.workspace = Path(workspace).resolve()
         self.output_limit = output_limit
         self._env = allowed_env(os.environ, pass_env)
@@ -66,8 +73,13 @@ class LocalSandbox:
         self._setup = None
 
     def _run(self, command: str, timeout: float) -> CommandResult:
-        request = {"command": command, "timeout": timeout, "limit": self.output_limit,
-                   "cwd": str(self.workspace), "sweep": "descendants"}
+        request = {
+            "command": command,
+            "timeout": timeout,
+            "limit": self.output_limit,
+            "cwd": str(self.workspace),
+            "sweep": "descendants",
+        }
         started = time.perf_counter()
         with self._lock:
             try:
@@ -87,48 +99,36 @@ class LocalSandbox:
         with self._lock:
             self._stop_server()
 
-    def __enter__(self) -> "LocalSandbox":
+    def __enter__(self) -> LocalSandbox:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _request(self, message: dict, timeout: float) -> dict:
+    def _request(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
         server = self._server or self._start_server()
         data = json.dumps(message).encode()
         try:
-            server.stdin.write(struct.pack(">I", len(data)) + data)
-            server.stdin.flush()
+            _send(server, struct.pack(">I", len(data)) + data)
         except OSError as exc:
             raise CommandServerError(f"the command server is gone ({exc})") from None
-        return self._read_frame(time.monotonic() + timeout)
+        return _read_frame(server, time.monotonic() + timeout)
 
     def _start_server(self) -> subprocess.Popen[bytes]:
         _hide_own_memory()
         source = (Path(__file__).parent / "cmdserver.py").read_bytes()
-        self._server = subprocess.Popen([sys.executable, "-c", BOOTSTRAP], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self._env,
-                                        cwd=self.workspace, start_new_session=True)
-        self._server.stdin.write(b"%d\n" % len(source) + source)
-        self._server.stdin.flush()
-        self._read_frame(time.monotonic() + START_TIMEOUT)
-        return self._server
-
-    def _read_frame(self, deadline: float) -> dict:
-        (size,) = struct.unpack(">I", self._read(4, deadline))
-        return json.loads(self._read(size, deadline))
-
-    def _read(self, size: int, deadline: float) -> bytes:
-        fd, data = self._server.stdout.fileno(), b""
-        while len(data) < size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
-                raise CommandServerError("the command server did not answer in time")
-            chunk = os.read(fd, size - len(data))
-            if not chunk:
-                raise CommandServerError("the command server exited")
-            data += chunk
-        return data
+        self._server = server = subprocess.Popen(
+            [sys.executable, "-c", BOOTSTRAP],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=self._env,
+            cwd=self.workspace,
+            start_new_session=True,
+        )
+        _send(server, b"%d\n" % len(source) + source)
+        _read_frame(server, time.monotonic() + START_TIMEOUT)
+        return server
 
     def _stop_server(self) -> None:
         if self._server is None:
@@ -143,13 +143,44 @@ class LocalSandbox:
                 pass
         server.wait()
         for stream in (server.stdin, server.stdout):
-            stream.close()
+            _pipe(stream).close()
+
+
+def _pipe(stream: IO[bytes] | None) -> IO[bytes]:
+    assert stream is not None, "the command server's stdin and stdout are pipes"
+    return stream
+
+
+def _send(server: subprocess.Popen[bytes], data: bytes) -> None:
+    stdin = _pipe(server.stdin)
+    stdin.write(data)
+    stdin.flush()
+
+
+def _read_frame(server: subprocess.Popen[bytes], deadline: float) -> dict[str, Any]:
+    (size,) = struct.unpack(">I", _read(server, 4, deadline))
+    message: dict[str, Any] = json.loads(_read(server, size, deadline))
+    return message
+
+
+def _read(server: subprocess.Popen[bytes], size: int, deadline: float) -> bytes:
+    fd, data = _pipe(server.stdout).fileno(), b""
+    while len(data) < size:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            raise CommandServerError("the command server did not answer in time")
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            raise CommandServerError("the command server exited")
+        data += chunk
+    return data
 
 
 def _hide_own_memory() -> None:
     """Make sparkwright's process non-dumpable: its /proc files (environ, mem) become root's."""
     try:
         import ctypes
+
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass

@@ -14,6 +14,7 @@ import logging
 import os
 import stat
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -41,12 +42,15 @@ def grant_access(workspace: Path, uid: int) -> None:
     except OSError as exc:
         if exc.errno not in _UNSUPPORTED:
             raise
-        log.warning("no ACL support on %s: making it group-writable instead; files the host creates "
-                    "later may not be writable in the sandbox", workspace)
+        log.warning(
+            "no ACL support on %s: making it group-writable instead; files the host creates "
+            "later may not be writable in the sandbox",
+            workspace,
+        )
         _walk(workspace, _grant_group_write)
 
 
-def _walk(root: Path, grant) -> None:
+def _walk(root: Path, grant: Callable[[str, os.stat_result], None]) -> None:
     grant(str(root), os.lstat(root))
     for directory, dirnames, filenames in os.walk(root):
         for name in dirnames + filenames:

@@ -40,8 +40,10 @@ class Tool:
 
     def schema(self) -> dict[str, Any]:
         """The OpenAI function schema, which every langchain provider accepts in `bind_tools`."""
-        return {"type": "function", "function": {"name": self.name, "description": self.description,
-                                                 "parameters": _parameters(self.args)}}
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": _parameters(self.args)},
+        }
 
 
 @functools.cache

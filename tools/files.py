@@ -16,8 +16,8 @@ VIEW_MAX_LINES = 400
 
 class ViewArgs(BaseModel):
     path: str = Field(description="File path relative to the repository root.")
-    start: int = Field(1, description="First line to show, 1-based.")
-    end: int | None = Field(None, description="Last line to show (inclusive); default: start + 200.")
+    start: int = Field(default=1, description="First line to show, 1-based.")
+    end: int | None = Field(default=None, description="Last line to show (inclusive); default: start + 200.")
 
 
 class CreateArgs(BaseModel):
@@ -71,13 +71,17 @@ def edit_file(sandbox: Sandbox, may_edit: Callable[[str], None], args: EditArgs)
         raise ToolError(f"old_text was not found in {args.path}. {_closest(text, args.old_text)}")
     if count > 1:
         lines = _match_lines(text, args.old_text)
-        raise ToolError(f"old_text occurs {count} times in {args.path} (lines {lines}): include more surrounding lines "
-                        "so it matches exactly once")
+        raise ToolError(
+            f"old_text occurs {count} times in {args.path} (lines {lines}): include more surrounding lines "
+            "so it matches exactly once"
+        )
     new = text.replace(args.old_text, args.new_text, 1)
     sandbox.write_file(args.path, new)
     first = text[: text.index(args.old_text)].count("\n") + 1
     last = first + args.new_text.count("\n")
-    return f"edited {args.path}; now lines {max(1, first - 2)}-{last + 2}:\n{numbered(new, max(1, first - 2), last + 2)}"
+    return (
+        f"edited {args.path}; now lines {max(1, first - 2)}-{last + 2}:\n{numbered(new, max(1, first - 2), last + 2)}"
+    )
 
 
 def _checked(path: str) -> str:
@@ -102,5 +106,7 @@ def _closest(text: str, needle: str) -> str:
         return "Use view_file to copy the exact text, whitespace included."
     n = lines.index(match[0]) + 1
     span = max(needle.count("\n"), 1)
-    return (f"The most similar text is at line {n}; copy it exactly:\n"
-            f"{numbered(text, max(1, n - 1), min(len(lines), n + span + 1))}")
+    return (
+        f"The most similar text is at line {n}; copy it exactly:\n"
+        f"{numbered(text, max(1, n - 1), min(len(lines), n + span + 1))}"
+    )

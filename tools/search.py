@@ -22,13 +22,13 @@ SEARCH_SECONDS = 20.0
 
 
 class ListArgs(BaseModel):
-    path: str = Field(".", description="Directory relative to the repository root.")
-    pattern: str | None = Field(None, description="Optional shell glob on file names, e.g. '*.py'.")
+    path: str = Field(default=".", description="Directory relative to the repository root.")
+    pattern: str | None = Field(default=None, description="Optional shell glob on file names, e.g. '*.py'.")
 
 
 class SearchArgs(BaseModel):
     pattern: str = Field(description="Regular expression to search for (Python syntax), e.g. 'def total'.")
-    path: str = Field(".", description="File or directory to search in, relative to the repository root.")
+    path: str = Field(default=".", description="File or directory to search in, relative to the repository root.")
 
 
 def list_files(view: Workspace, args: ListArgs) -> str:
@@ -57,7 +57,10 @@ def search(view: Workspace, args: SearchArgs) -> str:
             if _search(pattern, line, deadline):
                 matches.append(f"{path}:{number}:{line[:LINE_LIMIT]}")
                 if len(matches) > MATCH_LIMIT:
-                    return "\n".join(matches[:MATCH_LIMIT]) + f"\n[more than {MATCH_LIMIT} matches; narrow the pattern or path]"
+                    return (
+                        "\n".join(matches[:MATCH_LIMIT])
+                        + f"\n[more than {MATCH_LIMIT} matches; narrow the pattern or path]"
+                    )
     return "\n".join(matches) if matches else f"no matches for {args.pattern!r}"
 
 
@@ -72,8 +75,10 @@ def _text_of(view: Workspace, path: str) -> str | None:
     return data.decode("utf-8", errors="replace")
 
 
-def _search(pattern: regex.Pattern, text: str, deadline: float) -> bool:
+def _search(pattern: regex.Pattern[str], text: str, deadline: float) -> bool:
     try:
         return pattern.search(text, timeout=max(0.01, deadline - time.monotonic())) is not None
     except TimeoutError:
-        raise ToolError(f"the search took over {SEARCH_SECONDS:.0f}s: use a simpler pattern or a narrower path") from None
+        raise ToolError(
+            f"the search took over {SEARCH_SECONDS:.0f}s: use a simpler pattern or a narrower path"
+        ) from None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from agent.redact import scrub
 from state import SqlStore
 
 Listener = Callable[[dict[str, Any]], None]
@@ -103,6 +104,8 @@ class Recorder:
     def _write(self, batch: list[dict[str, Any]]) -> None:
         if not batch:
             return
+        for event in batch:  # a secret a model or a command came across never reaches the record
+            event["payload"] = scrub(event["payload"])
         self.store.add_events([{"job_id": self.job_id, "kind": e["kind"], "payload": e["payload"],
                                 "step_id": e["step_id"], "attempt_id": e["attempt_id"],
                                 "ts": e["ts"].replace(tzinfo=None)} for e in batch])

@@ -14,6 +14,7 @@ from langgraph.graph.state import CompiledStateGraph
 from agent.engine.context import JobContext
 from agent.engine.deliberate import DeliberationFailed
 from agent.errors import INTERRUPTIONS
+from agent.redact import scrub
 from state import Job, JobStatus, SqlStore
 
 HEARTBEAT_SECONDS = 5.0
@@ -60,9 +61,10 @@ def execute(ctx: JobContext, graph: CompiledStateGraph) -> Job:
         # node whose successor already changed the world (LangGraph's default writes it in the background).
         graph.invoke(None if started else {}, config, context=ctx, durability="sync")
     except INTERRUPTIONS as exc:
+        reason = scrub(str(exc)) or "interrupted by the user"
         store.update_job(job_id, status=JobStatus.INTERRUPTED.value,
-                         outcome_reason=f"{str(exc) or 'interrupted by the user'}; continue with `sparkwright resume {job_id}`")
-        ctx.record.emit("job_interrupted", reason=str(exc))
+                         outcome_reason=f"{reason}; continue with `sparkwright resume {job_id}`")
+        ctx.record.emit("job_interrupted", reason=reason)
     except DeliberationFailed as exc:
         _fail(ctx, str(exc))
     except Exception as exc:
@@ -76,6 +78,7 @@ def _running_status(store: SqlStore, job_id: str) -> JobStatus:
 
 
 def _fail(ctx: JobContext, reason: str, trace: str | None = None) -> None:
+    reason, trace = scrub(reason), scrub(trace)
     ctx.store.update_job(ctx.job.id, status=JobStatus.FAILED.value, outcome_reason=reason)
     ctx.record.emit("job_finished", status=JobStatus.FAILED.value, reason=reason, **({"traceback": trace} if trace else {}))
 

@@ -16,6 +16,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from agent.models.textcalls import with_repaired_tool_calls, with_text_tool_calls
 from tools.base import brief_args, truncate_middle
 from agent.errors import Interruption, UserError
+from agent.redact import scrub
 
 Tier = Literal["deep", "fast"]
 LOCAL_SERVERS = {"ollama": "http://localhost:11434/v1", "llamacpp": "http://localhost:8080/v1",
@@ -112,7 +113,9 @@ class LLM:
         except Exception as exc:
             # langchain re-raises SDK errors as its own subclasses (langchain_openai's OpenAIAPIError …).
             if any(t.__module__.split(".")[0] in ("openai", "anthropic", "httpx", "httpcore") for t in type(exc).__mro__):
-                raise ModelUnavailable(f"the {self.tier} model {self.spec} failed: {type(exc).__name__}: {exc}") from None
+                # A server may echo the key it was sent in its error: never let that into the record.
+                reason = scrub(f"the {self.tier} model {self.spec} failed: {type(exc).__name__}: {exc}")
+                raise ModelUnavailable(reason) from None
             raise
         latency = time.perf_counter() - started
         usage = message.usage_metadata or {}

@@ -22,7 +22,8 @@ from langchain_core.language_models import BaseChatModel  # noqa: E402
 from agent.models.llm import LLM  # noqa: E402
 from agent.engine.recorder import Recorder  # noqa: E402
 from agent.models.scripted import Rule, ScriptedChatModel, call  # noqa: E402
-from agent.engine.worker import Budget, WorkerLoop  # noqa: E402
+from agent.engine.loop import Budget  # noqa: E402
+from agent.engine.worker import StepAttempt  # noqa: E402
 from sandbox import CommandResult, LocalSandbox  # noqa: E402
 from state import SqlStore  # noqa: E402
 from tools import Toolbox, worker_tools  # noqa: E402
@@ -59,11 +60,11 @@ def run(turns: int, workspace: Path, recorded: SqlStore | None) -> list[float]:
                             worktree_path=str(workspace), deep_model="-", fast_model="-")
         job_id = recorded.jobs()[0].id
         recorder = Recorder(recorded, job_id)
-    loop = WorkerLoop(llm=llm, toolbox=Toolbox(worker_tools(LocalSandbox(workspace), 60)),
-                      check=lambda: CommandResult(0, "", 0.0), budget=Budget(turns + 5, 3600, 10**9), emit=emit,
-                      interrupted=lambda: None,
-                      steering=recorder.steering if recorded is not None else list,
-                      check_failures_allowed=3)
+    loop = StepAttempt(llm=llm, toolbox=Toolbox(worker_tools(LocalSandbox(workspace), 60)),
+                       check=lambda: CommandResult(0, "", 0.0), budget=Budget(turns + 5, 3600, 10**9), emit=emit,
+                       interrupted=lambda: None,
+                       steering=recorder.steering if recorded is not None else list,
+                       check_failures_allowed=3)
     loop.run("system", "brief")
     if recorded is not None:
         recorder.close()

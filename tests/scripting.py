@@ -8,6 +8,7 @@ from typing import Any
 
 PLANNER = "sparkwright's planner, a senior engineer"
 ESCALATION = "A step failed in the fast worker's hands"
+TAKEOVER = "sparkwright's planner, taking over one step"
 REVIEW = "## Final review"
 
 

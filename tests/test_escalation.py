@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
-from tests.scripting import ESCALATION, PLANNER, plan, step, tc, write_script
+from tests.scripting import ESCALATION, PLANNER, TAKEOVER, plan, step, tc, write_script
 
 QTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
 DISCOUNT_CHECK = "python3 -m pytest -q tests/test_cart.py::test_discount_applies_to_all_units"
@@ -105,7 +105,7 @@ def test_take_over_runs_the_step_on_the_deep_model(cli, repo, store, tmp_path):
     result, _ = run(cli, repo, tmp_path, [
         (ESCALATION, [tc("take_over", reason="the worker keeps missing the quantity")]),
         (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
-        ("You are sparkwright's fast worker", [FIX, DONE]),  # the deep model, now doing the step itself
+        (TAKEOVER, [FIX, DONE]),  # the deep model, now doing the step itself
     ], [("Your step", [tc("stuck", reason="no idea")])])
 
     assert result.exit_code == 0, result.stderr

@@ -8,7 +8,8 @@ from pathlib import Path
 from langchain_core.messages import AIMessage
 
 from agent.models.textcalls import with_text_tool_calls
-from agent.engine.worker import Budget, WorkerLoop
+from agent.engine.loop import Budget
+from agent.engine.worker import StepAttempt
 from agent.models.llm import LLM
 from agent.models.scripted import Rule, ScriptedChatModel
 from sandbox import CommandResult, LocalSandbox
@@ -54,11 +55,11 @@ def test_the_worker_survives_the_samples_mistakes(tmp_path):
                AIMessage(sample("qwen2.5-coder-0.5b", 3)),   # tool named "fix_gcd.py"
                AIMessage(sample("qwen2.5-coder-1.5b", 3))]   # finish
     events = []
-    loop = WorkerLoop(llm=LLM("fast", "scripted:samples", ScriptedChatModel(rules=[Rule(replies=replies)])),
-                      toolbox=Toolbox(worker_tools(LocalSandbox(tmp_path), 30)),
-                      check=lambda: CommandResult(1, "1 failed", 0.1), budget=Budget(10, 60, 10**6),
-                      emit=lambda kind, **p: events.append((kind, p)), interrupted=lambda: None, steering=list,
-                      check_failures_allowed=1)
+    loop = StepAttempt(llm=LLM("fast", "scripted:samples", ScriptedChatModel(rules=[Rule(replies=replies)])),
+                       toolbox=Toolbox(worker_tools(LocalSandbox(tmp_path), 30)),
+                       check=lambda: CommandResult(1, "1 failed", 0.1), budget=Budget(10, 60, 10**6),
+                       emit=lambda kind, **p: events.append((kind, p)), interrupted=lambda: None, steering=list,
+                       check_failures_allowed=1)
 
     result = loop.run("system", "fix gcd")
 

@@ -1,4 +1,4 @@
-"""The worker loop's budgets and stops, on the real loop with a scripted model and the local sandbox."""
+"""A step attempt's budgets and stops, on the real loop with a scripted model and the local sandbox."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import pytest
 
 from agent.models.llm import LLM
 from agent.models.scripted import Rule, ScriptedChatModel, call, reply
-from agent.engine.worker import Budget, WorkerLoop
+from agent.engine.loop import Budget
+from agent.engine.worker import StepAttempt
 from sandbox import CommandResult, LocalSandbox
 from tools import Toolbox, worker_tools
 
@@ -14,9 +15,9 @@ from tools import Toolbox, worker_tools
 def loop(tmp_path, replies, budget=Budget(50, 600, 10**9), check=lambda: CommandResult(1, "1 failed", 0.01)):
     (tmp_path / "a.py").write_text("".join(f"x{n} = {n}\n" for n in range(100)))
     events = []
-    worker = WorkerLoop(llm=LLM("fast", "scripted:t", ScriptedChatModel(rules=[Rule(replies=replies)])),
-                        toolbox=Toolbox(worker_tools(LocalSandbox(tmp_path), 30)), check=check, budget=budget,
-                        emit=lambda kind, **p: events.append((kind, p)), interrupted=lambda: None, steering=list)
+    worker = StepAttempt(llm=LLM("fast", "scripted:t", ScriptedChatModel(rules=[Rule(replies=replies)])),
+                         toolbox=Toolbox(worker_tools(LocalSandbox(tmp_path), 30)), check=check, budget=budget,
+                         emit=lambda kind, **p: events.append((kind, p)), interrupted=lambda: None, steering=list)
     return worker, events
 
 

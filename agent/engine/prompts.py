@@ -19,11 +19,18 @@ A good plan:
 - sets `test_command`, the repository's full test run (e.g. `python -m pytest -q`).
 Do not edit anything yourself."""
 
-WORKER_SYSTEM = """You are sparkwright's fast worker. You carry out ONE step of a plan with minimal, precise edits.
-Reply with tool calls only. Use edit_file with old_text copied exactly from the file (it must match once).
+STEP_RULES = """Reply with tool calls only. Use edit_file with old_text copied exactly from the file (it must match once).
 Run the step's check with run_check whenever useful. When the step is complete, call finish with a one-line
 summary: the check is then run for you and only a passing check completes the step. If you cannot make progress,
 call stuck with what you tried and your best hypothesis. Do not change unrelated code or tests."""
+
+WORKER_SYSTEM = f"""You are sparkwright's fast worker. You carry out ONE step of a plan with minimal, precise edits.
+{STEP_RULES}"""
+
+TAKEOVER_SYSTEM = f"""You are sparkwright's planner, taking over one step of your own plan: the fast worker could not
+complete it, so you now carry it out yourself with the worker's tools, with minimal, precise edits. The brief is
+the one a worker gets; its "Guidance from the planner" is a note you wrote yourself when the step came back to you.
+{STEP_RULES}"""
 
 ESCALATION_SYSTEM = """You are sparkwright's planner. A step failed in the fast worker's hands; its failure report
 follows. Decide, with exactly one tool call:
@@ -36,6 +43,11 @@ follows. Decide, with exactly one tool call:
 REVIEW_SYSTEM = """You are sparkwright's planner doing the final review. Compare the whole diff with the issue and
 read the full test run. Call finish_job if the issue is resolved (note anything uncertain), or add_steps with
 follow-up steps if something is missing or broken. Keep tests that the job added or changed."""
+
+
+def attempt_system(tier: str) -> str:
+    """Who works a step: the fast worker, or the deep model when the planner took the step over."""
+    return TAKEOVER_SYSTEM if tier == "deep" else WORKER_SYSTEM
 
 
 def issue_block(job: Job) -> str:

@@ -9,9 +9,10 @@ from functools import partial
 from agent.engine.context import JobContext
 from agent.faults import fault_point
 from agent.engine.planner import agents_md
-from agent.engine.prompts import WORKER_SYSTEM, worker_brief
+from agent.engine.prompts import attempt_system, worker_brief
 from agent.engine.test_guard import TestGuard
-from agent.engine.worker import AttemptResult, Budget, WorkerLoop
+from agent.engine.loop import Budget
+from agent.engine.worker import AttemptResult, StepAttempt
 from sandbox import CommandResult, SandboxCallError
 from state import Step, StepStatus
 from state.models import utcnow
@@ -94,7 +95,7 @@ def _guarded_check(ctx: JobContext, step: Step, guard: TestGuard) -> CommandResu
 
 def _attempt(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard) -> AttemptResult:
     s = ctx.settings
-    loop = WorkerLoop(
+    attempt = StepAttempt(
         llm=ctx.llm(step.executor),
         toolbox=Toolbox(worker_tools(ctx.sandbox, s.command_timeout, guard.may_edit)),
         check=partial(_guarded_check, ctx, step, guard),
@@ -107,7 +108,7 @@ def _attempt(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard) -> 
     plan = ctx.store.steps(ctx.job.id)
     notes = [f"{p.title}: {p.result}" for p in plan if p.status == StepStatus.DONE.value and p.result]
     brief = worker_brief(ctx.job, step, plan, _file_contents(ctx, step.files), agents_md(ctx), notes)
-    return loop.run(WORKER_SYSTEM, brief)
+    return attempt.run(attempt_system(step.executor), brief)
 
 
 def _file_contents(ctx: JobContext, paths: list[str]) -> dict[str, str]:

@@ -1,0 +1,157 @@
+"""The one model loop, for both tiers: steering, a model call, the tool calls it asks for, until a control ends it.
+
+A plain loop, no graph, so nothing of ours sits between turns. What differs between the worker's attempt, the
+deep model's take-over of a step and the planner's deliberation is data: the tools, the controls that may end
+the loop and what a call to each means, the budget, whether loops are detected, the fault point names."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
+
+from agent.faults import fault_point
+from agent.models.llm import LLM, ModelReply
+from tools import Observation, Tool, Toolbox
+from tools.base import brief_args, truncate_middle
+
+REPEATS_FOR_LOOP = 3
+
+
+@dataclass(frozen=True)
+class Budget:
+    max_turns: int
+    max_seconds: float = math.inf
+    max_tokens: float = math.inf
+
+
+@dataclass(frozen=True)
+class End:
+    """How the loop ended: a control's verdict, or a limit's ("budget", "loop")."""
+    kind: str
+    reason: str = ""
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Control:
+    """A tool the loop's owner answers itself. An `End` stops the loop; an `Observation` goes back to the model."""
+    tool: Tool
+    answer: Callable[[dict[str, Any]], End | Observation]
+
+
+@dataclass
+class ModelLoop:
+    llm: LLM
+    toolbox: Toolbox
+    """Tools that act: their observations go back to the model."""
+    controls: Sequence[Control]
+    budget: Budget
+    fault_points: str
+    """Prefix of this loop's fault points ("worker", "plan", ...): the crash tests kill the process at them."""
+    nudge: str
+    """The answer to a reply without a tool call; {tools} and {controls} are filled in with their names."""
+    emit: Callable[..., None]
+    interrupted: Callable[[], None]
+    """Raises when the job must stop; called between turns."""
+    steering: Callable[[], list[str]]
+    detect_loops: bool = False
+    """End as "loop" when the same call gives the same result, or a reply has no tool call, 3 times."""
+    messages: list[BaseMessage] = field(default_factory=list)
+    turns: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    actions: list[str] = field(default_factory=list)
+    """What was tried, one short line per tool call answered."""
+
+    def run(self, system: str, brief: str) -> End:
+        self.messages = [SystemMessage(system), HumanMessage(brief)]
+        self._answers = {c.tool.name: c.answer for c in self.controls}
+        self._schemas = self.toolbox.schemas() + [c.tool.schema() for c in self.controls]
+        self._started, self._seen, self._silent_turns = time.perf_counter(), Counter(), 0
+        while (ended := self._turn()) is None:
+            pass
+        return ended
+
+    def _turn(self) -> End | None:
+        """One model call and the tool calls it asks for; how the loop ended, once it has."""
+        self.interrupted()
+        if over := self._over_budget():
+            return End("budget", over)
+        for note in self.steering():
+            self.messages.append(HumanMessage(f"Message from the user (steering): {note}"))
+            self.emit("steering", message=note)
+        fault_point(f"{self.fault_points}.before_model")
+        reply = self.llm.invoke(self.messages, self._schemas)
+        fault_point(f"{self.fault_points}.after_model")
+        replied_at = time.perf_counter()
+        self._count(reply)
+        self.messages.append(reply.message)
+        if not reply.message.tool_calls:
+            return self._nudge()
+        self._silent_turns = 0
+        for index, call in enumerate(reply.message.tool_calls):
+            if ended := self._act(call, replied_at if index == 0 else None):
+                return ended
+        return None
+
+    def _nudge(self) -> End | None:
+        self._silent_turns += 1
+        if self.detect_loops and self._silent_turns >= REPEATS_FOR_LOOP:
+            return End("loop", "the worker replied without tool calls three times in a row")
+        names = [t["function"]["name"] for t in self._schemas]
+        self.messages.append(HumanMessage(self.nudge.format(tools=", ".join(names), controls=", ".join(self._answers))))
+        return None
+
+    def _act(self, call: dict[str, Any], replied_at: float | None) -> End | None:
+        args = call.get("args") or {}
+        if answer := self._answers.get(call["name"]):
+            observation = answer(args)
+            if isinstance(observation, End):
+                return observation
+        else:
+            fault_point(f"{self.fault_points}.before_tool")
+            observation = self.toolbox.call(call["name"], call.get("args"))
+            fault_point(f"{self.fault_points}.after_tool")
+        self._record_tool(call, observation, replied_at)
+        status = "success" if observation.ok else "error"
+        self.messages.append(ToolMessage(observation.text, tool_call_id=call["id"], status=status))
+        return self._loop_detected(call, observation.text) if self.detect_loops else None
+
+    def _loop_detected(self, call: dict[str, Any], text: str) -> End | None:
+        signature = (call["name"], json.dumps(call.get("args"), sort_keys=True), text)
+        self._seen[signature] += 1
+        if self._seen[signature] >= REPEATS_FOR_LOOP:
+            return End("loop", f"the same {call['name']} call gave the same result {REPEATS_FOR_LOOP} times")
+        return None
+
+    def _over_budget(self) -> str | None:
+        b = self.budget
+        if self.turns >= b.max_turns:
+            return f"turn budget used up ({b.max_turns} model calls)"
+        if time.perf_counter() - self._started >= b.max_seconds:
+            return f"time budget used up ({b.max_seconds:.0f}s)"
+        if self.tokens_in + self.tokens_out >= b.max_tokens:
+            return f"token budget used up ({b.max_tokens} tokens)"
+        return None
+
+    def _count(self, reply: ModelReply) -> None:
+        self.turns += 1
+        self.tokens_in += reply.tokens_in
+        self.tokens_out += reply.tokens_out
+        self.emit("model_call", **self.llm.event(reply))
+
+    def _record_tool(self, call: dict[str, Any], observation: Observation, replied_at: float | None) -> None:
+        args, text = call.get("args") or {}, observation.text
+        brief = ", ".join(f"{k}={str(v)[:60]!r}" for k, v in args.items()) if isinstance(args, dict) else str(args)[:120]
+        self.actions.append(f"{call['name']}({brief}) -> {'ok' if observation.ok else text.splitlines()[0][:160]}")
+        # How long our own plumbing took from the model's reply to the end of the first tool: measured, not guessed.
+        extra = {"since_reply_ms": round((time.perf_counter() - replied_at) * 1000, 3)} if replied_at else {}
+        self.emit("tool_call", tier=self.llm.tier, tool=call["name"], args=brief_args(args), ok=observation.ok,
+                  output=truncate_middle(text, 2000), seconds=round(observation.seconds, 4), **extra)

@@ -48,6 +48,8 @@ class Control:
 
 @dataclass
 class ModelLoop:
+    """One conversation with one model: make a new loop for each run; its counts are what that run used."""
+
     llm: LLM
     toolbox: Toolbox
     """Tools that act: their observations go back to the model."""

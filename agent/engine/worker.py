@@ -47,6 +47,7 @@ class StepAttempt:
     """Raises when the job must stop; called between turns."""
     steering: Callable[[], list[str]]
     check_failures_allowed: int = 3
+    result: AttemptResult = field(init=False)
     loop: ModelLoop = field(init=False)
 
     def run(self, system: str, brief: str) -> AttemptResult:

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from agent.engine.context import JobContext
 from agent.engine.loop import Budget, Control, End, ModelLoop
-from tools import Observation, Tool, ToolError, Toolbox, planner_tools
+from tools import Observation, Tool, Toolbox, ToolError, planner_tools
 
 NUDGE = "Reply with a tool call; to conclude call one of: {controls}"
 

@@ -151,9 +151,15 @@ class ModelLoop:
 
     def _record_tool(self, call: dict[str, Any], observation: Observation, replied_at: float | None) -> None:
         args, text = call.get("args") or {}, observation.text
-        brief = ", ".join(f"{k}={str(v)[:60]!r}" for k, v in args.items()) if isinstance(args, dict) else str(args)[:120]
-        self.actions.append(f"{call['name']}({brief}) -> {'ok' if observation.ok else text.splitlines()[0][:160]}")
+        said = "ok" if observation.ok else text.splitlines()[0][:160]
+        self.actions.append(f"{call['name']}({_in_short(args)}) -> {said}")
         # How long our own plumbing took from the model's reply to the end of the first tool: measured, not guessed.
         extra = {"since_reply_ms": round((time.perf_counter() - replied_at) * 1000, 3)} if replied_at else {}
         self.emit("tool_call", tier=self.llm.tier, tool=call["name"], args=brief_args(args), ok=observation.ok,
                   output=truncate_middle(text, 2000), seconds=round(observation.seconds, 4), **extra)
+
+
+def _in_short(args: Any) -> str:
+    if not isinstance(args, dict):
+        return str(args)[:120]
+    return ", ".join(f"{k}={str(v)[:60]!r}" for k, v in args.items())

@@ -19,7 +19,8 @@ A good plan:
 - sets `test_command`, the repository's full test run (e.g. `python -m pytest -q`).
 Do not edit anything yourself."""
 
-STEP_RULES = """Reply with tool calls only. Use edit_file with old_text copied exactly from the file (it must match once).
+STEP_RULES = """\
+Reply with tool calls only. Use edit_file with old_text copied exactly from the file (it must match once).
 Run the step's check with run_check whenever useful. When the step is complete, call finish with a one-line
 summary: the check is then run for you and only a passing check completes the step. If you cannot make progress,
 call stuck with what you tried and your best hypothesis. Do not change unrelated code or tests."""

@@ -109,6 +109,19 @@ def test_anthropic_planner_with_an_openai_compatible_worker(cli, repo, store, mo
     assert_usage_matches(cli, store, claude.served, local.served)
 
 
+def test_a_local_server_never_gets_the_openai_key(cli, repo, store, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-only-7d1e9f2a6b4c")
+    monkeypatch.setenv("SPARKWRIGHT_LOCAL_API_KEY", "local-key-1234")
+    with FakeOpenAI() as fake:
+        script_deep(fake)
+        script_fast(fake)
+        result, _ = run_json(cli, repo, "openai-compatible:qwen", "openai-compatible:qwen", "--base-url", fake.base_url)
+
+    assert result.exit_code == 0, result.stderr
+    chat_requests = fake.requests_to("/v1/chat/completions")
+    assert chat_requests and all(r.headers["authorization"] == "Bearer local-key-1234" for r in chat_requests)
+
+
 def test_openai_key_reaches_the_server_and_nothing_else(cli, repo, store, home, monkeypatch):
     key = "sk-test-4f1c9e2b7a6d4e0f8c3b5a1d9e7f6c2a"
     monkeypatch.setenv("OPENAI_API_KEY", key)

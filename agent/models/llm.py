@@ -68,7 +68,8 @@ def make_chat_model(spec: str, base_url: str | None, env: dict[str, str] | None 
         base_url = base_url or LOCAL_SERVERS[provider]
         if not base_url:
             raise ModelConfigError(f"{provider}:{name} needs the server's URL: pass --base-url http://HOST:PORT/v1")
-        api_key = env.get("OPENAI_API_KEY") or "not-needed"
+        # OPENAI_API_KEY is OpenAI's: a local or third-party server gets its own key, never that one.
+        api_key = env.get("SPARKWRIGHT_LOCAL_API_KEY") or "not-needed"
     else:
         api_key = env.get("OPENAI_API_KEY")
         if not api_key and not base_url:

@@ -45,7 +45,8 @@ def final_review(ctx: JobContext, rounds_done: int) -> Reviewed:
     if isinstance(args, AddStepsArgs):
         ctx.store.revise_plan(ctx.job.id, RevisionKind.REVIEW, args.reason, specs(args.steps))
         fault_point("review.steps_added")
-        ctx.record.emit(Review(decision=ReviewDecision.ADD_STEPS, reason=args.reason, steps=[s.title for s in args.steps]))
+        added = [s.title for s in args.steps]
+        ctx.record.emit(Review(decision=ReviewDecision.ADD_STEPS, reason=args.reason, steps=added))
         return Reviewed(True, result.ok)
     assert isinstance(args, FinishJobArgs)
     ctx.store.update_job(ctx.job.id, summary=args.summary, uncertainties=args.uncertainties)

@@ -45,7 +45,7 @@ class Recorder:
         if isinstance(event, str):
             event = event_from(event, fields)
         elif fields:
-            raise TypeError(f"emit({type(event).__name__}(...)) takes no further fields: put {sorted(fields)} in the model")
+            raise TypeError(f"emit() of a {type(event).__name__} takes no other fields: give {sorted(fields)} to it")
         self._queue.put(Recorded(self.job_id, datetime.now(timezone.utc), step_id, attempt_id, event))
 
     def steering(self) -> list[str]:

@@ -131,7 +131,8 @@ def _file_contents(ctx: JobContext, paths: list[str]) -> dict[str, str]:
 
 def _save_attempt(ctx: JobContext, attempt_id: int, result: AttemptResult | None, seconds: float) -> None:
     if result is None:
-        ctx.store.finish_attempt(attempt_id, status=AttemptStatus.INTERRUPTED.value, reason="stopped before the attempt ended")
+        ctx.store.finish_attempt(attempt_id, status=AttemptStatus.INTERRUPTED.value,
+                                 reason="stopped before the attempt ended")
         return
     passed = result.outcome == AttemptOutcome.PASSED
     ctx.store.finish_attempt(

@@ -31,7 +31,8 @@ class EventModel(BaseModel):
 
     def payload(self) -> dict[str, Any]:
         """The fields as stored and printed. Only the fields the emitter gave (or the stored payload had) are
-        written, so a payload keeps the keys it always had and a reader fills in the defaults."""
+        written, so a payload keeps the keys it always had and a reader fills in the defaults; each model lists
+        its fields in the order the emitters give them, so the JSON keeps its key order too."""
         return self.model_dump(mode="json", exclude_unset=True)
 
     @classmethod

@@ -22,6 +22,8 @@ class CalledTool(BaseModel):
 
 class ModelCall(EventModel):
     kind = "model_call"
+    purpose: str = WORKER
+    """What the deep model was deciding: plan, escalation, review or feedback; the worker's calls leave it out."""
     tier: Tier = "fast"
     """Which model answered."""
     model: str = ""
@@ -36,12 +38,12 @@ class ModelCall(EventModel):
     """What the model wrote besides tool calls, cut in the middle."""
     tool_calls: list[CalledTool] = Field(default_factory=list)
     """The tool calls it asked for."""
-    purpose: str = WORKER
-    """What the deep model was deciding: plan, escalation, review or feedback; the worker's calls leave it out."""
 
 
 class ToolCall(EventModel):
     kind = "tool_call"
+    tier: Tier = "fast"
+    """The deep model's exploring calls say `deep`; the worker's leave it out."""
     tool: str
     """The tool called."""
     args: Any = None
@@ -54,8 +56,6 @@ class ToolCall(EventModel):
     """How long the tool ran (recorded for the worker's calls)."""
     since_reply_ms: float | None = None
     """For a reply's first call: our own time from the model's reply to the tool's end."""
-    tier: Tier = "fast"
-    """The deep model's exploring calls say `deep`; the worker's leave it out."""
 
 
 class Steering(EventModel):

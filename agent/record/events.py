@@ -51,7 +51,8 @@ class Recorded:
                 "step": self.step_id, "attempt": self.attempt_id, **self.event.payload()}
 
 
-def read_events(store: SqlStore, job_id: str, *types: type[EventModel], attempt_id: int | None = None) -> list[Recorded]:
+def read_events(store: SqlStore, job_id: str, *types: type[EventModel],
+                attempt_id: int | None = None) -> list[Recorded]:
     """The job's events of these types (all when none are named), oldest first."""
     rows = store.events(job_id, kinds=[t.kind for t in types] or None, attempt_id=attempt_id)
     found = []

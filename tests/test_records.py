@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from agent import record
 from agent.engine.recorder import Recorder
 from state import SqlStore
+from tests.test_architecture import agent_imports
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +25,11 @@ def emitted_kinds() -> set[str]:
                     and node.args and isinstance(node.args[0], ast.Constant)):
                 kinds.add(node.args[0].value)
     return kinds
+
+
+def test_the_record_depends_on_no_part_that_uses_it():
+    for path in sorted((ROOT / "agent" / "record").rglob("*.py")):
+        assert not agent_imports(path) & {"engine", "views", "github", "repo"}, path
 
 
 def test_every_kind_emitted_by_name_has_a_model():

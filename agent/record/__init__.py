@@ -9,10 +9,26 @@ from agent.record.call_events import CalledTool, ModelCall, Steering, ToolCall
 from agent.record.events import EVENT_TYPES, Recorded, UnknownEventKind, event_from, read_events, record_event
 from agent.record.failure_report import BudgetUsed, FailureReport, ReportedAttempt, ReportedStep
 from agent.record.job_events import (
-    Delivered, Feedback, JobFinished, JobInterrupted, JobResumed, JobStarted, Plan, Review, SandboxSetup, TestRun,
+    Delivered,
+    Feedback,
+    JobFinished,
+    JobInterrupted,
+    JobResumed,
+    JobStarted,
+    Plan,
+    Review,
+    SandboxSetup,
+    TestRun,
 )
 from agent.record.step_events import (
-    AttemptFinished, AttemptStarted, Check, Decision, Escalation, StepDone, TestsRestored, WorkspaceRepaired,
+    AttemptFinished,
+    AttemptStarted,
+    Check,
+    Decision,
+    Escalation,
+    StepDone,
+    TestsRestored,
+    WorkspaceRepaired,
 )
 
 __all__ = [

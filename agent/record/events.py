@@ -5,19 +5,36 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from agent.record.base import EventModel
 from agent.record.call_events import ModelCall, Steering, ToolCall
 from agent.record.job_events import (
-    Delivered, Feedback, JobFinished, JobInterrupted, JobResumed, JobStarted, Plan, Review, SandboxSetup, TestRun,
+    Delivered,
+    Feedback,
+    JobFinished,
+    JobInterrupted,
+    JobResumed,
+    JobStarted,
+    Plan,
+    Review,
+    SandboxSetup,
+    TestRun,
 )
 from agent.record.step_events import (
-    AttemptFinished, AttemptStarted, Check, Decision, Escalation, StepDone, TestsRestored, WorkspaceRepaired,
+    AttemptFinished,
+    AttemptStarted,
+    Check,
+    Decision,
+    Escalation,
+    StepDone,
+    TestsRestored,
+    WorkspaceRepaired,
 )
 from state import SqlStore
 
 log = logging.getLogger(__name__)
+E = TypeVar("E", bound=EventModel)
 EVENT_TYPES: dict[str, type[EventModel]] = {model.kind: model for model in (
     JobStarted, JobResumed, JobFinished, JobInterrupted, SandboxSetup, Delivered, Plan, Feedback, Review, TestRun,
     AttemptStarted, AttemptFinished, StepDone, Check, Escalation, Decision, WorkspaceRepaired, TestsRestored,
@@ -37,13 +54,13 @@ def event_from(kind: str, fields: dict[str, Any]) -> EventModel:
 
 
 @dataclass(frozen=True)
-class Recorded:
+class Recorded(Generic[E]):
     """One event of a job as recorded: when, where in the job, and the typed event."""
     job_id: str
     ts: datetime
     step_id: int | None
     attempt_id: int | None
-    event: EventModel
+    event: E
 
     def line(self) -> dict[str, Any]:
         """The event as `--json` prints it while the job runs."""
@@ -51,11 +68,22 @@ class Recorded:
                 "step": self.step_id, "attempt": self.attempt_id, **self.event.payload()}
 
 
+@overload
+def read_events(store: SqlStore, job_id: str, kind: type[E], /, *, attempt_id: int | None = None) -> list[Recorded[E]]:
+    ...
+
+
+@overload
 def read_events(store: SqlStore, job_id: str, *types: type[EventModel],
-                attempt_id: int | None = None) -> list[Recorded]:
+                attempt_id: int | None = None) -> list[Recorded[EventModel]]:
+    ...
+
+
+def read_events(store: SqlStore, job_id: str, *types: type[EventModel],
+                attempt_id: int | None = None) -> list[Recorded[Any]]:
     """The job's events of these types (all when none are named), oldest first."""
     rows = store.events(job_id, kinds=[t.kind for t in types] or None, attempt_id=attempt_id)
-    found = []
+    found: list[Recorded[Any]] = []
     for row in rows:
         if row.kind not in EVENT_TYPES:
             # Written by a newer sparkwright: this one cannot say what it means.

@@ -14,8 +14,19 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.record import (
-    AttemptStarted, Check, Decision, Escalation, EventModel, JobFinished, JobInterrupted, Plan, Recorded, Review,
-    StepDone, TestRun, ToolCall,
+    AttemptStarted,
+    Check,
+    Decision,
+    Escalation,
+    EventModel,
+    JobFinished,
+    JobInterrupted,
+    Plan,
+    Recorded,
+    Review,
+    StepDone,
+    TestRun,
+    ToolCall,
 )
 from agent.views.terminal import printable
 from state import SqlStore, StepStatus

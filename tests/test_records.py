@@ -69,3 +69,15 @@ def test_the_recorder_stores_and_shows_the_models_payload(tmp_path):
         (done, steering) = record.read_events(store, "j1")
         assert done.step_id == 3 and isinstance(done.event, record.StepDone) and steering.event.purpose == "worker"
         assert shown[0].line()["kind"] == "step_done" and shown[0].line()["commit"] == "abc"
+
+
+def test_a_host_secret_reaches_neither_the_record_nor_its_listeners(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOME_API_TOKEN", "s3cret-value-42")
+    with SqlStore(tmp_path / "s.db") as store:
+        store.create_job(id="j1", issue_text="x", repo_path="/r", base_commit="0", branch="b", worktree_path="/w",
+                         deep_model="d", fast_model="f")
+        shown = []
+        with Recorder(store, "j1", [shown.append]) as recorder:
+            recorder.emit(record.ToolCall(tool="run", output="token=s3cret-value-42"))
+        assert [e.payload["output"] for e in store.events("j1")] == ["token=***"]
+        assert shown[0].line()["output"] == "token=***"

@@ -24,6 +24,7 @@ from agent.github.client import token_from_env
 from agent.github.delivery import Delivery, DeliveryError
 from agent.github.job_delivery import has_origin, push_job
 from agent.models.llm import LLM, ModelConfigError, check_reachable, make_chat_model, split_spec
+from agent.record import Delivered, read_events
 from agent.repo import Workspace
 from agent.views import jobs as report
 from agent.views.progress import JsonLines, LiveProgress
@@ -94,7 +95,7 @@ def deliver_succeeded(store: SqlStore, settings: Settings, job: Job) -> None:
 
 
 def pull_request_opened(store: SqlStore, job: Job) -> bool:
-    return any(e.payload.get("pull_request") for e in store.events(job.id, kinds=["delivered"]))
+    return any(r.event.pull_request for r in read_events(store, job.id, Delivered))
 
 
 def print_delivery(delivery: Delivery) -> None:

@@ -1,9 +1,13 @@
 """sparkwright's own record: jobs, plan revisions, steps, attempts, events. A leaf package."""
 
-from state.models import Attempt, Event, FailureReport, Job, JobStatus, PlanRevision, Step, StepStatus, Steering
+from state.models import (
+    Attempt, AttemptStatus, DecisionKind, Event, FailureReport, Job, JobStatus, PlanRevision, RevisionKind, Step,
+    StepStatus, Steering,
+)
 from state.store import DatabaseError, JobNotFound, LeaseHeld, SqlStore, StepSpec
 
 __all__ = [
-    "Attempt", "Event", "FailureReport", "Job", "JobStatus", "PlanRevision", "Step", "StepStatus", "Steering",
+    "Attempt", "AttemptStatus", "DecisionKind", "Event", "FailureReport", "Job", "JobStatus", "PlanRevision",
+    "RevisionKind", "Step", "StepStatus", "Steering",
     "DatabaseError", "JobNotFound", "LeaseHeld", "SqlStore", "StepSpec",
 ]

@@ -18,7 +18,7 @@ class Base(DeclarativeBase):
     pass
 
 
-class JobStatus(str, enum.Enum):
+class JobStatus(enum.StrEnum):
     PLANNING = "planning"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
@@ -30,13 +30,43 @@ class JobStatus(str, enum.Enum):
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED)
 
 
-class StepStatus(str, enum.Enum):
+class StepStatus(enum.StrEnum):
     PENDING = "pending"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
     SUPERSEDED = "superseded"
     SKIPPED = "skipped"
+
+
+class AttemptStatus(enum.StrEnum):
+    RUNNING = "running"
+    PASSED = "passed"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class RevisionKind(enum.StrEnum):
+    """Why the plan changed: its first version, an escalation's decision, the final review, a reviewer's feedback."""
+    INITIAL = "initial"
+    RETRY = "retry"
+    SPLIT = "split"
+    REVISE = "revise"
+    TAKE_OVER = "take_over"
+    STOP = "stop"
+    REVIEW = "review"
+    FEEDBACK = "feedback"
+
+
+class DecisionKind(enum.StrEnum):
+    """What the planner decided on a failure report; `limit` is the stop sparkwright makes itself when a step or
+    the job has used up its escalations."""
+    RETRY = "retry"
+    SPLIT = "split"
+    REVISE = "revise"
+    TAKE_OVER = "take_over"
+    STOP = "stop"
+    LIMIT = "limit"
 
 
 class Job(Base):
@@ -71,7 +101,7 @@ class PlanRevision(Base):
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
-    """initial, retry, split, revise, take_over, stop, review, feedback."""
+    """A `RevisionKind`."""
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -106,8 +136,8 @@ class Attempt(Base):
     step_id: Mapped[int] = mapped_column(ForeignKey("steps.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     tier: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default="running")
-    """running, passed, failed, interrupted."""
+    status: Mapped[str] = mapped_column(String(16), default=AttemptStatus.RUNNING.value)
+    """An `AttemptStatus`."""
     reason: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
     hypothesis: Mapped[str | None] = mapped_column(Text)
@@ -127,7 +157,9 @@ class FailureReport(Base):
     step_id: Mapped[int] = mapped_column(ForeignKey("steps.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """What was learned from the failed step, as `agent.record.FailureReport` writes it."""
     decision: Mapped[str | None] = mapped_column(String(16))
+    """A `DecisionKind`, once the planner decided."""
     decision_detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
@@ -140,6 +172,7 @@ class Event(Base):
     ts: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(String(24), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """The event's fields, as the model for its `kind` in `agent.record` writes them."""
 
 
 class Steering(Base):

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from state.migrations import ForeignDatabase, SchemaTooNew, migrate, refuse_foreign
 from state.models import (
-    Attempt, Event, FailureReport, Job, JobStatus, PlanRevision, Steering, Step, StepStatus, utcnow,
+    Attempt, AttemptStatus, DecisionKind, Event, FailureReport, Job, JobStatus, PlanRevision, RevisionKind, Steering,
+    Step, StepStatus, utcnow,
 )
 
 LEASE_STALE_AFTER = timedelta(seconds=30)
@@ -153,15 +154,15 @@ class SqlStore:
 
     def save_plan(self, job_id: str, summary: str, specs: Sequence[StepSpec], test_command: str | None) -> list[Step]:
         with self.session() as s:
-            revision = _add_revision(s, job_id, "initial", summary)
+            revision = _add_revision(s, job_id, RevisionKind.INITIAL, summary)
             s.execute(update(Job).where(Job.id == job_id).values(
                 plan_summary=summary, test_command=test_command, status=JobStatus.RUNNING.value))
             return _add_steps(s, job_id, specs, revision)
 
-    def revise_plan(self, job_id: str, kind: str, reason: str, specs: Sequence[StepSpec] = (),
+    def revise_plan(self, job_id: str, kind: RevisionKind, reason: str, specs: Sequence[StepSpec] = (),
                     after: float | None = None, parent_id: int | None = None, retire: Sequence[int] = (),
                     retire_as: StepStatus = StepStatus.SUPERSEDED, step_updates: dict[int, dict[str, Any]] | None = None,
-                    report: tuple[int, str, dict[str, Any]] | None = None) -> list[Step]:
+                    report: tuple[int, DecisionKind, dict[str, Any]] | None = None) -> list[Step]:
         """Record a plan revision and everything it changes, atomically: retired steps, new steps,
         step field updates and (for an escalation) the failure report's decision."""
         with self.session() as s:
@@ -173,7 +174,7 @@ class SqlStore:
             if report:
                 report_id, decision, detail = report
                 s.execute(update(FailureReport).where(FailureReport.id == report_id)
-                          .values(decision=decision, decision_detail=detail))
+                          .values(decision=DecisionKind(decision).value, decision_detail=detail))
             return _add_steps(s, job_id, specs, revision, after, parent_id) if specs else []
 
     def steps(self, job_id: str) -> Sequence[Step]:
@@ -214,8 +215,9 @@ class SqlStore:
 
     def mark_running_attempts_interrupted(self, job_id: str) -> int:
         with self.session() as s:
-            result = s.execute(update(Attempt).where(Attempt.job_id == job_id, Attempt.status == "running")
-                               .values(status="interrupted", finished_at=utcnow(), reason="the process stopped"))
+            running = Attempt.job_id == job_id, Attempt.status == AttemptStatus.RUNNING.value
+            result = s.execute(update(Attempt).where(*running).values(
+                status=AttemptStatus.INTERRUPTED.value, finished_at=utcnow(), reason="the process stopped"))
             return result.rowcount
 
     # escalation
@@ -270,9 +272,9 @@ class SqlStore:
             return s.scalars(query).all()
 
 
-def _add_revision(s: Session, job_id: str, kind: str, reason: str) -> int:
+def _add_revision(s: Session, job_id: str, kind: RevisionKind, reason: str) -> int:
     number = (s.scalar(select(func.max(PlanRevision.number)).where(PlanRevision.job_id == job_id)) or 0) + 1
-    s.add(PlanRevision(job_id=job_id, number=number, kind=kind, reason=reason))
+    s.add(PlanRevision(job_id=job_id, number=number, kind=RevisionKind(kind).value, reason=reason))
     return number
 
 

@@ -10,48 +10,53 @@ from agent.engine.deliberate import deliberate
 from agent.faults import fault_point
 from agent.engine.planner import specs
 from agent.engine.prompts import REVIEW_SYSTEM, review_brief
+from agent.record import Review, ReviewDecision, TestRun
+from state import RevisionKind
 from tools.base import truncate_middle
 
 REVIEW_DIFF_CHARS = 30_000
 
 
 @dataclass(frozen=True)
-class Review:
+class Reviewed:
+    """What the graph routes on after a final review."""
     more_steps: bool
     tests_passed: bool
 
 
-def final_review(ctx: JobContext, rounds_done: int) -> Review:
+def final_review(ctx: JobContext, rounds_done: int) -> Reviewed:
     command = ctx.store.job(ctx.job.id).test_command or ctx.settings.test_command
     if not command:
-        ctx.record.emit("test_run", command=None, passed=False, output="no test command was planned or configured")
-        return Review(False, False)
+        ctx.record.emit(TestRun(command=None, passed=False, output="no test command was planned or configured"))
+        return Reviewed(False, False)
     ctx.check_cancelled()
     fault_point("review.before_tests")
     result = ctx.sandbox.run(command, ctx.settings.check_timeout)
     fault_point("review.after_tests")
-    ctx.record.emit("test_run", command=command, passed=result.ok, exit_code=result.exit_code,
-                    seconds=round(result.duration, 2), output=result.output[-8000:])
+    ctx.record.emit(TestRun(command=command, passed=result.ok, exit_code=result.exit_code,
+                            seconds=round(result.duration, 2), output=result.output[-8000:]))
     if rounds_done >= ctx.settings.max_review_rounds:
-        return Review(False, result.ok)
+        return Reviewed(False, result.ok)
     if _follow_ups_recorded(ctx) > rounds_done:  # this round's steps were added before a crash
-        return Review(True, result.ok)
+        return Reviewed(True, result.ok)
     diff = truncate_middle(ctx.workspace.diff(ctx.job.base_commit), REVIEW_DIFF_CHARS)
     brief = review_brief(ctx.job, ctx.store.steps(ctx.job.id), diff, command, truncate_middle(result.output, 8000), result.ok)
     name, args = deliberate(ctx, REVIEW_SYSTEM, brief, [FINISH_JOB, ADD_STEPS], "review")
     if isinstance(args, AddStepsArgs):
-        ctx.store.revise_plan(ctx.job.id, "review", args.reason, specs(args.steps))
+        ctx.store.revise_plan(ctx.job.id, RevisionKind.REVIEW, args.reason, specs(args.steps))
         fault_point("review.steps_added")
-        ctx.record.emit("review", decision="add_steps", reason=args.reason, steps=[s.title for s in args.steps])
-        return Review(True, result.ok)
+        added = [s.title for s in args.steps]
+        ctx.record.emit(Review(decision=ReviewDecision.ADD_STEPS, reason=args.reason, steps=added))
+        return Reviewed(True, result.ok)
     assert isinstance(args, FinishJobArgs)
     ctx.store.update_job(ctx.job.id, summary=args.summary, uncertainties=args.uncertainties)
-    ctx.record.emit("review", decision="finish", summary=args.summary, uncertainties=args.uncertainties)
-    return Review(False, result.ok)
+    ctx.record.emit(Review(decision=ReviewDecision.FINISH, summary=args.summary, uncertainties=args.uncertainties))
+    return Reviewed(False, result.ok)
 
 
 def _follow_ups_recorded(ctx: JobContext) -> int:
     """Follow-up step revisions of the current round (since the last reviewer feedback, if any)."""
     kinds = [r.kind for r in ctx.store.revisions(ctx.job.id)]
-    since = len(kinds) - kinds[::-1].index("feedback") if "feedback" in kinds else 0
-    return kinds[since:].count("review")
+    feedback = RevisionKind.FEEDBACK
+    since = len(kinds) - kinds[::-1].index(feedback) if feedback in kinds else 0
+    return kinds[since:].count(RevisionKind.REVIEW)

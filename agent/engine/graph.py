@@ -18,6 +18,7 @@ from agent.faults import fault_point
 from agent.engine.final_review import final_review
 from agent.engine.planner import make_plan
 from agent.engine.steps import run_step
+from agent.record import JobFinished
 from state import JobStatus, StepStatus
 
 
@@ -79,7 +80,7 @@ def finish_node(state: JobState, runtime: Runtime[JobContext]) -> JobState:
         status, reason = JobStatus.SUCCEEDED, "all steps done and the full test run passed"
     fault_point("finish.before")
     ctx.store.update_job(ctx.job.id, status=status.value, outcome_reason=reason)
-    ctx.record.emit("job_finished", status=status.value, reason=reason)
+    ctx.record.emit(JobFinished(status=status, reason=reason))
     fault_point("finish.after")
     return {}
 

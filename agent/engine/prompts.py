@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from agent.record import FailureReport
 from state import Job, Step
 
 PLANNER_SYSTEM = """You are sparkwright's planner, a senior engineer. Read the issue, explore the repository with the
@@ -80,10 +81,10 @@ def worker_brief(job: Job, step: Step, plan: Sequence[Step], files: dict[str, st
     return "\n\n".join(parts)
 
 
-def escalation_brief(job: Job, plan: Sequence[Step], report: dict) -> str:
+def escalation_brief(job: Job, plan: Sequence[Step], report: FailureReport) -> str:
     outline = "\n".join(f"{s.id}. [{s.status}] {s.title} — check: {s.check_command}" for s in plan)
     return (f"## Issue\n{issue_block(job)}\n\n## Plan\n{outline}\n\n## Failure report\n"
-            f"{json.dumps(report, indent=1, ensure_ascii=False)}")
+            f"{json.dumps(report.stored(), indent=1, ensure_ascii=False)}")
 
 
 def review_brief(job: Job, plan: Sequence[Step], diff: str, test_command: str, test_output: str, passed: bool) -> str:

@@ -10,36 +10,43 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from agent.redact import scrub
+from agent.record import EventModel, Recorded, event_from
+from agent.redact import host_secrets, scrub
 from state import SqlStore
 
-Listener = Callable[[dict[str, Any]], None]
+Listener = Callable[[Recorded], None]
 log = logging.getLogger(__name__)
+STEERING_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
 class _MarkRead:
     ids: list[int]
-STEERING_POLL_SECONDS = 0.5
 
 
 class Recorder:
     def __init__(self, store: SqlStore, job_id: str, listeners: list[Listener] | None = None) -> None:
         self.store, self.job_id = store, job_id
         self.listeners = list(listeners or [])
-        self._queue: queue.SimpleQueue[dict[str, Any] | threading.Event | _MarkRead | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Recorded | threading.Event | _MarkRead | None] = queue.SimpleQueue()
         self._steering: deque[tuple[int, str]] = deque()
         self._last_steering_id = 0
         self._writer = threading.Thread(target=self._write_loop, name="sparkwright-recorder", daemon=True)
         self._writer.start()
 
-    def emit(self, kind: str, step_id: int | None = None, attempt_id: int | None = None, **payload: Any) -> None:
-        self._queue.put({"ts": datetime.now(timezone.utc), "kind": kind, "step_id": step_id,
-                         "attempt_id": attempt_id, "payload": payload})
+    def emit(self, event: EventModel | str, step_id: int | None = None, attempt_id: int | None = None,
+             **fields: Any) -> None:
+        """Record an event: its model, or its kind and fields, checked here against the same model so a wrong
+        field fails where it was emitted."""
+        if isinstance(event, str):
+            event = event_from(event, fields)
+        elif fields:
+            raise TypeError(f"emit() of a {type(event).__name__} takes no other fields: give {sorted(fields)} to it")
+        self._queue.put(Recorded(self.job_id, datetime.now(timezone.utc), step_id, attempt_id, event))
 
     def steering(self) -> list[str]:
         """Steering messages that arrived since the last call; they are marked read in the DB."""
@@ -101,21 +108,20 @@ class Recorder:
             self._last_steering_id = fresh[-1][0]
             self._steering.extend(fresh)
 
-    def _write(self, batch: list[dict[str, Any]]) -> None:
+    def _write(self, batch: list[Recorded]) -> None:
         if not batch:
             return
-        for event in batch:  # a secret a model or a command came across never reaches the record
-            event["payload"] = scrub(event["payload"])
-        self.store.add_events([{"job_id": self.job_id, "kind": e["kind"], "payload": e["payload"],
-                                "step_id": e["step_id"], "attempt_id": e["attempt_id"],
-                                "ts": e["ts"].replace(tzinfo=None)} for e in batch])
+        # A secret a model or a command came across never reaches the record, nor anything that shows it.
+        secrets = host_secrets()
+        batch = [replace(e, event=e.event.read(scrub(e.event.payload(), secrets))) for e in batch]
+        self.store.add_events([{"job_id": self.job_id, "kind": e.event.kind, "payload": e.event.payload(),
+                                "step_id": e.step_id, "attempt_id": e.attempt_id, "ts": e.ts.replace(tzinfo=None)}
+                               for e in batch])
         for event in batch:
-            shown = {"ts": event["ts"].isoformat(timespec="milliseconds"), "job": self.job_id, "kind": event["kind"],
-                     "step": event["step_id"], "attempt": event["attempt_id"], **event["payload"]}
             for listener in list(self.listeners):
-                self._tell(listener, shown)
+                self._tell(listener, event)
 
-    def _tell(self, listener: Listener, event: dict[str, Any]) -> None:
+    def _tell(self, listener: Listener, event: Recorded) -> None:
         """A listener that fails (a closed pipe under --json) is dropped: the event is already in the DB,
         and the job must neither stop nor wait on whoever reads its output."""
         try:

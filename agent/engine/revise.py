@@ -14,7 +14,8 @@ from agent.engine.planner import specs
 from agent.engine.prompts import issue_block
 from agent.engine.runner import lease_owner
 from agent.issue import IntakeError
-from state import Job, JobStatus, SqlStore, StepStatus
+from agent.record import Feedback, PlannedStep
+from state import Job, JobStatus, RevisionKind, SqlStore, StepStatus
 from tools.base import truncate_middle
 
 REVISE_DIFF_CHARS = 30_000
@@ -56,12 +57,12 @@ def plan_feedback_round(ctx: JobContext, feedback: str) -> None:
         raise
     assert isinstance(args, AddStepsArgs)
     retire = [s.id for s in ctx.store.steps(job_id) if s.status in RETIRED_ON_REVISE]
-    steps = ctx.store.revise_plan(job_id, "feedback", feedback, specs(args.steps), retire=retire)
+    steps = ctx.store.revise_plan(job_id, RevisionKind.FEEDBACK, feedback, specs(args.steps), retire=retire)
     revision = ctx.store.revisions(job_id)[-1].number
     # RUNNING without a live lease reads as interrupted: a crash from here on is picked up by `resume`.
     ctx.store.update_job(job_id, status=JobStatus.RUNNING.value, outcome_reason=f"revising from feedback: {args.reason}")
-    ctx.record.emit("feedback", feedback=feedback, revision=revision, reason=args.reason, retired=retire,
-                    steps=[{"id": s.id, "title": s.title, "check": s.check_command} for s in steps])
+    ctx.record.emit(Feedback(feedback=feedback, revision=revision, reason=args.reason, retired=retire,
+                             steps=[PlannedStep(id=s.id, title=s.title, check=s.check_command) for s in steps]))
 
 
 def revise_brief(ctx: JobContext, feedback: str) -> str:

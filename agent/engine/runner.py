@@ -14,8 +14,9 @@ from langgraph.graph.state import CompiledStateGraph
 from agent.engine.context import JobContext
 from agent.engine.deliberate import DeliberationFailed
 from agent.errors import INTERRUPTIONS
+from agent.record import JobFinished, JobInterrupted, JobResumed, JobStarted
 from agent.redact import scrub
-from state import Job, JobStatus, SqlStore
+from state import Job, JobStatus, RevisionKind, SqlStore
 
 HEARTBEAT_SECONDS = 5.0
 
@@ -27,7 +28,7 @@ def lease_owner() -> str:
 def graph_thread(store: SqlStore, job_id: str) -> str:
     """The graph thread of the job's current round: each `revise` starts a fresh one, since a finished
     thread sits at END; `resume` finds the same thread again."""
-    rounds = sum(1 for r in store.revisions(job_id) if r.kind == "feedback")
+    rounds = sum(1 for r in store.revisions(job_id) if r.kind == RevisionKind.FEEDBACK)
     return f"{job_id}:r{rounds}" if rounds else job_id
 
 
@@ -56,7 +57,7 @@ def execute(ctx: JobContext, graph: CompiledStateGraph) -> Job:
     try:
         store.update_job(job_id, status=_running_status(store, job_id).value)
         started = graph.get_state(config).next
-        ctx.record.emit("job_resumed" if started else "job_started", branch=ctx.job.branch)
+        ctx.record.emit((JobResumed if started else JobStarted)(branch=ctx.job.branch))
         # "sync": a node's checkpoint is on disk before the next node acts, so a kill never resumes a
         # node whose successor already changed the world (LangGraph's default writes it in the background).
         graph.invoke(None if started else {}, config, context=ctx, durability="sync")
@@ -64,7 +65,7 @@ def execute(ctx: JobContext, graph: CompiledStateGraph) -> Job:
         reason = scrub(str(exc)) or "interrupted by the user"
         store.update_job(job_id, status=JobStatus.INTERRUPTED.value,
                          outcome_reason=f"{reason}; continue with `sparkwright resume {job_id}`")
-        ctx.record.emit("job_interrupted", reason=reason)
+        ctx.record.emit(JobInterrupted(reason=reason))
     except DeliberationFailed as exc:
         _fail(ctx, str(exc))
     except Exception as exc:
@@ -80,7 +81,7 @@ def _running_status(store: SqlStore, job_id: str) -> JobStatus:
 def _fail(ctx: JobContext, reason: str, trace: str | None = None) -> None:
     reason, trace = scrub(reason), scrub(trace)
     ctx.store.update_job(ctx.job.id, status=JobStatus.FAILED.value, outcome_reason=reason)
-    ctx.record.emit("job_finished", status=JobStatus.FAILED.value, reason=reason, **({"traceback": trace} if trace else {}))
+    ctx.record.emit(JobFinished(status=JobStatus.FAILED, reason=reason, **({"traceback": trace} if trace else {})))
 
 
 def _heartbeat(store: SqlStore, job_id: str, owner: str, stop: threading.Event) -> None:

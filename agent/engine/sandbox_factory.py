@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from agent.config import Settings
+from agent.record import SandboxSetup, record_event
 from agent.repo import Workspace, file_at
 from sandbox import LocalSandbox, Sandbox
 from sandbox.container import connect, require_image
@@ -77,4 +78,4 @@ def open_sandbox(settings: Settings, store: SqlStore, job: Job, workspace: Works
             yield sandbox
     finally:
         if (setup := sandbox.setup_result) is not None:
-            store.add_event(job.id, "sandbox_setup", {"ok": setup.ok, "log": setup.output[-SETUP_LOG_CHARS:]})
+            record_event(store, job.id, SandboxSetup(ok=setup.ok, log=setup.output[-SETUP_LOG_CHARS:]))

@@ -13,8 +13,12 @@ from agent.engine.prompts import attempt_system, worker_brief
 from agent.engine.test_guard import TestGuard
 from agent.engine.loop import Budget
 from agent.engine.worker import AttemptResult, StepAttempt
+from agent.record import (
+    AttemptFinished, AttemptOutcome, AttemptStarted, BudgetUsed, Escalation, FailureReport, ReportedAttempt,
+    ReportedStep, StepDone, TestsRestored, WorkspaceRepaired,
+)
 from sandbox import CommandResult, SandboxCallError
-from state import Step, StepStatus
+from state import AttemptStatus, Step, StepStatus
 from state.models import utcnow
 from tools import Toolbox, worker_tools
 from tools.base import truncate_middle
@@ -45,8 +49,8 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
         ctx.store.mark_running_attempts_interrupted(job.id)
     ctx.store.update_step(step.id, status=StepStatus.RUNNING.value, started_at=step.started_at or utcnow())
     attempt = ctx.store.start_attempt(job.id, step.id, step.executor)
-    ctx.record.emit("attempt_started", step_id=step.id, attempt_id=attempt.id, number=attempt.number,
-                    tier=step.executor, title=step.title)
+    ctx.record.emit(AttemptStarted(number=attempt.number, tier=step.executor, title=step.title),
+                    step_id=step.id, attempt_id=attempt.id)
     guard = TestGuard(ctx.workspace, job.base_commit, step.files)
     started, result = time.perf_counter(), None
     ctx.workspace.watch_git_dir()
@@ -55,7 +59,7 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     finally:
         _put_back(ctx, step, expected)
         _save_attempt(ctx, attempt.id, result, time.perf_counter() - started)
-    if result.outcome == "passed":
+    if result.outcome == AttemptOutcome.PASSED:
         fault_point("step.before_commit")
         _commit(ctx, step, result, guard)
         fault_point("step.done")
@@ -78,7 +82,7 @@ def _put_back(ctx: JobContext, step: Step, expected: str) -> None:
 
 def _report_repairs(ctx: JobContext, step: Step) -> None:
     for repair in ctx.workspace.take_repairs():
-        ctx.record.emit("workspace_repaired", step_id=step.id, what=repair)
+        ctx.record.emit(WorkspaceRepaired(what=repair), step_id=step.id)
 
 
 def _guarded_check(ctx: JobContext, step: Step, guard: TestGuard) -> CommandResult:
@@ -87,7 +91,7 @@ def _guarded_check(ctx: JobContext, step: Step, guard: TestGuard) -> CommandResu
     result = ctx.sandbox.run(step.check_command, ctx.settings.check_timeout)
     if not restored:
         return result
-    ctx.record.emit("tests_restored", step_id=step.id, paths=restored)
+    ctx.record.emit(TestsRestored(paths=restored), step_id=step.id)
     note = (f"[sparkwright put back {', '.join(restored)} before the check: tests that existed before this job "
             "change only in a step whose plan names them; if a test itself is wrong, call stuck and say why]\n")
     return replace(result, output=note + result.output)
@@ -128,18 +132,19 @@ def _file_contents(ctx: JobContext, paths: list[str]) -> dict[str, str]:
 
 def _save_attempt(ctx: JobContext, attempt_id: int, result: AttemptResult | None, seconds: float) -> None:
     if result is None:
-        ctx.store.finish_attempt(attempt_id, status="interrupted", reason="stopped before the attempt ended")
+        ctx.store.finish_attempt(attempt_id, status=AttemptStatus.INTERRUPTED.value,
+                                 reason="stopped before the attempt ended")
         return
-    passed = result.outcome == "passed"
+    passed = result.outcome == AttemptOutcome.PASSED
     ctx.store.finish_attempt(
-        attempt_id, status="passed" if passed else "failed", reason=result.reason,
+        attempt_id, status=(AttemptStatus.PASSED if passed else AttemptStatus.FAILED).value, reason=result.reason,
         summary=result.summary or "; ".join(result.actions[-3:]), hypothesis=result.hypothesis, turns=result.turns,
         tokens_in=result.tokens_in, tokens_out=result.tokens_out,
         # A passing attempt's diff is its commit; a failed one's is kept here, since the edits are discarded.
         diff=None if passed else truncate_middle(ctx.workspace.diff(), 50_000),
         check_output=result.check.output[-8000:] if result.check else None)
-    ctx.record.emit("attempt_finished", attempt_id=attempt_id, outcome=result.outcome, reason=result.reason,
-                    turns=result.turns, seconds=round(seconds, 2))
+    ctx.record.emit(AttemptFinished(outcome=AttemptOutcome(result.outcome), reason=result.reason, turns=result.turns,
+                                    seconds=round(seconds, 2)), attempt_id=attempt_id)
 
 
 def _commit(ctx: JobContext, step: Step, result: AttemptResult, guard: TestGuard) -> None:
@@ -156,25 +161,26 @@ def _commit(ctx: JobContext, step: Step, result: AttemptResult, guard: TestGuard
 
 def _mark_done(ctx: JobContext, step: Step, sha: str, summary: str, out_of_scope: list[str] | None = None) -> None:
     ctx.store.update_step(step.id, status=StepStatus.DONE.value, commit_sha=sha, result=summary, finished_at=utcnow())
-    ctx.record.emit("step_done", step_id=step.id, title=step.title, commit=sha, summary=summary,
-                    out_of_scope=out_of_scope or [])
+    ctx.record.emit(StepDone(title=step.title, commit=sha, summary=summary, out_of_scope=out_of_scope or []),
+                    step_id=step.id)
 
 
 def _report(ctx: JobContext, step: Step, result: AttemptResult) -> int:
     """The compact failure report the planner decides on: not the transcript, what was learned."""
     attempts = ctx.store.attempts(ctx.job.id, step.id)
-    report = {
-        "step": {"id": step.id, "title": step.title, "instructions": step.instructions, "check": step.check_command,
-                 "guidance_given": step.guidance, "executor": step.executor},
-        "why": result.reason,
-        "attempts": [{"number": a.number, "tier": a.tier, "status": a.status, "reason": a.reason} for a in attempts],
-        "last_actions": result.actions[-10:],
-        "last_diff": truncate_middle(attempts[-1].diff or "", REPORT_DIFF_CHARS),  # saved just before
-        "check_output_tail": result.check.output[-3000:] if result.check else "(the check never ran)",
-        "worker_hypothesis": result.hypothesis,
-        "budget_used": {"turns": result.turns, "tokens": result.tokens_in + result.tokens_out},
-    }
+    report = FailureReport(
+        step=ReportedStep(id=step.id, title=step.title, instructions=step.instructions, check=step.check_command,
+                          guidance_given=step.guidance, executor=step.executor),
+        why=result.reason,
+        attempts=[ReportedAttempt(number=a.number, tier=a.tier, status=AttemptStatus(a.status), reason=a.reason)
+                  for a in attempts],
+        last_actions=result.actions[-10:],
+        last_diff=truncate_middle(attempts[-1].diff or "", REPORT_DIFF_CHARS),  # saved just before
+        check_output_tail=result.check.output[-3000:] if result.check else "(the check never ran)",
+        worker_hypothesis=result.hypothesis,
+        budget_used=BudgetUsed(turns=result.turns, tokens=result.tokens_in + result.tokens_out),
+    )
     fault_point("step.before_report")
-    report_id = ctx.store.add_failure_report(ctx.job.id, step.id, report)
-    ctx.record.emit("escalation", step_id=step.id, report_id=report_id, why=result.reason)
+    report_id = ctx.store.add_failure_report(ctx.job.id, step.id, report.stored())
+    ctx.record.emit(Escalation(report_id=report_id, why=result.reason), step_id=step.id)
     return report_id

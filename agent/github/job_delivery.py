@@ -9,6 +9,7 @@ from agent.github.client import GitHubClient
 from agent.github.delivery import Delivery, DeliveryError, deliver, push_branch
 from agent.github.intake import api_base, parse_job_issue
 from agent.github.refs import GITHUB_WEB_HOST, host_of
+from agent.record import Delivered, record_event
 from agent.repo import GitFailed, run_git
 from agent.views.review_data import review_record
 from agent.views.review_markdown import markdown
@@ -23,8 +24,8 @@ def push_job(store: SqlStore, settings: Settings, job: Job, token: str | None, p
     else:
         delivery = Delivery(push_branch(Path(job.repo_path), job.branch, token=token,
                                         token_hosts=token_hosts(settings, job)), None)
-    store.add_event(job.id, "delivered", {"branch": delivery.push.branch, "commit": delivery.push.commit,
-                                         "pull_request": delivery.pull_request_url})
+    record_event(store, job.id, Delivered(branch=delivery.push.branch, commit=delivery.push.commit,
+                                          pull_request=delivery.pull_request_url))
     return delivery
 
 
@@ -32,7 +33,9 @@ def open_pull_request(store: SqlStore, settings: Settings, job: Job, token: str 
     """Push the branch and open a draft PR whose body is `review JOB --format markdown`."""
     ref = parse_job_issue(settings, job.issue_url or "")
     # The record finds "Fixes #N" in github.com URLs only; the settings also know the Enterprise hosts.
-    body = markdown({**review_record(store, job), "fixes": ref.number})
+    record = review_record(store, job)
+    record["fixes"] = ref.number
+    body = markdown(record)
     with GitHubClient(api_base(settings, job.issue_url or ""), token) as github:
         return deliver(Path(job.repo_path), job.branch, job.issue_title, body, token=token, github=github, issue=ref,
                        token_hosts=token_hosts(settings, job))

@@ -11,26 +11,29 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from agent.record import Check, EventModel, FailureReport, ModelCall, TestRun, ToolCall, read_events
+from agent.record.job_record import AttemptRow, JobRecord, StepRow, Usage
 from agent.views.terminal import printable, safe_text
-from state import Job, JobStatus, SqlStore
+from state import Attempt, Job, JobStatus, SqlStore, Step, StepStatus
 from state.models import utcnow
 
 out = Console()
+STORY_FIELDS = ("title", "why", "decision", "reason", "summary", "message", "commit", "status")
 
 
-def usage(store: SqlStore, job_id: str, prices: dict[str, Any] | None = None) -> dict[str, dict[str, float]]:
+def usage(store: SqlStore, job_id: str, prices: dict[str, Any] | None = None) -> Usage:
     """Per tier: model calls, tokens in/out, model seconds, tool seconds, and cost where priced."""
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for event in store.events(job_id, kinds=("model_call", "tool_call")):
-        p = event.payload
-        tier = totals[p.get("tier", "fast")]
-        if event.kind == "model_call":
-            tier["calls"] += 1
-            tier["tokens_in"] += p.get("tokens_in", 0)
-            tier["tokens_out"] += p.get("tokens_out", 0)
-            tier["model_seconds"] += p.get("latency_ms", 0) / 1000
-        else:
-            tier["tool_seconds"] += p.get("seconds", 0)
+    for recorded in read_events(store, job_id, ModelCall, ToolCall):
+        match recorded.event:
+            case ModelCall() as call:
+                tier = totals[call.tier]
+                tier["calls"] += 1
+                tier["tokens_in"] += call.tokens_in
+                tier["tokens_out"] += call.tokens_out
+                tier["model_seconds"] += call.latency_ms / 1000
+            case ToolCall() as tool:
+                totals[tool.tier]["tool_seconds"] += tool.seconds
     for name, price in (prices or {}).items():
         if name in totals:
             t = totals[name]
@@ -58,9 +61,8 @@ def print_jobs(store: SqlStore, as_json: bool) -> None:
     out.print(table)
 
 
-def job_record(store: SqlStore, job: Job) -> dict[str, Any]:
+def job_record(store: SqlStore, job: Job) -> JobRecord:
     """The whole job as plain data: the basis of `show --json` and of review."""
-    steps = store.steps(job.id)
     attempts = store.attempts(job.id)
     return {
         "id": job.id, "status": store.effective_status(job).value, "reason": job.outcome_reason,
@@ -69,25 +71,31 @@ def job_record(store: SqlStore, job: Job) -> dict[str, Any]:
         "models": {"deep": job.deep_model, "fast": job.fast_model},
         "plan": {"summary": job.plan_summary, "test_command": job.test_command,
                  "revisions": [{"number": r.number, "kind": r.kind, "reason": r.reason} for r in store.revisions(job.id)]},
-        "steps": [{"id": s.id, "title": s.title, "status": s.status, "check": s.check_command, "commit": s.commit_sha,
-                   "executor": s.executor, "escalations": s.escalations, "revision": s.revision, "result": s.result,
-                   "attempts": [{"number": a.number, "tier": a.tier, "status": a.status, "reason": a.reason,
-                                 "turns": a.turns, "tokens_in": a.tokens_in, "tokens_out": a.tokens_out}
-                                for a in attempts if a.step_id == s.id]}
-                  for s in steps],
-        "escalations": [{"step": r.step_id, "why": r.report.get("why"), "decision": r.decision}
+        "steps": [step_row(s, [a for a in attempts if a.step_id == s.id]) for s in store.steps(job.id)],
+        "escalations": [{"step": r.step_id, "why": FailureReport.model_validate(r.report).why, "decision": r.decision}
                         for r in store.failure_reports(job.id)],
         "summary": job.summary, "uncertainties": job.uncertainties,
         "usage": usage(store, job.id, (job.settings or {}).get("prices")),
     }
 
 
+def step_row(s: Step, attempts: list[Attempt]) -> StepRow:
+    return {"id": s.id, "title": s.title, "status": s.status, "check": s.check_command, "commit": s.commit_sha,
+            "executor": s.executor, "escalations": s.escalations, "revision": s.revision, "result": s.result,
+            "attempts": [attempt_row(a) for a in attempts]}
+
+
+def attempt_row(a: Attempt) -> AttemptRow:
+    return {"number": a.number, "tier": a.tier, "status": a.status, "reason": a.reason, "turns": a.turns,
+            "tokens_in": a.tokens_in, "tokens_out": a.tokens_out}
+
+
 def print_show(store: SqlStore, job: Job, as_json: bool) -> None:
     record = job_record(store, job)
     if as_json:
-        record["events"] = [{"ts": e.ts.isoformat(), "kind": e.kind, "step": e.step_id, **e.payload}
-                            for e in store.events(job.id)]
-        out.print_json(json.dumps(record, default=str))
+        events = [{"ts": r.ts.isoformat(), "kind": r.event.kind, "step": r.step_id, **r.event.payload()}
+                  for r in read_events(store, job.id)]
+        out.print_json(json.dumps({**record, "events": events}, default=str))
         return
     say((f"job {job.id}", "bold"), f" — {record['status']}: {record['reason'] or ''}")
     say(f"issue: {job.issue_title}  branch: {job.branch}  base: {job.base_commit[:10]}")
@@ -103,10 +111,10 @@ def print_show(store: SqlStore, job: Job, as_json: bool) -> None:
     for e in record["escalations"]:
         say(f"escalation on step {e['step']}: {e['why']} → {e['decision']}")
     say(("story", "bold"))
-    for event in store.events(job.id):
-        step = f"step {event.step_id} " if event.step_id else ""
-        out.print(safe_text(f"  {event.ts:%H:%M:%S} {step}{event.kind}: {event_line(event.kind, event.payload)}"),
-                  highlight=False, overflow="ellipsis", no_wrap=True)
+    for recorded in read_events(store, job.id):
+        where = f"step {recorded.step_id} " if recorded.step_id else ""
+        line = f"  {recorded.ts:%H:%M:%S} {where}{recorded.event.kind}: {event_line(recorded.event)}"
+        out.print(safe_text(line), highlight=False, overflow="ellipsis", no_wrap=True)
     for tier, t in record["usage"].items():
         cost = f", ${t['cost_usd']:.4f}" if "cost_usd" in t else ""
         say(f"{tier}: {int(t.get('calls', 0))} calls, {int(t.get('tokens_in', 0))} in / "
@@ -121,21 +129,28 @@ def say(*parts: str | tuple[str, str]) -> None:
 
 def print_outcome(job: Job, store: SqlStore) -> None:
     status = JobStatus(job.status)
-    style = {"succeeded": "green", "interrupted": "yellow"}.get(status.value, "red")
-    done = sum(1 for s in store.steps(job.id) if s.status == "done")
+    style = {JobStatus.SUCCEEDED: "green", JobStatus.INTERRUPTED: "yellow"}.get(status, "red")
+    done = sum(1 for s in store.steps(job.id) if s.status == StepStatus.DONE)
     Console(stderr=True).print(safe_text((status.value, style), f": {job.outcome_reason} — {done} step commit(s) on "
                                          f"{job.branch}"), highlight=False)
 
 
-def event_line(kind: str, p: dict[str, Any]) -> str:
+def event_line(event: EventModel) -> str:
     """One line of an event for the story: what happened, in short."""
-    if kind == "model_call":
-        calls = ", ".join(c["name"] for c in p.get("tool_calls") or []) or "(no tool call)"
-        return f"{p.get('tier')} {p.get('purpose', 'worker')} -> {calls} ({p.get('latency_ms')} ms)"
-    if kind == "tool_call":
-        first = (p.get("output") or "").splitlines()[:1]
-        return f"{p.get('tool')} {'ok' if p.get('ok') else 'error'}: {first[0] if first else ''}"
-    if kind in ("check", "test_run"):
-        return f"{'passed' if p.get('passed') else 'failed'} ({p.get('command') or p.get('trigger', '')})"
-    keys = ("title", "why", "decision", "reason", "summary", "message", "commit", "status")
-    return "; ".join(f"{k}={str(p[k])[:80]}" for k in keys if p.get(k))
+    match event:
+        case ModelCall():
+            calls = ", ".join(c.name for c in event.tool_calls) or "(no tool call)"
+            return f"{event.tier} {event.purpose} -> {calls} ({event.latency_ms} ms)"
+        case ToolCall():
+            first = event.output.splitlines()[:1]
+            return f"{event.tool} {'ok' if event.ok else 'error'}: {first[0] if first else ''}"
+        case Check() | TestRun():
+            run = event.command if isinstance(event, TestRun) else event.trigger
+            return f"{'passed' if event.passed else 'failed'} ({run or ''})"
+    return "; ".join(f"{key}={str(value)[:80]}" for key, value in _headline(event) if value)
+
+
+def _headline(event: EventModel) -> list[tuple[str, Any]]:
+    """The fields that say what an event was, those it has, in the order the story shows them."""
+    fields = vars(event)
+    return [(key, fields[key]) for key in STORY_FIELDS if key in fields]

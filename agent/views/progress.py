@@ -13,11 +13,28 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from agent.record import (
+    AttemptStarted,
+    Check,
+    Decision,
+    Escalation,
+    EventModel,
+    JobFinished,
+    JobInterrupted,
+    Plan,
+    Recorded,
+    Review,
+    StepDone,
+    TestRun,
+    ToolCall,
+)
 from agent.views.terminal import printable
-from state import SqlStore
+from state import SqlStore, StepStatus
 
-ICONS = {"pending": "[ ]", "running": "[>]", "done": "[x]", "failed": "[!]", "superseded": "[~]", "skipped": "[-]"}
-STEP_EVENTS = {"plan", "attempt_started", "step_done", "decision", "review", "job_finished"}
+ICONS = {StepStatus.PENDING: "[ ]", StepStatus.RUNNING: "[>]", StepStatus.DONE: "[x]", StepStatus.FAILED: "[!]",
+         StepStatus.SUPERSEDED: "[~]", StepStatus.SKIPPED: "[-]"}
+STEP_EVENTS = (Plan, AttemptStarted, StepDone, Decision, Review, JobFinished)
+PHASE_EVENTS = (Escalation, Decision, TestRun, Review, JobFinished, JobInterrupted)
 
 
 class JsonLines:
@@ -26,9 +43,9 @@ class JsonLines:
     def __init__(self, stream: IO[str] | None = None) -> None:
         self.stream = stream or sys.stdout
 
-    def __call__(self, event: dict[str, Any]) -> None:
+    def __call__(self, recorded: Recorded) -> None:
         try:
-            self.stream.write(json.dumps(event, default=str) + "\n")
+            self.stream.write(json.dumps(recorded.line(), default=str) + "\n")
             self.stream.flush()
         except BrokenPipeError:
             self._to_devnull()
@@ -65,22 +82,21 @@ class LiveProgress:
         self.live.__exit__(*exc)
         self.console.line()
 
-    def __call__(self, event: dict[str, Any]) -> None:
-        kind = event["kind"]
-        if kind in STEP_EVENTS:
+    def __call__(self, recorded: Recorded) -> None:
+        event = recorded.event
+        if isinstance(event, STEP_EVENTS):
             self.steps = list(self.store.steps(self.job_id))
-        if kind == "attempt_started":
+        if isinstance(event, AttemptStarted):
             self.phase = "working"
-            self.current = f"{event['title']} — attempt {event['number']} ({event['tier']})"
-        elif kind == "tool_call":
-            self.last_action = f"{event['tool']}: {'ok' if event['ok'] else event['output'].splitlines()[0][:100]}"
-        elif kind == "check":
-            self.last_action = f"check {'passed' if event['passed'] else 'failed'} ({event['seconds']}s)"
-        elif kind in ("escalation", "decision", "test_run", "review", "job_finished", "job_interrupted"):
-            self.phase = kind.replace("_", " ")
-            self.current = "" if kind in ("job_finished", "job_interrupted") else self.current
-            self.last_action = str(event.get("why") or event.get("decision") or event.get("reason")
-                                   or ("passed" if event.get("passed") else "failed"))
+            self.current = f"{event.title} — attempt {event.number} ({event.tier})"
+        elif isinstance(event, ToolCall):
+            self.last_action = f"{event.tool}: {'ok' if event.ok else event.output.splitlines()[0][:100]}"
+        elif isinstance(event, Check):
+            self.last_action = f"check {'passed' if event.passed else 'failed'} ({event.seconds}s)"
+        elif isinstance(event, PHASE_EVENTS):
+            self.phase = event.kind.replace("_", " ")
+            self.current = "" if isinstance(event, (JobFinished, JobInterrupted)) else self.current
+            self.last_action = _outcome(event)
         self.live.update(self._render())
 
     def _render(self) -> Panel:
@@ -91,3 +107,17 @@ class LiveProgress:
         lines = [table, Text(printable(f"now: {self.current or self.phase}")),
                  Text(printable(f"last: {self.last_action}"), style="dim")]
         return Panel(Group(*lines), title=f"sparkwright job {self.job_id} — {self.phase}", expand=False)
+
+
+def _outcome(event: EventModel) -> str:
+    """What a phase event came to, in a word or a line."""
+    match event:
+        case Escalation(why=why) if why:
+            return why
+        case Decision(decision=decision) | Review(decision=decision):
+            return decision.value
+        case JobFinished(reason=reason) | JobInterrupted(reason=reason) if reason:
+            return reason
+        case TestRun(passed=True):
+            return "passed"
+    return "failed"

@@ -11,13 +11,16 @@ from rich.console import Console
 from rich.syntax import Syntax
 from rich.text import Text
 
+from agent.record.review_record import ReviewRecord, Round, StepDetail, StepReview, StepView, TranscriptLine
 from agent.views.review_markdown import check_text, markdown, one_line, step_markdown, usage_text
 from agent.views.review_data import review_record, step_record
 from agent.views.terminal import printable, safe_text
-from state import Job, SqlStore
+from state import AttemptStatus, Job, JobStatus, SqlStore, StepStatus
 
-STATUS_STYLES = {"done": "green", "succeeded": "green", "passed": "green", "failed": "red", "superseded": "dim",
-                 "skipped": "dim", "interrupted": "yellow"}
+# Job, step and attempt statuses share these words ("failed", "interrupted"): one style each.
+STATUS_STYLES: dict[str, str] = {StepStatus.DONE: "green", JobStatus.SUCCEEDED: "green", AttemptStatus.PASSED: "green",
+                                 JobStatus.FAILED: "red", StepStatus.SUPERSEDED: "dim", StepStatus.SKIPPED: "dim",
+                                 JobStatus.INTERRUPTED: "yellow"}
 
 
 class ReviewFormat(str, enum.Enum):
@@ -32,21 +35,34 @@ class NoSuchStep(LookupError):
 
 def print_review(store: SqlStore, job: Job, fmt: ReviewFormat, console: Console, step: int | None = None) -> None:
     record = review_record(store, job)
-    if step is not None:
-        if not 1 <= step <= len(record["steps"]):
-            raise NoSuchStep(f"job {job.id} has {len(record['steps'])} step(s): pass --step 1..{len(record['steps'])}")
-        record = step_record(store, job, record, step)
+    if step is None:
+        _print_record(record, fmt, console)
+        return
+    if not 1 <= step <= len(record["steps"]):
+        raise NoSuchStep(f"job {job.id} has {len(record['steps'])} step(s): pass --step 1..{len(record['steps'])}")
+    view = step_record(store, job, record, step)
     if fmt == ReviewFormat.JSON:
-        console.out(json.dumps(record, indent=1, default=str, ensure_ascii=False), highlight=False)
+        _print_json(view, console)
     elif fmt == ReviewFormat.MARKDOWN:
-        console.out(printable(step_markdown(record) if step is not None else markdown(record)), highlight=False)
-    elif step is not None:
-        print_step(record, console)
+        console.out(printable(step_markdown(view)), highlight=False)
+    else:
+        print_step(view, console)
+
+
+def _print_record(record: ReviewRecord, fmt: ReviewFormat, console: Console) -> None:
+    if fmt == ReviewFormat.JSON:
+        _print_json(record, console)
+    elif fmt == ReviewFormat.MARKDOWN:
+        console.out(printable(markdown(record)), highlight=False)
     else:
         print_text(record, console)
 
 
-def print_text(r: dict[str, Any], console: Console) -> None:
+def _print_json(record: ReviewRecord | StepView, console: Console) -> None:
+    console.out(json.dumps(record, indent=1, default=str, ensure_ascii=False), highlight=False)
+
+
+def print_text(r: ReviewRecord, console: Console) -> None:
     say = _sayer(console)
     say(("job ", "bold"), (r["id"], "bold"), " — ", _status(r["status"]), f": {r['reason'] or ''}")
     say("issue: ", r["issue"]["title"], f"  <{r['issue']['url']}>" if r["issue"]["url"] else "")
@@ -77,7 +93,7 @@ def print_text(r: dict[str, Any], console: Console) -> None:
     print_diff(console, r["diff"])
 
 
-def _say_step(say: Any, s: dict[str, Any]) -> None:
+def _say_step(say: Any, s: StepReview | StepDetail) -> None:
     commit = s["commit"] or "no commit"
     flag = "" if s["commit_on_branch"] or not s["commit"] else " (not on the branch!)"
     say(f"  {s['number']}. [", _status(s["status"]), f"] {s['title']}  ", (commit, "cyan"), flag)
@@ -91,11 +107,11 @@ def _say_step(say: Any, s: dict[str, Any]) -> None:
         say(f"     escalation: {one_line(d['why'])} → {d['decision']}", _detail(d["detail"]))
 
 
-def _say_round(say: Any, rnd: dict[str, Any], several: bool) -> None:
+def _say_round(say: Any, rnd: Round, several: bool) -> None:
     say()
     if several:
         head = "round 0 (the job)" if rnd["round"] == 0 else f"round {rnd['round']} (feedback: {one_line(rnd['feedback'])})"
-        say((head, "bold"), " — ", _status(rnd["status"] or "running"), f": {rnd['reason'] or ''}")
+        say((head, "bold"), " — ", _status(rnd["status"] or JobStatus.RUNNING), f": {rnd['reason'] or ''}")
     for t in rnd["test_runs"]:
         say(f"tests: {t['command']} → ", _status("passed" if t["passed"] else "failed"), f"  {t['summary']}")
     if rnd["summary"]:
@@ -104,7 +120,7 @@ def _say_round(say: Any, rnd: dict[str, Any], several: bool) -> None:
         say(("uncertain: ", "yellow"), u)
 
 
-def print_step(r: dict[str, Any], console: Console) -> None:
+def print_step(r: StepView, console: Console) -> None:
     say, s = _sayer(console), r["step"]
     say((f"job {r['job']} · step {s['number']}", "bold"), f" (id {s['id']}, round {s['round']}) on {r['branch']}")
     _say_step(say, s)
@@ -125,11 +141,10 @@ def print_step(r: dict[str, Any], console: Console) -> None:
         say("no commit and no diff for this step")
 
 
-def transcript_parts(line: dict[str, Any]) -> list[Any]:
-    kind = line["kind"]
-    if kind == "model":
+def transcript_parts(line: TranscriptLine) -> list[Any]:
+    if line["kind"] == "model":
         return [("model ", "magenta"), line["text"], f"  ({line['tokens']} tokens)"]
-    if kind == "tool":
+    if line["kind"] == "tool":
         return [("  tool ", "blue"), line["text"], " → ", ("ok", "green") if line["ok"] else ("error", "red"),
                 f": {line['output']}" if line["output"] and not line["ok"] else ""]
     verdict = ("passed", "green") if line["ok"] else ("failed", "red")
@@ -154,7 +169,7 @@ def _sayer(console: Console) -> Any:
 
 
 def _status(status: str) -> tuple[str, str]:
-    return status, STATUS_STYLES.get(status, "")
+    return str(status), STATUS_STYLES.get(status, "")
 
 
 def _detail(detail: dict[str, Any] | None) -> str:

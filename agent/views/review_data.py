@@ -14,59 +14,88 @@ from git import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchPathE
 from agent.github.refs import IssueURLError, host_of, parse_issue_url
 from agent.repo import RepoError
 from agent.views.jobs import job_record
+from agent.record import (
+    Check, FailureReport, Feedback, JobFinished, JobInterrupted, JobResumed, JobStarted, ModelCall, Recorded, Review,
+    ReviewDecision, StepDone, TestRun, ToolCall, read_events,
+)
+from agent.record.job_record import AttemptRow, StepRow
+from agent.record.review_record import (
+    AttemptDetail, CheckResult, CommitRow, DecisionRow, FileRow, ReviewRecord, Round, StepDetail, StepReview, StepView,
+    TestEvidence, TranscriptLine,
+)
 from agent.test_files import is_test_path
-from state import Event, Job, SqlStore
+from state import Attempt, Job, SqlStore, Step
 
-ROUND_EVENTS = ("feedback", "test_run", "review", "job_finished")
-TRANSCRIPT_EVENTS = ("model_call", "tool_call", "check")
-SPAN_EVENTS = ("job_started", "job_resumed", "job_finished", "job_interrupted")
+ROUND_EVENTS = (Feedback, TestRun, Review, JobFinished)
+TRANSCRIPT_EVENTS = (ModelCall, ToolCall, Check)
+SPAN_EVENTS = (JobStarted, JobResumed, JobFinished, JobInterrupted)
 
 
-def review_record(store: SqlStore, job: Job) -> dict[str, Any]:
+def review_record(store: SqlStore, job: Job) -> ReviewRecord:
     """The job record (as `show --json`) plus what git holds: commits, the full diff, files touched."""
-    record = job_record(store, job)
-    events = store.events(job.id, kinds=("check", "step_done", *ROUND_EVENTS, *SPAN_EVENTS))
-    record.update(git_facts(job))
-    record["tests_changed"] = [f["path"] for f in record["files"] if is_test_path(f["path"])]
-    record["fixes"] = fixes_number(job.issue_url)
-    record["rounds"] = rounds(events)
-    record["working_seconds"] = round(working_seconds(events), 1)
-    feedback_revisions = [r["revision"] for r in record["rounds"][1:]]
-    shas = {c["sha"] for c in record["commits"]}
-    reports = store.failure_reports(job.id)
+    shown = job_record(store, job)
+    events = read_events(store, job.id, Check, StepDone, *ROUND_EVENTS, *SPAN_EVENTS)
+    head, commits, diff, files = git_facts(job)
+    found_rounds = rounds(events)
+    record: ReviewRecord = {
+        **shown, "steps": [], "head": head, "commits": commits, "diff": diff, "files": files,
+        "tests_changed": [f["path"] for f in files if is_test_path(f["path"])], "fixes": fixes_number(job.issue_url),
+        "rounds": found_rounds, "working_seconds": round(working_seconds(events), 1)}
+    feedback_revisions = [r["revision"] for r in found_rounds[1:] if r["revision"] is not None]
+    shas = {c["sha"] for c in commits}
+    decisions = _decisions(store, job)
     steps = {s.id: s for s in store.steps(job.id)}
-    for number, step in enumerate(record["steps"], 1):
+    for number, step in enumerate(shown["steps"], 1):
         row = steps[step["id"]]
-        step.update(number=number, round=sum(1 for r in feedback_revisions if r <= row.revision),
-                    seconds=_seconds(row.started_at, row.finished_at), commit_on_branch=step["commit"] in shas,
-                    check_result=_last_check(events, row.id), out_of_scope=_out_of_scope(events, row.id),
-                    decisions=[{"why": r.report.get("why"), "decision": r.decision, "detail": r.decision_detail}
-                               for r in reports if r.step_id == row.id])
+        step_round = sum(1 for r in feedback_revisions if r <= row.revision)
+        record["steps"].append(_step_review(step, row, number, step_round, step["commit"] in shas, events,
+                                            decisions.get(row.id, [])))
     return record
 
 
-def step_record(store: SqlStore, job: Job, record: dict[str, Any], number: int) -> dict[str, Any]:
+def _decisions(store: SqlStore, job: Job) -> dict[int, list[DecisionRow]]:
+    """Each step's failure reports, by step id: why it failed and what the planner decided."""
+    found: dict[int, list[DecisionRow]] = {}
+    for report in store.failure_reports(job.id):
+        found.setdefault(report.step_id, []).append({"why": FailureReport.model_validate(report.report).why,
+                                                     "decision": report.decision, "detail": report.decision_detail})
+    return found
+
+
+def _step_review(step: StepRow, row: Step, number: int, step_round: int, on_branch: bool, events: list[Recorded],
+                 decisions: list[DecisionRow]) -> StepReview:
+    return {**step, "number": number, "round": step_round, "seconds": _seconds(row.started_at, row.finished_at),
+            "commit_on_branch": on_branch, "check_result": _last_check(events, row.id),
+            "out_of_scope": _out_of_scope(events, row.id), "decisions": decisions}
+
+
+def step_record(store: SqlStore, job: Job, record: ReviewRecord, number: int) -> StepView:
     """One step of `record` with its own diff (`git show` of its commit) and its attempts' transcripts."""
-    step = dict(record["steps"][number - 1])
+    step = record["steps"][number - 1]
     attempts = {a.number: a for a in store.attempts(job.id, step["id"])}
-    for attempt in step["attempts"]:
-        row = attempts[attempt["number"]]
-        attempt["seconds"] = _seconds(row.started_at, row.finished_at)
-        attempt["transcript"] = [transcript_line(e) for e in store.events(job.id, TRANSCRIPT_EVENTS, row.id)]
-        attempt["diff"] = row.diff
-    step["diff"] = show_commit(job, step["commit"]) if step["commit_on_branch"] else None
-    return {"job": job.id, "issue": record["issue"], "branch": job.branch, "step": step}
+    detail: StepDetail = {
+        **step, "attempts": [_attempt_detail(store, job, a, attempts[a["number"]]) for a in step["attempts"]],
+        "diff": show_commit(job, step["commit"]) if step["commit_on_branch"] and step["commit"] else None}
+    return {"job": job.id, "issue": record["issue"], "branch": job.branch, "step": detail}
+
+
+def _attempt_detail(store: SqlStore, job: Job, attempt: AttemptRow, row: Attempt) -> AttemptDetail:
+    transcript = [transcript_line(r) for r in read_events(store, job.id, *TRANSCRIPT_EVENTS, attempt_id=row.id)]
+    return {**attempt, "seconds": _seconds(row.started_at, row.finished_at), "transcript": transcript,
+            "diff": row.diff}
 
 
 # git
-def git_facts(job: Job) -> dict[str, Any]:
+def git_facts(job: Job) -> tuple[str, list[CommitRow], str, list[FileRow]]:
+    """The branch's head, its commits since the base, the whole diff and the files it touches."""
     repo = _open(job)
     head = _branch_head(repo, job)
     span = f"{job.base_commit}..{head}"
-    commits = [{"sha": c.hexsha, "subject": c.summary, "step": _step_of(c.message, job.id),
-                "authored": c.authored_datetime.isoformat()} for c in repo.iter_commits(span, reverse=True)]
+    commits: list[CommitRow] = [
+        {"sha": c.hexsha, "subject": c.summary, "step": _step_of(c.message, job.id),
+         "authored": c.authored_datetime.isoformat()} for c in repo.iter_commits(span, reverse=True)]
     diff = repo.git.diff("--no-color", "--no-ext-diff", job.base_commit, head)
-    return {"head": head, "commits": commits, "diff": diff + "\n" if diff else "", "files": _files(repo, job, head)}
+    return head, commits, diff + "\n" if diff else "", _files(repo, job, head)
 
 
 def show_commit(job: Job, sha: str) -> str:
@@ -89,12 +118,12 @@ def _branch_head(repo: Repo, job: Job) -> str:
                         "restore it (e.g. from its remote) to review the job") from None
 
 
-def _files(repo: Repo, job: Job, head: str) -> list[dict[str, Any]]:
+def _files(repo: Repo, job: Job, head: str) -> list[FileRow]:
     statuses = {}
     for line in repo.git.diff("--name-status", "--no-renames", job.base_commit, head).splitlines():
         status, path = line.split("\t", 1)
         statuses[path] = status
-    files = []
+    files: list[FileRow] = []
     for line in repo.git.diff("--numstat", "--no-renames", job.base_commit, head).splitlines():
         added, deleted, path = line.split("\t", 2)
         files.append({"path": path, "status": statuses.get(path, "M"),
@@ -109,77 +138,76 @@ def _step_of(message: str, job_id: str) -> int | None:
 
 
 # the record's events
-def rounds(events: list[Event]) -> list[dict[str, Any]]:
+def rounds(events: list[Recorded]) -> list[Round]:
     """Round 0 is the job as first run; each `revise` starts the next one with the reviewer's feedback."""
     found = [_round(0, None, None)]
-    for e in events:
-        p, current = e.payload, found[-1]
-        if e.kind == "feedback":
-            found.append(_round(len(found), p.get("feedback"), p.get("revision")))
-        elif e.kind == "test_run":
-            current["test_runs"].append(test_evidence(p))
-        elif e.kind == "review" and p.get("decision") == "finish":
-            current.update(summary=p.get("summary"), uncertainties=p.get("uncertainties") or [])
-        elif e.kind == "job_finished":
-            current.update(status=p.get("status"), reason=p.get("reason"))
+    for recorded in events:
+        event, current = recorded.event, found[-1]
+        match event:
+            case Feedback():
+                found.append(_round(len(found), event.feedback, event.revision))
+            case TestRun():
+                current["test_runs"].append(test_evidence(event))
+            case Review(decision=ReviewDecision.FINISH):
+                current["summary"], current["uncertainties"] = event.summary, event.uncertainties
+            case JobFinished():
+                current["status"], current["reason"] = event.status.value, event.reason
     return found
 
 
-def _round(number: int, feedback: str | None, revision: int | None) -> dict[str, Any]:
+def _round(number: int, feedback: str | None, revision: int | None) -> Round:
     return {"round": number, "feedback": feedback, "revision": revision, "status": None, "reason": None,
             "summary": None, "uncertainties": [], "test_runs": []}
 
 
-def test_evidence(payload: dict[str, Any]) -> dict[str, Any]:
-    lines = [line for line in (payload.get("output") or "").splitlines() if line.strip()]
-    return {"command": payload.get("command"), "passed": bool(payload.get("passed")),
-            "exit_code": payload.get("exit_code"), "seconds": payload.get("seconds"),
+def test_evidence(run: TestRun) -> TestEvidence:
+    lines = [line for line in run.output.splitlines() if line.strip()]
+    return {"command": run.command, "passed": run.passed, "exit_code": run.exit_code, "seconds": run.seconds,
             "summary": lines[-1].strip("= ") if lines else ""}
 
 
-def working_seconds(events: list[Event]) -> float:
+def working_seconds(events: list[Recorded]) -> float:
     """Time the job was actually running: from each start or resume to the next finish or interruption."""
     total, since = 0.0, None
-    for e in events:
-        if e.kind in ("job_started", "job_resumed"):
-            since = e.ts
-        elif e.kind in ("job_finished", "job_interrupted") and since is not None:
-            total += (e.ts - since).total_seconds()
+    for recorded in events:
+        if isinstance(recorded.event, (JobStarted, JobResumed)):
+            since = recorded.ts
+        elif isinstance(recorded.event, (JobFinished, JobInterrupted)) and since is not None:
+            total += (recorded.ts - since).total_seconds()
             since = None
     return total
 
 
-def _out_of_scope(events: list[Event], step_id: int) -> list[str]:
+def _out_of_scope(events: list[Recorded], step_id: int) -> list[str]:
     """Files the step's commit changed beyond those its plan named."""
-    done = [e.payload for e in events if e.kind == "step_done" and e.step_id == step_id]
-    return done[-1].get("out_of_scope", []) if done else []
+    done = [r.event for r in events if isinstance(r.event, StepDone) and r.step_id == step_id]
+    return done[-1].out_of_scope if done else []
 
 
-def _last_check(events: list[Event], step_id: int) -> dict[str, Any] | None:
-    checks = [e.payload for e in events if e.kind == "check" and e.step_id == step_id]
+def _last_check(events: list[Recorded], step_id: int) -> CheckResult | None:
+    checks = [r.event for r in events if isinstance(r.event, Check) and r.step_id == step_id]
     if not checks:
         return None
     last = checks[-1]
-    return {"passed": last.get("passed"), "exit_code": last.get("exit_code"), "seconds": last.get("seconds"),
-            "runs": len(checks)}
+    return {"passed": last.passed, "exit_code": last.exit_code, "seconds": last.seconds, "runs": len(checks)}
 
 
-def transcript_line(e: Event) -> dict[str, Any]:
+def transcript_line(recorded: Recorded) -> TranscriptLine:
     """An attempt's event in short: who did what and how it went."""
-    p = e.payload
-    if e.kind == "model_call":
-        calls = ", ".join(c["name"] for c in p.get("tool_calls") or []) or "no tool call"
-        text = " ".join(str(p.get("content") or "").split())[:160]
+    event = recorded.event
+    if isinstance(event, ModelCall):
+        calls = ", ".join(c.name for c in event.tool_calls) or "no tool call"
+        text = " ".join(event.content.split())[:160]
         return {"kind": "model", "text": f"{text} → {calls}" if text else f"→ {calls}",
-                "tokens": p.get("tokens_in", 0) + p.get("tokens_out", 0)}
-    if e.kind == "tool_call":
-        output = (p.get("output") or "").strip().splitlines()
-        first = output[0][:160] if output else ""
-        return {"kind": "tool", "text": f"{p.get('tool')}({_brief(p.get('args'))})", "ok": p.get("ok"),
-                "output": first}
-    tail = [line for line in (p.get("output") or "").splitlines() if line.strip()]
-    return {"kind": "check", "text": p.get("trigger", ""), "ok": p.get("passed"), "exit_code": p.get("exit_code"),
-            "seconds": p.get("seconds"), "output": tail[-1][:160] if tail else ""}
+                "tokens": event.tokens_in + event.tokens_out}
+    if isinstance(event, ToolCall):
+        output = event.output.strip().splitlines()
+        return {"kind": "tool", "text": f"{event.tool}({_brief(event.args)})", "ok": event.ok,
+                "output": output[0][:160] if output else ""}
+    assert isinstance(event, Check)
+    tail = [line for line in event.output.splitlines() if line.strip()]
+    return {"kind": "check", "text": event.trigger, "ok": event.passed, "exit_code": event.exit_code,
+            "seconds": event.seconds, "output": tail[-1][:160] if tail else ""}
 
 
 def _brief(args: Any) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+
+from agent.record.job_record import Usage
+from agent.record.review_record import ReviewRecord, Round, StepDetail, StepReview, StepView
 
 MAX_BODY = 60_000  # GitHub refuses pull-request bodies over 65,536 characters
 
 
-def markdown(r: dict[str, Any]) -> str:
+def markdown(r: ReviewRecord) -> str:
     issue = r["issue"]
     parts = [f"# {escape(issue['title'] or 'sparkwright job ' + r['id'])}"]
     if r["fixes"] is not None:
@@ -45,7 +47,7 @@ def fit_body(body: str) -> str:
     return body if len(body) <= MAX_BODY else body[:MAX_BODY] + "\n\n…(truncated)\n"
 
 
-def step_markdown(r: dict[str, Any]) -> str:
+def step_markdown(r: StepView) -> str:
     s = r["step"]
     parts = [f"## Step {s['number']}: {escape(s['title'])}", _step_line(s)]
     for a in s["attempts"]:
@@ -55,14 +57,14 @@ def step_markdown(r: dict[str, Any]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def _step_line(s: dict[str, Any]) -> str:
+def _step_line(s: StepReview | StepDetail) -> str:
     commit = code(s["commit"][:7]) if s["commit"] else "(no commit)"
     outside = f"; also changed {', '.join(map(code, s['out_of_scope']))}" if s.get("out_of_scope") else ""
     return (f"{s['number']}. {commit} {escape(s['title'])} — {s['status']}; check {code(s['check'])}: {check_text(s)} "
             f"({len(s['attempts'])} attempt(s), {s['escalations']} escalation(s)){outside}")
 
 
-def _evidence(rounds: list[dict[str, Any]]) -> str:
+def _evidence(rounds: list[Round]) -> str:
     lines = []
     for rnd in rounds:
         label = f" (round {rnd['round']})" if len(rounds) > 1 else ""
@@ -73,7 +75,7 @@ def _evidence(rounds: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _usage_table(usage: dict[str, dict[str, float]], seconds: float) -> str:
+def _usage_table(usage: Usage, seconds: float) -> str:
     rows = ["| tier | calls | tokens in | tokens out | model time | cost |", "|---|---:|---:|---:|---:|---:|"]
     for tier, t in usage.items():
         cost = f"${t['cost_usd']:.4f}" if "cost_usd" in t else "—"
@@ -82,14 +84,14 @@ def _usage_table(usage: dict[str, dict[str, float]], seconds: float) -> str:
     return "\n".join(rows) + f"\n\nWorking time: {seconds:.1f}s."
 
 
-def check_text(step: dict[str, Any]) -> str:
+def check_text(step: StepReview | StepDetail) -> str:
     c = step["check_result"]
     if not c:
         return "not run"
     return f"{'passed' if c['passed'] else 'failed'} (exit {c['exit_code']}, {c['seconds']}s)"
 
 
-def usage_text(usage: dict[str, dict[str, float]]) -> str:
+def usage_text(usage: Usage) -> str:
     parts = []
     for tier, t in usage.items():
         cost = f", ${t['cost_usd']:.4f}" if "cost_usd" in t else ""

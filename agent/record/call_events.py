@@ -1,0 +1,68 @@
+"""Events of the model loops: each model call, each tool call, each steering message delivered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.models.llm import Tier
+from agent.record.base import EventModel
+
+WORKER = "worker"
+
+
+class CalledTool(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    """The tool the model called."""
+    args: Any = None
+    """Its arguments, long strings cut in the middle."""
+
+
+class ModelCall(EventModel):
+    kind = "model_call"
+    purpose: str = WORKER
+    """What the deep model was deciding: plan, escalation, review or feedback; the worker's calls leave it out."""
+    tier: Tier = "fast"
+    """Which model answered."""
+    model: str = ""
+    """Its `provider:model`."""
+    latency_ms: float = 0.0
+    """How long the call took."""
+    tokens_in: int = 0
+    """Prompt tokens."""
+    tokens_out: int = 0
+    """Completion tokens."""
+    content: str = ""
+    """What the model wrote besides tool calls, cut in the middle."""
+    tool_calls: list[CalledTool] = Field(default_factory=list)
+    """The tool calls it asked for."""
+
+
+class ToolCall(EventModel):
+    kind = "tool_call"
+    tier: Tier = "fast"
+    """The deep model's exploring calls say `deep`; the worker's leave it out."""
+    tool: str
+    """The tool called."""
+    args: Any = None
+    """Its arguments, long strings cut in the middle."""
+    ok: bool = True
+    """False when the tool answered with an error."""
+    output: str = ""
+    """What the tool answered, cut in the middle."""
+    seconds: float = 0.0
+    """How long the tool ran (recorded for the worker's calls)."""
+    since_reply_ms: float | None = None
+    """For a reply's first call: our own time from the model's reply to the tool's end."""
+    purpose: str = WORKER
+    """Which loop made the call: the worker, or the deep model deciding plan, escalation, review or feedback."""
+
+
+class Steering(EventModel):
+    kind = "steering"
+    message: str
+    """The user's message, as handed to the model."""
+    purpose: str = WORKER
+    """Which loop read it: the worker, or the deep model deciding plan, escalation, review or feedback."""

@@ -1,0 +1,90 @@
+"""Events of one step: its attempts and checks, its commit, and what happens when it fails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from agent.models.llm import Tier
+from agent.record.base import AttemptOutcome, EventModel
+from state import DecisionKind
+
+
+class AttemptStarted(EventModel):
+    kind = "attempt_started"
+    number: int
+    """The attempt's number within its step, from 1."""
+    tier: Tier
+    """Who works: the fast worker, or the deep planner that took the step over."""
+    title: str
+    """The step's title."""
+
+
+class AttemptFinished(EventModel):
+    kind = "attempt_finished"
+    outcome: AttemptOutcome
+    """How the attempt ended."""
+    reason: str = ""
+    """Why, in words."""
+    turns: int = 0
+    """Model calls it made."""
+    seconds: float = 0.0
+    """Wall-clock seconds it took."""
+
+
+class StepDone(EventModel):
+    kind = "step_done"
+    title: str
+    """The step's title."""
+    commit: str
+    """The step's commit on the job branch."""
+    summary: str = ""
+    """What the worker said it changed (or how the commit was found again after a crash)."""
+    out_of_scope: list[str] = Field(default_factory=list)
+    """Files the commit changed beyond those the plan named."""
+
+
+class Check(EventModel):
+    kind = "check"
+    trigger: str = ""
+    """The worker's call that ran it: `finish` or `run_check`."""
+    passed: bool = False
+    """Whether the step's check passed."""
+    exit_code: int | None = None
+    """Its exit status."""
+    seconds: float | None = None
+    """How long it ran."""
+    output: str = ""
+    """The tail of its output."""
+
+
+class Escalation(EventModel):
+    kind = "escalation"
+    report_id: int
+    """The failure report handed to the planner."""
+    why: str = ""
+    """Why the attempt failed."""
+
+
+class Decision(EventModel):
+    kind = "decision"
+    report_id: int
+    """The failure report decided on."""
+    decision: DecisionKind
+    """What the planner (or the escalation limit) decided."""
+    detail: dict[str, Any] = Field(default_factory=dict)
+    """The deciding tool's arguments (guidance, new steps, explanation), or the stop reason."""
+
+
+class WorkspaceRepaired(EventModel):
+    kind = "workspace_repaired"
+    what: str
+    """What was put back: the branch, HEAD, `.git`, the repository's config or hooks."""
+
+
+class TestsRestored(EventModel):
+    __test__ = False  # a record, not a pytest class
+    kind = "tests_restored"
+    paths: list[str]
+    """Test files the step may not change, put back before its check ran."""

@@ -11,8 +11,19 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from agent.compose import (check_delivery, check_origin_for_delivery, check_token_for_delivery, deliver_succeeded, err,
-                           exit_code, job_settings, print_delivery, ready, run_job, warn)
+from agent.compose import (
+    check_delivery,
+    check_origin_for_delivery,
+    check_token_for_delivery,
+    deliver_succeeded,
+    err,
+    exit_code,
+    job_settings,
+    print_delivery,
+    ready,
+    run_job,
+    warn,
+)
 from agent.config import load_settings
 from agent.engine.revise import ensure_revisable, plan_feedback_round
 from agent.engine.sandbox_factory import sandbox_kind
@@ -26,7 +37,9 @@ from agent.views.review import NoSuchStep, ReviewFormat, print_review
 from agent.views.terminal import markup_safe
 from state import SqlStore
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="An autonomous coding agent: deep planner, fast worker.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="An autonomous coding agent: deep planner, fast worker."
+)
 
 Opt = typer.Option
 ConfigOpt = Annotated[Path | None, Opt("--config", help="Config file (TOML); default ~/.sparkwright/config.toml.")]
@@ -36,6 +49,7 @@ JsonOpt = Annotated[bool, Opt("--json", help="One JSON event per line instead of
 
 def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
     """User errors become one line on stderr and exit code 2; bugs keep their traceback."""
+
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
@@ -43,16 +57,24 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
         except USER_ERRORS as exc:
             err.print(f"[red]error:[/red] {markup_safe(exc)}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+
     return wrapper
 
 
 @app.command()
 @friendly
 def run(
-    issue_url: Annotated[str | None, typer.Argument(
-        help="A GitHub issue URL: https://github.com/OWNER/REPO/issues/N.")] = None,
-    repo: Annotated[Path | None, Opt("--repo", help="The git checkout to work on (never modified); default: the "
-                                        "current directory, or for an issue URL a cached clone.")] = None,
+    issue_url: Annotated[
+        str | None, typer.Argument(help="A GitHub issue URL: https://github.com/OWNER/REPO/issues/N.")
+    ] = None,
+    repo: Annotated[
+        Path | None,
+        Opt(
+            "--repo",
+            help="The git checkout to work on (never modified); default: the "
+            "current directory, or for an issue URL a cached clone.",
+        ),
+    ] = None,
     issue: Annotated[str | None, Opt("--issue", help="The issue text.")] = None,
     issue_file: Annotated[Path | None, Opt("--issue-file", help="A file holding the issue text.")] = None,
     deep_model: Annotated[str | None, Opt(help="Planner model, provider:model.")] = None,
@@ -68,13 +90,28 @@ def run(
     test_command: Annotated[str | None, Opt(help="The repo's full test command.")] = None,
     push: Annotated[bool, Opt("--push", help="Push the job branch to origin if the job succeeds.")] = False,
     pr: Annotated[bool, Opt("--pr", help="Also open a draft pull request for the issue (implies --push).")] = False,
-    config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Run a job: plan the issue, work each step, commit each passing step on the job branch."""
-    settings = load_settings(config, deep_model=deep_model, fast_model=fast_model, base_url=base_url,
-                             deep_base_url=deep_base_url, fast_base_url=fast_base_url, sandbox=sandbox,
-                             docker_image=image, setup_command=setup, network=network, keep_sandbox=keep_sandbox,
-                             test_command=test_command, db=db, push=push or pr or None, pull_request=pr or None)
+    settings = load_settings(
+        config,
+        deep_model=deep_model,
+        fast_model=fast_model,
+        base_url=base_url,
+        deep_base_url=deep_base_url,
+        fast_base_url=fast_base_url,
+        sandbox=sandbox,
+        docker_image=image,
+        setup_command=setup,
+        network=network,
+        keep_sandbox=keep_sandbox,
+        test_command=test_command,
+        db=db,
+        push=push or pr or None,
+        pull_request=pr or None,
+    )
     if settings.pull_request and issue_url is None:
         raise IntakeError("--pr needs a GitHub issue URL to open the pull request against")
     check_token_for_delivery(settings)
@@ -84,8 +121,11 @@ def run(
     check_origin_for_delivery(settings, user_repo.path)
     with SqlStore(settings.db_path) as store:
         job = create_job(store, settings, user_repo, text, branch)
-        err.print(f"job [bold]{job.id}[/bold] on branch [bold]{markup_safe(job.branch)}[/bold] "
-                  f"(worktree {markup_safe(job.worktree_path)})", highlight=False)
+        err.print(
+            f"job [bold]{job.id}[/bold] on branch [bold]{markup_safe(job.branch)}[/bold] "
+            f"(worktree {markup_safe(job.worktree_path)})",
+            highlight=False,
+        )
         if user_repo.dirty:
             err.print("note: your uncommitted changes stay in your checkout and are not part of the job", style="dim")
         finished = run_job(store, settings, job, deep, fast, as_json)
@@ -98,7 +138,9 @@ def run(
 def resume(
     job_id: Annotated[str, typer.Argument(help="The job's id (or a unique prefix).")],
     force: Annotated[bool, Opt("--force", help="Take over a job whose lease looks stale.")] = False,
-    config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Carry on an interrupted job from where it stood; finished steps are not redone."""
     settings = load_settings(config, db=db)
@@ -139,7 +181,9 @@ def steer(job_id: str, message: str, config: ConfigOpt = None, db: DbOpt = None)
     with SqlStore(load_settings(config, db=db).db_path) as store:
         job = store.job(job_id)
         if store.effective_status(job).finished:
-            raise IntakeError(f"job {job.id} has finished: use `sparkwright revise {job.id} MESSAGE` for follow-up work")
+            raise IntakeError(
+                f"job {job.id} has finished: use `sparkwright revise {job.id} MESSAGE` for follow-up work"
+            )
         store.add_steering(job.id, message)
     err.print(f"queued for job {job.id}")
 
@@ -149,7 +193,8 @@ def steer(job_id: str, message: str, config: ConfigOpt = None, db: DbOpt = None)
 def push_command(
     job_id: Annotated[str, typer.Argument(help="The job's id (or a unique prefix).")],
     pr: Annotated[bool, Opt("--pr", help="Also open a draft pull request for the job's issue.")] = False,
-    config: ConfigOpt = None, db: DbOpt = None,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Push a finished job's branch to its repo's origin (never forcing); --pr opens a draft pull request."""
     settings = load_settings(config, db=db)
@@ -161,10 +206,19 @@ def push_command(
 @friendly
 def review(
     job_id: Annotated[str, typer.Argument(help="The job's id (or a unique prefix).")],
-    fmt: Annotated[ReviewFormat, Opt("--format", help="text, markdown (a pull-request body) or json.")] = ReviewFormat.TEXT,
-    step: Annotated[int | None, Opt("--step", help="Only step K, numbered as `review` lists them (1-based, in plan "
-                                       "order): its diff and its attempts in short.")] = None,
-    config: ConfigOpt = None, db: DbOpt = None,
+    fmt: Annotated[
+        ReviewFormat, Opt("--format", help="text, markdown (a pull-request body) or json.")
+    ] = ReviewFormat.TEXT,
+    step: Annotated[
+        int | None,
+        Opt(
+            "--step",
+            help="Only step K, numbered as `review` lists them (1-based, in plan "
+            "order): its diff and its attempts in short.",
+        ),
+    ] = None,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Review a job: outcome, plan and revisions, steps with commits and checks, the diff, cost, doubts."""
     with SqlStore(load_settings(config, db=db).db_path) as store:
@@ -179,7 +233,9 @@ def review(
 def revise(
     job_id: Annotated[str, typer.Argument(help="The job's id (or a unique prefix).")],
     feedback: Annotated[str, typer.Argument(help="The reviewer's comments: what to change on the branch.")],
-    config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Rework a finished job from review feedback: follow-up steps, new commits on top of the branch."""
     settings = load_settings(config, db=db)
@@ -190,8 +246,9 @@ def revise(
         ensure_revisable(store, job)
         settings = job_settings(settings, job)
         check_delivery(settings, Path(job.repo_path))
-        finished = run_job(store, settings, job, *ready(settings), as_json,
-                           prepare=lambda ctx: plan_feedback_round(ctx, feedback))
+        finished = run_job(
+            store, settings, job, *ready(settings), as_json, prepare=lambda ctx: plan_feedback_round(ctx, feedback)
+        )
         deliver_succeeded(store, settings, finished)
     raise typer.Exit(exit_code(finished))
 

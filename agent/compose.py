@@ -33,8 +33,10 @@ from sandbox.confined import WorkspaceView
 from state import Job, JobStatus, SqlStore
 
 err = Console(stderr=True)
-NO_MODEL = ("no model configured: set SPARKWRIGHT_DEEP_MODEL and SPARKWRIGHT_FAST_MODEL (e.g. openai:gpt-4.1 with "
-            "OPENAI_API_KEY, or openai-compatible:NAME with --base-url http://localhost:8080/v1) — see README")
+NO_MODEL = (
+    "no model configured: set SPARKWRIGHT_DEEP_MODEL and SPARKWRIGHT_FAST_MODEL (e.g. openai:gpt-4.1 with "
+    "OPENAI_API_KEY, or openai-compatible:NAME with --base-url http://localhost:8080/v1) — see README"
+)
 
 
 def job_settings(current: Settings, job: Job) -> Settings:
@@ -54,8 +56,10 @@ def build_models(settings: Settings) -> tuple[LLM, LLM]:
     if not settings.deep_model or not settings.fast_model:
         raise ModelConfigError(NO_MODEL)
     models = []
-    for tier, spec, url in (("deep", settings.deep_model, settings.deep_base_url or settings.base_url),
-                            ("fast", settings.fast_model, settings.fast_base_url or settings.base_url)):
+    for tier, spec, url in (
+        ("deep", settings.deep_model, settings.deep_base_url or settings.base_url),
+        ("fast", settings.fast_model, settings.fast_base_url or settings.base_url),
+    ):
         chat = make_chat_model(spec, url)
         if url and split_spec(spec)[0] != "scripted":
             check_reachable(url)
@@ -71,14 +75,16 @@ def check_delivery(settings: Settings, repo: Path) -> None:
 
 def check_token_for_delivery(settings: Settings) -> None:
     if settings.pull_request and not token_from_env():
-        raise DeliveryError("--pr needs a GitHub token to open the pull request: export GITHUB_TOKEN (or GH_TOKEN), "
-                            "or run without --pr")
+        raise DeliveryError(
+            "--pr needs a GitHub token to open the pull request: export GITHUB_TOKEN (or GH_TOKEN), or run without --pr"
+        )
 
 
 def check_origin_for_delivery(settings: Settings, repo: Path) -> None:
     if (settings.push or settings.pull_request) and not has_origin(repo):
-        raise DeliveryError(f"--push needs a remote 'origin' in {repo}: add one with `git remote add origin URL`, "
-                            "or run without --push")
+        raise DeliveryError(
+            f"--push needs a remote 'origin' in {repo}: add one with `git remote add origin URL`, or run without --push"
+        )
 
 
 def deliver_succeeded(store: SqlStore, settings: Settings, job: Job) -> None:
@@ -86,8 +92,12 @@ def deliver_succeeded(store: SqlStore, settings: Settings, job: Job) -> None:
     if not (settings.push or settings.pull_request):
         return
     if job.status != JobStatus.SUCCEEDED.value:
-        err.print(f"not pushed: the job did not succeed (push it anyway with `sparkwright push {job.id}`)",
-                  style="yellow", highlight=False, soft_wrap=True)
+        err.print(
+            f"not pushed: the job did not succeed (push it anyway with `sparkwright push {job.id}`)",
+            style="yellow",
+            highlight=False,
+            soft_wrap=True,
+        )
         return
     # A revised job's pull request is already open: pushing the branch updates it.
     pull_request = settings.pull_request and not pull_request_opened(store, job)
@@ -106,8 +116,16 @@ def print_delivery(delivery: Delivery) -> None:
         err.print(f"draft pull request: {markup_safe(delivery.pull_request_url)}", highlight=False, soft_wrap=True)
 
 
-def run_job(store: SqlStore, settings: Settings, job: Job, deep: LLM, fast: LLM, as_json: bool,
-            force: bool = False, prepare: Callable[[JobContext], None] | None = None) -> Job:
+def run_job(
+    store: SqlStore,
+    settings: Settings,
+    job: Job,
+    deep: LLM,
+    fast: LLM,
+    as_json: bool,
+    force: bool = False,
+    prepare: Callable[[JobContext], None] | None = None,
+) -> Job:
     with ExitStack() as stack:
         stack.enter_context(leased(store, job.id, force))
         workspace = Workspace.ensure(Path(job.repo_path), Path(job.worktree_path), job.branch, job.base_commit)
@@ -119,8 +137,7 @@ def run_job(store: SqlStore, settings: Settings, job: Job, deep: LLM, fast: LLM,
         sandbox = stack.enter_context(open_sandbox(settings, store, job, workspace, warn))
         saver = stack.enter_context(SqliteSaver.from_conn_string(str(settings.db_path)))
         recorder = stack.enter_context(Recorder(store, job.id, listeners))
-        ctx = JobContext(store, settings, job, workspace, sandbox, WorkspaceView(workspace.path), deep, fast,
-                         recorder)
+        ctx = JobContext(store, settings, job, workspace, sandbox, WorkspaceView(workspace.path), deep, fast, recorder)
         with interruptible():
             if prepare:
                 prepare(ctx)
@@ -133,6 +150,7 @@ def run_job(store: SqlStore, settings: Settings, job: Job, deep: LLM, fast: LLM,
 def interruptible() -> Iterator[None]:
     """The first Ctrl-C stops the job gracefully (KeyboardInterrupt is turned into an interrupted job);
     a second one, at any moment after, exits at once: the lease dies with the process."""
+
     def second(_sig: int, _frame: Any) -> None:
         sys.stderr.write("\nstopped\n")
         os._exit(130)

@@ -29,45 +29,68 @@ class Settings(BaseSettings):
     home: Path = Field(Path("~/.sparkwright").expanduser(), description="Where the DB, worktrees and caches live.")
     db: Path | None = Field(None, description="SQLite file of the job record; default HOME/sparkwright.db.")
 
-    deep_model: str | None = Field(None, description="Planner model as provider:model, e.g. anthropic:claude-sonnet-4-5.")
+    deep_model: str | None = Field(
+        None, description="Planner model as provider:model, e.g. anthropic:claude-sonnet-4-5."
+    )
     fast_model: str | None = Field(None, description="Worker model as provider:model, e.g. openai:gpt-4.1-mini.")
     base_url: str | None = Field(None, description="OpenAI-compatible server for both tiers (vLLM, llama.cpp, Ollama).")
     deep_base_url: str | None = Field(None, description="OpenAI-compatible server for the deep model only.")
     fast_base_url: str | None = Field(None, description="OpenAI-compatible server for the fast model only.")
 
-    sandbox: Literal["auto", "docker", "local"] = Field("auto", description="Where commands run; auto = docker if an engine answers.")
+    sandbox: Literal["auto", "docker", "local"] = Field(
+        "auto", description="Where commands run; auto = docker if an engine answers."
+    )
     docker_image: str = Field(DEFAULT_IMAGE, description="Image of the Docker sandbox.")
     docker_memory: str = Field("4g", description="Memory limit of the Docker sandbox (512m, 4g).")
     docker_cpus: float = Field(2.0, gt=0, description="CPU cores the Docker sandbox may use.")
     docker_pids_limit: int = Field(1024, gt=0, description="Processes the Docker sandbox may run at once.")
-    setup_command: str | None = Field(None, description="Run once in a new sandbox, network on (e.g. pip install -e .); "
-                                      "default: setup_command of the repo's .sparkwright.toml.")
+    setup_command: str | None = Field(
+        None,
+        description="Run once in a new sandbox, network on (e.g. pip install -e .); "
+        "default: setup_command of the repo's .sparkwright.toml.",
+    )
     setup_timeout: float = Field(1200, gt=0, description="Seconds the setup command may run.")
     network: bool = Field(False, description="Let the sandbox reach the network while the job runs.")
-    sandbox_env: list[str] = Field(default_factory=list, description="Host environment variables passed to local "
-                                   "sandbox commands besides PATH, HOME, LANG, LC_*, TERM, TZ, TMPDIR, VIRTUAL_ENV.")
+    sandbox_env: list[str] = Field(
+        default_factory=list,
+        description="Host environment variables passed to local "
+        "sandbox commands besides PATH, HOME, LANG, LC_*, TERM, TZ, TMPDIR, VIRTUAL_ENV.",
+    )
     keep_sandbox: bool = Field(False, description="Keep the Docker container after the job ends.")
 
     test_command: str | None = Field(None, description="The repo's full test command; default: the planner's choice.")
     command_timeout: float = Field(120, gt=0, description="Seconds a worker command may run.")
     check_timeout: float = Field(600, gt=0, description="Seconds a step's check or the final test run may run.")
 
-    planner_max_turns: int = Field(30, gt=0, description="Model calls the planner may spend exploring before it must plan.")
+    planner_max_turns: int = Field(
+        30, gt=0, description="Model calls the planner may spend exploring before it must plan."
+    )
     worker_max_turns: int = Field(20, gt=0, description="Model calls a worker attempt may make.")
     worker_max_seconds: float = Field(900, gt=0, description="Wall-clock seconds a worker attempt may take.")
     worker_max_tokens: int = Field(300_000, gt=0, description="Tokens (in + out) a worker attempt may spend.")
-    check_failures_per_attempt: int = Field(3, gt=0, description="Failed checks after 'done' before the step escalates.")
+    check_failures_per_attempt: int = Field(
+        3, gt=0, description="Failed checks after 'done' before the step escalates."
+    )
     max_escalations_per_step: int = Field(2, ge=0, description="Escalations to the planner per step; 0 = fail at once.")
     max_escalations_per_job: int = Field(8, ge=0, description="Escalations to the planner per job.")
     max_review_rounds: int = Field(1, ge=0, description="Final reviews that may add follow-up steps.")
 
-    push: bool = Field(False, description="Push the job branch to origin when the job succeeds (run --push); "
-                       "kept with the job, so a resumed or revised job delivers too.")
+    push: bool = Field(
+        False,
+        description="Push the job branch to origin when the job succeeds (run --push); "
+        "kept with the job, so a resumed or revised job delivers too.",
+    )
     pull_request: bool = Field(False, description="Also open a draft pull request for the job's issue (run --pr).")
-    github_api: str | None = Field(None, description="GitHub (Enterprise) API base URL; default: from the issue URL's host.")
-    github_hosts: list[str] = Field(default_factory=list, description="GitHub Enterprise web hosts whose issue URLs are accepted.")
+    github_api: str | None = Field(
+        None, description="GitHub (Enterprise) API base URL; default: from the issue URL's host."
+    )
+    github_hosts: list[str] = Field(
+        default_factory=list, description="GitHub Enterprise web hosts whose issue URLs are accepted."
+    )
 
-    prices: dict[str, Price] = Field(default_factory=dict, description="Prices per tier ('deep', 'fast') for cost reports.")
+    prices: dict[str, Price] = Field(
+        default_factory=dict, description="Prices per tier ('deep', 'fast') for cost reports."
+    )
 
     @field_validator("home", "db")
     @classmethod
@@ -93,14 +116,21 @@ def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
 
     class _FromFile(Settings):
         @classmethod
-        def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-                                       env_settings: PydanticBaseSettingsSource, **_: Any) -> tuple[PydanticBaseSettingsSource, ...]:
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            **_: Any,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
             return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path)
 
     try:
         return _FromFile(**{k: v for k, v in flags.items() if v is not None})
     except ValidationError as exc:
-        raise ConfigError(f"bad setting ({problems(exc)}): fix the flag, the SPARKWRIGHT_* variable or {path}") from None
+        raise ConfigError(
+            f"bad setting ({problems(exc)}): fix the flag, the SPARKWRIGHT_* variable or {path}"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML ({exc}): fix or remove it") from None
 

@@ -12,8 +12,14 @@ from agent.repo import UserRepo, Workspace, open_user_repo
 from state import Job, JobStatus, SqlStore
 
 
-def take_in(settings: Settings, issue_url: str | None, repo: Path | None, issue: str | None,
-            issue_file: Path | None, token: str | None) -> tuple[UserRepo, IssueText, str | None]:
+def take_in(
+    settings: Settings,
+    issue_url: str | None,
+    repo: Path | None,
+    issue: str | None,
+    issue_file: Path | None,
+    token: str | None,
+) -> tuple[UserRepo, IssueText, str | None]:
     """The repo, the issue and (for a GitHub issue) the branch of a new job; nothing is recorded yet."""
     repo = repo.expanduser().resolve() if repo else None
     if issue_url is None:
@@ -24,8 +30,7 @@ def take_in(settings: Settings, issue_url: str | None, repo: Path | None, issue:
     return found.repo, found.issue, found.branch
 
 
-def create_job(store: SqlStore, settings: Settings, repo: UserRepo, issue: IssueText,
-               branch: str | None = None) -> Job:
+def create_job(store: SqlStore, settings: Settings, repo: UserRepo, issue: IssueText, branch: str | None = None) -> Job:
     """The worktree first, then the row: a failure leaves no half-made job behind."""
     if not issue.text.strip() and not issue.title.strip():
         raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
@@ -41,12 +46,29 @@ def create_job(store: SqlStore, settings: Settings, repo: UserRepo, issue: Issue
         raise
 
 
-def _insert_job(store: SqlStore, settings: Settings, repo: UserRepo, issue: IssueText, job_id: str, title: str,
-                branch: str, worktree: Path) -> Job:
+def _insert_job(
+    store: SqlStore,
+    settings: Settings,
+    repo: UserRepo,
+    issue: IssueText,
+    job_id: str,
+    title: str,
+    branch: str,
+    worktree: Path,
+) -> Job:
     return store.create_job(
-        id=job_id, status=JobStatus.PLANNING.value, issue_title=title, issue_text=issue.text, issue_url=issue.url,
-        issue_comments=issue.comments, repo_path=str(repo.path), base_commit=repo.head, branch=branch,
-        worktree_path=str(worktree), deep_model=settings.deep_model, fast_model=settings.fast_model,
-        test_command=settings.test_command, settings=settings.model_dump(mode="json", exclude={"home", "db"}))
-
-
+        id=job_id,
+        status=JobStatus.PLANNING.value,
+        issue_title=title,
+        issue_text=issue.text,
+        issue_url=issue.url,
+        issue_comments=issue.comments,
+        repo_path=str(repo.path),
+        base_commit=repo.head,
+        branch=branch,
+        worktree_path=str(worktree),
+        deep_model=settings.deep_model,
+        fast_model=settings.fast_model,
+        test_command=settings.test_command,
+        settings=settings.model_dump(mode="json", exclude={"home", "db"}),
+    )

@@ -37,7 +37,7 @@ def job_title(issue: IssueText) -> str:
     title = issue.title or issue.text.strip().splitlines()[0].lstrip("# ")
     if len(title) <= MAX_TITLE_CHARS:
         return title
-    cut = title[:MAX_TITLE_CHARS - 1]
+    cut = title[: MAX_TITLE_CHARS - 1]
     return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip() + "…"
 
 
@@ -50,8 +50,10 @@ def read_issue(text: str | None, path: Path | None) -> IssueText:
         raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
     text = text.strip()
     if len(text) > MAX_ISSUE_CHARS:
-        raise IntakeError(f"the issue is {len(text):,} characters, over the limit of {MAX_ISSUE_CHARS:,}: "
-                          "shorten it to what the job needs and put long logs or data in a file in the repo")
+        raise IntakeError(
+            f"the issue is {len(text):,} characters, over the limit of {MAX_ISSUE_CHARS:,}: "
+            "shorten it to what the job needs and put long logs or data in a file in the repo"
+        )
     return IssueText(text)
 
 

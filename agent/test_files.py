@@ -6,8 +6,10 @@ import re
 from pathlib import PurePosixPath
 
 TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec", "specs"})
-TEST_NAME = re.compile(r"^(test_.*\.py|.*_test\.(py|go|rb|rs)|conftest\.py|.*\.(test|spec)\.[cm]?[jt]sx?|"
-                       r".*Tests?\.(java|kt|cs|swift)|.*_spec\.rb)$")
+TEST_NAME = re.compile(
+    r"^(test_.*\.py|.*_test\.(py|go|rb|rs)|conftest\.py|.*\.(test|spec)\.[cm]?[jt]sx?|"
+    r".*Tests?\.(java|kt|cs|swift)|.*_spec\.rb)$"
+)
 
 
 def is_test_path(path: str) -> bool:

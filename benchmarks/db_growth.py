@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,15 +35,39 @@ def db_bytes(home: Path) -> int:
 
 def run_until(tmp: Path, name: str, steps: int, turns: int, stop_step: int) -> int:
     repo, home = make_repo(tmp / f"repo-{name}"), tmp / f"home-{name}"
-    deep = write_script(tmp / "deep.json", [
-        (PLANNER, [plan(*[step(f"Step {i}", "true") for i in range(steps)], test_command="true")]), finish_review()])
+    deep = write_script(
+        tmp / "deep.json",
+        [(PLANNER, [plan(*[step(f"Step {i}", "true") for i in range(steps)], test_command="true")]), finish_review()],
+    )
     views = [tc("view_file", path="shopcart/cart.py", start=n, end=n + 20) for n in range(1, turns)]
     fast = write_script(tmp / "fast.json", [("", views + [tc("finish", summary="ok")])])
-    env = {**os.environ, "SPARKWRIGHT_HOME": str(home), "SPARKWRIGHT_SANDBOX": "local", "PYTHONPATH": str(ROOT),
-           "SPARKWRIGHT_WORKER_MAX_TURNS": str(turns + 5),
-           "SPARKWRIGHT_FAULT": f"worker.before_model:{stop_step * turns + 1}"}
-    subprocess.run([sys.executable, "-m", "agent", "run", "--repo", str(repo), "--issue", "growth",
-                    "--deep-model", deep, "--fast-model", fast, "--json"], env=env, capture_output=True)
+    env = {
+        **os.environ,
+        "SPARKWRIGHT_HOME": str(home),
+        "SPARKWRIGHT_SANDBOX": "local",
+        "PYTHONPATH": str(ROOT),
+        "SPARKWRIGHT_WORKER_MAX_TURNS": str(turns + 5),
+        "SPARKWRIGHT_FAULT": f"worker.before_model:{stop_step * turns + 1}",
+    }
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "agent",
+            "run",
+            "--repo",
+            str(repo),
+            "--issue",
+            "growth",
+            "--deep-model",
+            deep,
+            "--fast-model",
+            fast,
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+    )
     return db_bytes(home)
 
 
@@ -55,7 +80,7 @@ def main() -> None:
         sizes = {n: run_until(tmp, str(n), steps, turns, n) for n in (quarter, 2 * quarter, 3 * quarter, steps - 1)}
     print(f"job of {steps} steps x {turns} worker turns; database size after N steps")
     marks = sorted(sizes)
-    for a, b in zip(marks, marks[1:]):
+    for a, b in pairwise(marks):
         per_turn = (sizes[b] - sizes[a]) / ((b - a) * turns)
         print(f"  steps {a:>3} -> {b:>3}: {per_turn:8.0f} bytes per worker turn")
     print(f"  total after {marks[-1]} steps: {sizes[marks[-1]] / 1024:.0f} KiB")

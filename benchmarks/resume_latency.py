@@ -29,8 +29,13 @@ def sparkwright(home: Path, *args: str, fault: str | None = None) -> subprocess.
     env = {**os.environ, "SPARKWRIGHT_HOME": str(home), "SPARKWRIGHT_SANDBOX": "local", "PYTHONPATH": str(ROOT)}
     if fault:
         env["SPARKWRIGHT_FAULT"] = fault
-    return subprocess.Popen([sys.executable, "-m", "agent", *args, "--json"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "agent", *args, "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def main() -> None:
@@ -38,13 +43,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         repo, home = make_repo(tmp / "repo"), tmp / "home"
-        deep = write_script(tmp / "deep.json", [
-            (PLANNER, [plan(*[step(f"Step {i}", "true") for i in range(steps + 1)], test_command="true")]),
-            finish_review()])
+        deep = write_script(
+            tmp / "deep.json",
+            [
+                (PLANNER, [plan(*[step(f"Step {i}", "true") for i in range(steps + 1)], test_command="true")]),
+                finish_review(),
+            ],
+        )
         fast = write_script(tmp / "fast.json", [("", [tc("finish", summary="nothing to do")])])
         built = time.perf_counter()
-        killed = sparkwright(home, "run", "--repo", str(repo), "--issue", "many steps", "--deep-model", deep,
-                             "--fast-model", fast, fault=f"worker.before_model:{steps + 1}")
+        killed = sparkwright(
+            home,
+            "run",
+            "--repo",
+            str(repo),
+            "--issue",
+            "many steps",
+            "--deep-model",
+            deep,
+            "--fast-model",
+            fast,
+            fault=f"worker.before_model:{steps + 1}",
+        )
         killed.communicate()
         print(f"built a job with {steps} done steps in {time.perf_counter() - built:.1f}s (exit {killed.returncode})")
         job_id = next(p.name for p in (home / "worktrees").iterdir())
@@ -61,8 +81,10 @@ def main() -> None:
                 in_process = (datetime.fromisoformat(event["ts"]) - resumed_at).total_seconds()
                 break
         resumed.communicate()
-        print(f"resume -> next model call: {first_call_wall:.3f}s from process start "
-              f"(Python + imports included), {in_process:.3f}s from the job's resumption")
+        print(
+            f"resume -> next model call: {first_call_wall:.3f}s from process start "
+            f"(Python + imports included), {in_process:.3f}s from the job's resumption"
+        )
         print(f"resumed job exit code: {resumed.returncode}")
 
 

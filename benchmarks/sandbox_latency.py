@@ -14,8 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable from a checkout, uninstalled
 
@@ -46,7 +46,9 @@ def measure(runs: int, image: str) -> list[tuple[str, float, float]]:
             docker.run("true", 10)
             start_ms = (time.perf_counter() - started) * 1000
             container, user = docker.container, docker.user
-            rows.append(("docker exec (SDK exec_run)", *percentiles(lambda: container.exec_run("true", user=user), runs)))
+            rows.append(
+                ("docker exec (SDK exec_run)", *percentiles(lambda: container.exec_run("true", user=user), runs))
+            )
             cli = ["docker", "exec", "-u", user, container.id, "true"]
             rows.append(("docker exec (CLI)", *percentiles(lambda: subprocess.run(cli, check=True), runs)))
             rows.append(("DockerSandbox", *percentiles(lambda: docker.run("true", 10), runs)))

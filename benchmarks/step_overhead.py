@@ -17,6 +17,7 @@ import sys
 import tempfile
 from collections import defaultdict
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,25 +32,57 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         repo = make_repo(tmp / "repo")
-        deep = write_script(tmp / "deep.json", [
-            (PLANNER, [plan(*[step(f"Step {i}", "true") for i in range(steps)], test_command="true")]), finish_review()])
+        deep = write_script(
+            tmp / "deep.json",
+            [
+                (PLANNER, [plan(*[step(f"Step {i}", "true") for i in range(steps)], test_command="true")]),
+                finish_review(),
+            ],
+        )
         fast = write_script(tmp / "fast.json", [("", [tc("finish", summary="ok")])])
-        env = {**os.environ, "SPARKWRIGHT_HOME": str(tmp / "home"), "SPARKWRIGHT_SANDBOX": "local",
-               "PYTHONPATH": str(ROOT)}
-        out = subprocess.run([sys.executable, "-m", "agent", "run", "--repo", str(repo), "--issue", "bench",
-                              "--deep-model", deep, "--fast-model", fast, "--json"],
-                             env=env, capture_output=True, text=True, check=True).stdout
+        env = {
+            **os.environ,
+            "SPARKWRIGHT_HOME": str(tmp / "home"),
+            "SPARKWRIGHT_SANDBOX": "local",
+            "PYTHONPATH": str(ROOT),
+        }
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "agent",
+                "run",
+                "--repo",
+                str(repo),
+                "--issue",
+                "bench",
+                "--deep-model",
+                deep,
+                "--fast-model",
+                fast,
+                "--json",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     events = [json.loads(line) for line in out.splitlines()]
-    calls = [(datetime.fromisoformat(e["ts"]), e["step"]) for e in events
-             if e["kind"] == "model_call" and e.get("tier") == "fast"]
-    gaps = [(b[0] - a[0]).total_seconds() * 1000 for a, b in zip(calls, calls[1:])]
+    calls = [
+        (datetime.fromisoformat(e["ts"]), e["step"])
+        for e in events
+        if e["kind"] == "model_call" and e.get("tier") == "fast"
+    ]
+    gaps = [(b[0] - a[0]).total_seconds() * 1000 for a, b in pairwise(calls)]
     phases = defaultdict(list)
     marks = [(datetime.fromisoformat(e["ts"]), e["kind"]) for e in events]
-    for (t0, k0), (t1, _) in zip(marks, marks[1:]):
+    for (t0, k0), (t1, _) in pairwise(marks):
         phases[k0].append((t1 - t0).total_seconds() * 1000)
     print(f"{steps} steps: finishing reply of a step -> first model call of the next (trivial check `true`)")
-    print(f"  p50 {statistics.median(gaps):.1f} ms   p95 {statistics.quantiles(gaps, n=20)[18]:.1f} ms   "
-          f"max {max(gaps):.1f} ms")
+    print(
+        f"  p50 {statistics.median(gaps):.1f} ms   p95 {statistics.quantiles(gaps, n=20)[18]:.1f} ms   "
+        f"max {max(gaps):.1f} ms"
+    )
     print("  median time from each event to the next one:")
     for kind in ("model_call", "check", "attempt_finished", "step_done", "attempt_started"):
         print(f"    after {kind:<17} {statistics.median(phases[kind]):7.1f} ms")

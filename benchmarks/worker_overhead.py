@@ -13,17 +13,18 @@ import statistics
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from langchain_core.language_models import BaseChatModel  # noqa: E402
 
-from agent.models.llm import LLM  # noqa: E402
-from agent.engine.recorder import Recorder  # noqa: E402
-from agent.models.scripted import Rule, ScriptedChatModel, call  # noqa: E402
 from agent.engine.loop import Budget  # noqa: E402
+from agent.engine.recorder import Recorder  # noqa: E402
 from agent.engine.worker import StepAttempt  # noqa: E402
+from agent.models.llm import LLM  # noqa: E402
+from agent.models.scripted import Rule, ScriptedChatModel, call  # noqa: E402
 from sandbox import CommandResult, LocalSandbox  # noqa: E402
 from state import SqlStore  # noqa: E402
 from tools import Toolbox, worker_tools  # noqa: E402
@@ -44,8 +45,14 @@ class TimedLLM(LLM):
 
 
 def run(turns: int, workspace: Path, recorded: SqlStore | None) -> list[float]:
-    model = ScriptedChatModel(rules=[Rule(replies=[call("view_file", path="cart.py", start=1, end=20)] * turns
-                                          + [call("stuck", reason="benchmark over")])])
+    model = ScriptedChatModel(
+        rules=[
+            Rule(
+                replies=[call("view_file", path="cart.py", start=1, end=20)] * turns
+                + [call("stuck", reason="benchmark over")]
+            )
+        ]
+    )
     llm = TimedLLM(model)
     tool_seconds: list[float] = []
 
@@ -56,20 +63,33 @@ def run(turns: int, workspace: Path, recorded: SqlStore | None) -> list[float]:
             recorder.emit(kind, **payload)
 
     if recorded is not None:
-        recorded.create_job(id=f"b{time.time_ns()}", issue_text="bench", repo_path=".", base_commit="0", branch="b",
-                            worktree_path=str(workspace), deep_model="-", fast_model="-")
+        recorded.create_job(
+            id=f"b{time.time_ns()}",
+            issue_text="bench",
+            repo_path=".",
+            base_commit="0",
+            branch="b",
+            worktree_path=str(workspace),
+            deep_model="-",
+            fast_model="-",
+        )
         job_id = recorded.jobs()[0].id
         recorder = Recorder(recorded, job_id)
-    loop = StepAttempt(llm=llm, toolbox=Toolbox(worker_tools(LocalSandbox(workspace), 60)),
-                       check=lambda: CommandResult(0, "", 0.0), budget=Budget(turns + 5, 3600, 10**9), emit=emit,
-                       interrupted=lambda: None,
-                       steering=recorder.steering if recorded is not None else list,
-                       check_failures_allowed=3)
+    loop = StepAttempt(
+        llm=llm,
+        toolbox=Toolbox(worker_tools(LocalSandbox(workspace), 60)),
+        check=lambda: CommandResult(0, "", 0.0),
+        budget=Budget(turns + 5, 3600, 10**9),
+        emit=emit,
+        interrupted=lambda: None,
+        steering=recorder.steering if recorded is not None else list,
+        check_failures_allowed=3,
+    )
     loop.run("system", "brief")
     if recorded is not None:
         recorder.close()
-    gaps = [nxt[0] - prev[1] for prev, nxt in zip(llm.spans, llm.spans[1:])]
-    return [(gap - tool) * 1000 for gap, tool in zip(gaps, tool_seconds)]
+    gaps = [nxt[0] - prev[1] for prev, nxt in pairwise(llm.spans)]
+    return [(gap - tool) * 1000 for gap, tool in zip(gaps, tool_seconds, strict=False)]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -92,8 +112,10 @@ def main() -> None:
     print(f"{'loop':<34}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
     for name, values in (("bare (no record, no steering)", bare), ("shipped (SQLite record, steering)", shipped)):
         print(f"{name:<34}{pct(values, 50):>10.3f}{pct(values, 95):>10.3f}{max(values):>10.3f}")
-    print(f"recording cost: {pct(shipped, 50) - pct(bare, 50):.3f} ms per turn at p50 "
-          f"({pct(shipped, 50) / pct(bare, 50):.1f}x the bare loop)")
+    print(
+        f"recording cost: {pct(shipped, 50) - pct(bare, 50):.3f} ms per turn at p50 "
+        f"({pct(shipped, 50) / pct(bare, 50):.1f}x the bare loop)"
+    )
 
 
 if __name__ == "__main__":

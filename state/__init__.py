@@ -1,13 +1,37 @@
 """sparkwright's own record: jobs, plan revisions, steps, attempts, events. A leaf package."""
 
 from state.models import (
-    Attempt, AttemptStatus, DecisionKind, Event, FailureReport, Job, JobStatus, PlanRevision, RevisionKind, Step,
-    StepStatus, Steering,
+    Attempt,
+    AttemptStatus,
+    DecisionKind,
+    Event,
+    FailureReport,
+    Job,
+    JobStatus,
+    PlanRevision,
+    RevisionKind,
+    Steering,
+    Step,
+    StepStatus,
 )
 from state.store import DatabaseError, JobNotFound, LeaseHeld, SqlStore, StepSpec
 
 __all__ = [
-    "Attempt", "AttemptStatus", "DecisionKind", "Event", "FailureReport", "Job", "JobStatus", "PlanRevision",
-    "RevisionKind", "Step", "StepStatus", "Steering",
-    "DatabaseError", "JobNotFound", "LeaseHeld", "SqlStore", "StepSpec",
+    "Attempt",
+    "AttemptStatus",
+    "DecisionKind",
+    "Event",
+    "FailureReport",
+    "Job",
+    "JobStatus",
+    "PlanRevision",
+    "RevisionKind",
+    "Step",
+    "StepStatus",
+    "Steering",
+    "DatabaseError",
+    "JobNotFound",
+    "LeaseHeld",
+    "SqlStore",
+    "StepSpec",
 ]

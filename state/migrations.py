@@ -39,8 +39,10 @@ def refuse_foreign(path: Path) -> None:
         return  # not a database at all, or locked: opening it says so
     if tables and "schema_version" not in tables:
         shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
-        raise ForeignDatabase(f"{path} is not a sparkwright database (it holds other tables: {shown}): "
-                              "point --db at a new file or a sparkwright database")
+        raise ForeignDatabase(
+            f"{path} is not a sparkwright database (it holds other tables: {shown}): "
+            "point --db at a new file or a sparkwright database"
+        )
 
 
 def migrate(engine: Engine) -> int:
@@ -49,8 +51,10 @@ def migrate(engine: Engine) -> int:
         conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
         current = conn.execute(text("SELECT max(version) FROM schema_version")).scalar() or 0
         if current > len(MIGRATIONS):
-            raise SchemaTooNew(f"this database has schema version {current}, newer than this sparkwright "
-                                f"knows ({len(MIGRATIONS)}): upgrade sparkwright")
+            raise SchemaTooNew(
+                f"this database has schema version {current}, newer than this sparkwright "
+                f"knows ({len(MIGRATIONS)}): upgrade sparkwright"
+            )
         for version in range(current + 1, len(MIGRATIONS) + 1):
             MIGRATIONS[version - 1](conn)
             conn.execute(text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": version})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
@@ -11,7 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):
@@ -48,6 +48,7 @@ class AttemptStatus(enum.StrEnum):
 
 class RevisionKind(enum.StrEnum):
     """Why the plan changed: its first version, an escalation's decision, the final review, a reviewer's feedback."""
+
     INITIAL = "initial"
     RETRY = "retry"
     SPLIT = "split"
@@ -61,6 +62,7 @@ class RevisionKind(enum.StrEnum):
 class DecisionKind(enum.StrEnum):
     """What the planner decided on a failure report; `limit` is the stop sparkwright makes itself when a step or
     the job has used up its escalations."""
+
     RETRY = "retry"
     SPLIT = "split"
     REVISE = "revise"

@@ -18,8 +18,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from state.migrations import ForeignDatabase, SchemaTooNew, migrate, refuse_foreign
 from state.models import (
-    Attempt, AttemptStatus, DecisionKind, Event, FailureReport, Job, JobStatus, PlanRevision, RevisionKind, Steering,
-    Step, StepStatus, utcnow,
+    Attempt,
+    AttemptStatus,
+    DecisionKind,
+    Event,
+    FailureReport,
+    Job,
+    JobStatus,
+    PlanRevision,
+    RevisionKind,
+    Steering,
+    Step,
+    StepStatus,
+    utcnow,
 )
 
 LEASE_STALE_AFTER = timedelta(seconds=30)
@@ -65,7 +76,7 @@ class SqlStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "SqlStore":
+    def __enter__(self) -> SqlStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -121,11 +132,15 @@ class SqlStore:
         with self.session() as s:
             job = s.get(Job, job_id)
             if job.lease_owner and job.lease_owner != owner and self._lease_live(job) and not force:
-                raise LeaseHeld(f"job {job_id} is running in another process ({job.lease_owner}): "
-                                f"wait for it, or pass --force if that process is gone")
-            swapped = s.execute(update(Job).where(Job.id == job_id, Job.lease_owner.is_(job.lease_owner),
-                                                  Job.heartbeat_at.is_(job.heartbeat_at))
-                                .values(lease_owner=owner, heartbeat_at=utcnow())).rowcount
+                raise LeaseHeld(
+                    f"job {job_id} is running in another process ({job.lease_owner}): "
+                    f"wait for it, or pass --force if that process is gone"
+                )
+            swapped = s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.lease_owner.is_(job.lease_owner), Job.heartbeat_at.is_(job.heartbeat_at))
+                .values(lease_owner=owner, heartbeat_at=utcnow())
+            ).rowcount
         if not swapped:
             raise LeaseHeld(f"job {job_id} was just taken by another process: see `sparkwright jobs`")
 
@@ -135,8 +150,11 @@ class SqlStore:
 
     def release_lease(self, job_id: str, owner: str) -> None:
         with self.session() as s:
-            s.execute(update(Job).where(Job.id == job_id, Job.lease_owner == owner)
-                      .values(lease_owner=None, heartbeat_at=None))
+            s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.lease_owner == owner)
+                .values(lease_owner=None, heartbeat_at=None)
+            )
 
     @staticmethod
     def _lease_live(job: Job, now: datetime | None = None) -> bool:
@@ -155,14 +173,26 @@ class SqlStore:
     def save_plan(self, job_id: str, summary: str, specs: Sequence[StepSpec], test_command: str | None) -> list[Step]:
         with self.session() as s:
             revision = _add_revision(s, job_id, RevisionKind.INITIAL, summary)
-            s.execute(update(Job).where(Job.id == job_id).values(
-                plan_summary=summary, test_command=test_command, status=JobStatus.RUNNING.value))
+            s.execute(
+                update(Job)
+                .where(Job.id == job_id)
+                .values(plan_summary=summary, test_command=test_command, status=JobStatus.RUNNING.value)
+            )
             return _add_steps(s, job_id, specs, revision)
 
-    def revise_plan(self, job_id: str, kind: RevisionKind, reason: str, specs: Sequence[StepSpec] = (),
-                    after: float | None = None, parent_id: int | None = None, retire: Sequence[int] = (),
-                    retire_as: StepStatus = StepStatus.SUPERSEDED, step_updates: dict[int, dict[str, Any]] | None = None,
-                    report: tuple[int, DecisionKind, dict[str, Any]] | None = None) -> list[Step]:
+    def revise_plan(
+        self,
+        job_id: str,
+        kind: RevisionKind,
+        reason: str,
+        specs: Sequence[StepSpec] = (),
+        after: float | None = None,
+        parent_id: int | None = None,
+        retire: Sequence[int] = (),
+        retire_as: StepStatus = StepStatus.SUPERSEDED,
+        step_updates: dict[int, dict[str, Any]] | None = None,
+        report: tuple[int, DecisionKind, dict[str, Any]] | None = None,
+    ) -> list[Step]:
         """Record a plan revision and everything it changes, atomically: retired steps, new steps,
         step field updates and (for an escalation) the failure report's decision."""
         with self.session() as s:
@@ -173,8 +203,11 @@ class SqlStore:
                 s.execute(update(Step).where(Step.id == step_id).values(**fields))
             if report:
                 report_id, decision, detail = report
-                s.execute(update(FailureReport).where(FailureReport.id == report_id)
-                          .values(decision=DecisionKind(decision).value, decision_detail=detail))
+                s.execute(
+                    update(FailureReport)
+                    .where(FailureReport.id == report_id)
+                    .values(decision=DecisionKind(decision).value, decision_detail=detail)
+                )
             return _add_steps(s, job_id, specs, revision, after, parent_id) if specs else []
 
     def steps(self, job_id: str) -> Sequence[Step]:
@@ -188,8 +221,9 @@ class SqlStore:
         """The first step not finished: a running one (interrupted) comes before pending ones."""
         unfinished = (StepStatus.RUNNING.value, StepStatus.PENDING.value)
         with self.session() as s:
-            return s.scalars(select(Step).where(Step.job_id == job_id, Step.status.in_(unfinished))
-                             .order_by(Step.position).limit(1)).first()
+            return s.scalars(
+                select(Step).where(Step.job_id == job_id, Step.status.in_(unfinished)).order_by(Step.position).limit(1)
+            ).first()
 
     def update_step(self, step_id: int, **fields: Any) -> None:
         with self.session() as s:
@@ -216,8 +250,11 @@ class SqlStore:
     def mark_running_attempts_interrupted(self, job_id: str) -> int:
         with self.session() as s:
             running = Attempt.job_id == job_id, Attempt.status == AttemptStatus.RUNNING.value
-            result = s.execute(update(Attempt).where(*running).values(
-                status=AttemptStatus.INTERRUPTED.value, finished_at=utcnow(), reason="the process stopped"))
+            result = s.execute(
+                update(Attempt)
+                .where(*running)
+                .values(status=AttemptStatus.INTERRUPTED.value, finished_at=utcnow(), reason="the process stopped")
+            )
             return result.rowcount
 
     # escalation
@@ -232,10 +269,12 @@ class SqlStore:
         return self._all(select(FailureReport).where(FailureReport.job_id == job_id).order_by(FailureReport.id))
 
     # events
-    def add_event(self, job_id: str, kind: str, payload: dict[str, Any],
-                  step_id: int | None = None, attempt_id: int | None = None) -> None:
-        self.add_events([{"job_id": job_id, "kind": kind, "payload": payload, "step_id": step_id,
-                          "attempt_id": attempt_id}])
+    def add_event(
+        self, job_id: str, kind: str, payload: dict[str, Any], step_id: int | None = None, attempt_id: int | None = None
+    ) -> None:
+        self.add_events(
+            [{"job_id": job_id, "kind": kind, "payload": payload, "step_id": step_id, "attempt_id": attempt_id}]
+        )
 
     def add_events(self, rows: Sequence[dict[str, Any]]) -> None:
         """Append events in one transaction: the recorder batches whatever queued up meanwhile."""
@@ -258,9 +297,11 @@ class SqlStore:
     def unread_steering(self, job_id: str, after_id: int = 0) -> list[tuple[int, str]]:
         """Steering messages not yet read by the job, oldest first, as (id, text)."""
         with self.session() as s:
-            rows = s.execute(select(Steering.id, Steering.text).where(
-                Steering.job_id == job_id, Steering.consumed_at.is_(None), Steering.id > after_id)
-                .order_by(Steering.id)).all()
+            rows = s.execute(
+                select(Steering.id, Steering.text)
+                .where(Steering.job_id == job_id, Steering.consumed_at.is_(None), Steering.id > after_id)
+                .order_by(Steering.id)
+            ).all()
         return [(row.id, row.text) for row in rows]
 
     def mark_steering_read(self, ids: Sequence[int]) -> None:
@@ -278,17 +319,34 @@ def _add_revision(s: Session, job_id: str, kind: RevisionKind, reason: str) -> i
     return number
 
 
-def _add_steps(s: Session, job_id: str, specs: Sequence[StepSpec], revision: int,
-               after: float | None = None, parent_id: int | None = None) -> list[Step]:
+def _add_steps(
+    s: Session,
+    job_id: str,
+    specs: Sequence[StepSpec],
+    revision: int,
+    after: float | None = None,
+    parent_id: int | None = None,
+) -> list[Step]:
     """Insert steps after position `after` (at the end when None), shifting later steps."""
     if after is None:
         after = s.scalar(select(func.max(Step.position)).where(Step.job_id == job_id)) or 0.0
     else:
-        s.execute(update(Step).where(Step.job_id == job_id, Step.position > after)
-                  .values(position=Step.position + len(specs)))
-    steps = [Step(job_id=job_id, position=after + i + 1, title=spec.title, instructions=spec.instructions,
-                  files=list(spec.files), check_command=spec.check_command, revision=revision, parent_id=parent_id)
-             for i, spec in enumerate(specs)]
+        s.execute(
+            update(Step).where(Step.job_id == job_id, Step.position > after).values(position=Step.position + len(specs))
+        )
+    steps = [
+        Step(
+            job_id=job_id,
+            position=after + i + 1,
+            title=spec.title,
+            instructions=spec.instructions,
+            files=list(spec.files),
+            check_command=spec.check_command,
+            revision=revision,
+            parent_id=parent_id,
+        )
+        for i, spec in enumerate(specs)
+    ]
     s.add_all(steps)
     s.flush()
     return steps
@@ -310,8 +368,10 @@ def _make_parent(path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         reason = "a file is in the way" if isinstance(exc, (FileExistsError, NotADirectoryError)) else exc.strerror
-        raise DatabaseError(f"cannot make the directory {path.parent} for the database ({reason}): "
-                            "point --db (or home) at a path inside a directory") from None
+        raise DatabaseError(
+            f"cannot make the directory {path.parent} for the database ({reason}): "
+            "point --db (or home) at a path inside a directory"
+        ) from None
 
 
 def _engine(path: Path, busy_timeout: float) -> Engine:
@@ -333,5 +393,7 @@ def _explain(exc: SADatabaseError, path: Path) -> DatabaseError:
     if "locked" in message:
         return DatabaseError(f"the database {path} is locked by another process: wait for it to finish and retry")
     if "not a database" in message or "malformed" in message:
-        return DatabaseError(f"{path} is corrupted or not a sparkwright database: move it aside or point --db elsewhere")
+        return DatabaseError(
+            f"{path} is corrupted or not a sparkwright database: move it aside or point --db elsewhere"
+        )
     return DatabaseError(f"database error on {path}: {message}")

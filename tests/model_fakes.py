@@ -88,8 +88,10 @@ class _FakeProvider(LoopbackServer):
     def pick(self, conversation: list[tuple[str, str]]) -> tuple[_Rule, dict[str, Any]] | None:
         """The first rule matching a system or user message; the turn counts assistant messages after it."""
         for rule in self._rules:
-            start = next((i for i, (role, text) in enumerate(conversation)
-                          if role in ("system", "user") and rule.match in text), None)
+            start = next(
+                (i for i, (role, text) in enumerate(conversation) if role in ("system", "user") and rule.match in text),
+                None,
+            )
             if start is not None:
                 turn = sum(1 for role, _ in conversation[start:] if role == "assistant")
                 return rule, rule.replies[min(turn, len(rule.replies) - 1)]
@@ -101,7 +103,9 @@ class _FakeProvider(LoopbackServer):
 
     def no_rule(self, conversation: list[tuple[str, str]]) -> tuple[int, Any]:
         opening = next((text for role, text in conversation if role == "user"), "")
-        return 400, self.error(f"no scripted rule matches this conversation: {opening[:300]!r}", "invalid_request_error")
+        return 400, self.error(
+            f"no scripted rule matches this conversation: {opening[:300]!r}", "invalid_request_error"
+        )
 
 
 class FakeOpenAI(_FakeProvider):
@@ -115,8 +119,10 @@ class FakeOpenAI(_FakeProvider):
 
     def route(self, request: RecordedRequest) -> tuple[int, Any]:
         if request.method == "GET" and request.path == "/v1/models":
-            return 200, {"object": "list", "data": [{"id": name, "object": "model", "created": 0, "owned_by": "fake"}
-                                                    for name in self.model_ids]}
+            return 200, {
+                "object": "list",
+                "data": [{"id": name, "object": "model", "created": 0, "owned_by": "fake"} for name in self.model_ids],
+            }
         if request.method == "POST" and request.path == "/v1/chat/completions":
             return self._complete(request.json)
         return 404, self.error(f"no route {request.method} {request.path}", "invalid_request_error")
@@ -125,19 +131,28 @@ class FakeOpenAI(_FakeProvider):
         return {"error": {"message": message, "type": kind, "param": None, "code": None}}
 
     def _complete(self, body: dict[str, Any]) -> tuple[int, Any]:
-        conversation = [("system" if m["role"] == "developer" else m["role"], _text(m.get("content")))
-                        for m in body["messages"]]
+        conversation = [
+            ("system" if m["role"] == "developer" else m["role"], _text(m.get("content"))) for m in body["messages"]
+        ]
         picked = self.pick(conversation)
         if picked is None:
             return self.no_rule(conversation)
         rule, reply = picked
         message, finish = _openai_message(reply, rule.text_calls)
         tokens_in, tokens_out = self.usage(body, reply)
-        response = {"id": f"chatcmpl-{uuid.uuid4().hex[:16]}", "object": "chat.completion", "created": int(time.time()),
-                    "model": body["model"], "system_fingerprint": None,
-                    "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-                    "usage": {"prompt_tokens": tokens_in, "completion_tokens": tokens_out,
-                              "total_tokens": tokens_in + tokens_out}}
+        response = {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:16]}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body["model"],
+            "system_fingerprint": None,
+            "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+            "usage": {
+                "prompt_tokens": tokens_in,
+                "completion_tokens": tokens_out,
+                "total_tokens": tokens_in + tokens_out,
+            },
+        }
         self.served.append(Served(rule.match, tokens_in, tokens_out, response))
         return 200, response
 
@@ -162,12 +177,21 @@ class FakeAnthropic(_FakeProvider):
             return self.no_rule(conversation)
         rule, reply = picked
         blocks = [{"type": "text", "text": reply["content"]}] if reply.get("content") else []
-        blocks += [{"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:20]}", "name": c["name"], "input": c["args"]}
-                   for c in reply.get("tool_calls", [])]
+        blocks += [
+            {"type": "tool_use", "id": f"toolu_{uuid.uuid4().hex[:20]}", "name": c["name"], "input": c["args"]}
+            for c in reply.get("tool_calls", [])
+        ]
         tokens_in, tokens_out = self.usage(body, reply)
-        response = {"id": f"msg_{uuid.uuid4().hex[:20]}", "type": "message", "role": "assistant", "model": body["model"],
-                    "content": blocks, "stop_reason": "tool_use" if reply.get("tool_calls") else "end_turn",
-                    "stop_sequence": None, "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out}}
+        response = {
+            "id": f"msg_{uuid.uuid4().hex[:20]}",
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": blocks,
+            "stop_reason": "tool_use" if reply.get("tool_calls") else "end_turn",
+            "stop_sequence": None,
+            "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out},
+        }
         self.served.append(Served(rule.match, tokens_in, tokens_out, response))
         return 200, response
 
@@ -184,8 +208,14 @@ def _openai_message(reply: dict[str, Any], text_calls: bool) -> tuple[dict[str, 
     if text_calls or not calls:
         fenced = [f"```json\n{json.dumps({'name': c['name'], 'arguments': c['args']}, indent=2)}\n```" for c in calls]
         return {"role": "assistant", "content": "\n".join([reply.get("content", ""), *fenced]).strip()}, "stop"
-    wire_calls = [{"id": f"call_{uuid.uuid4().hex[:12]}", "type": "function",
-                   "function": {"name": c["name"], "arguments": _arguments(c["args"])}} for c in calls]
+    wire_calls = [
+        {
+            "id": f"call_{uuid.uuid4().hex[:12]}",
+            "type": "function",
+            "function": {"name": c["name"], "arguments": _arguments(c["args"])},
+        }
+        for c in calls
+    ]
     return {"role": "assistant", "content": reply.get("content") or None, "tool_calls": wire_calls}, "tool_calls"
 
 

@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.container import LOCAL_IMAGE, DockerEngineError, DockerImageMissingError, connect, job_containers, require_image
+from sandbox.container import (
+    LOCAL_IMAGE,
+    DockerEngineError,
+    DockerImageMissingError,
+    connect,
+    job_containers,
+    require_image,
+)
 from sandbox.docker import DockerSandbox, DockerSandboxConfig
 from sandbox.local import LocalSandbox
 

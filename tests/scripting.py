@@ -25,7 +25,9 @@ def step(title: str, check: str, instructions: str = "", files: list[str] | None
     return {"title": title, "instructions": instructions or title, "check": check, "files": files or []}
 
 
-def plan(*steps: dict[str, Any], test_command: str = "python3 -m pytest -q", summary: str = "Fix it.") -> dict[str, Any]:
+def plan(
+    *steps: dict[str, Any], test_command: str = "python3 -m pytest -q", summary: str = "Fix it."
+) -> dict[str, Any]:
     return tc("submit_plan", summary=summary, steps=list(steps), test_command=test_command)
 
 

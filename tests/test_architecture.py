@@ -12,8 +12,12 @@ from state import SqlStore
 
 ROOT = Path(__file__).resolve().parent.parent
 OURS = {"agent", "tools", "sandbox", "state"}
-ALLOWED = {"agent": {"agent", "tools", "sandbox", "state"}, "tools": {"tools", "sandbox"},
-           "sandbox": {"sandbox"}, "state": {"state"}}
+ALLOWED = {
+    "agent": {"agent", "tools", "sandbox", "state"},
+    "tools": {"tools", "sandbox"},
+    "sandbox": {"sandbox"},
+    "state": {"state"},
+}
 
 
 def imported_packages(path: Path) -> set[str]:
@@ -37,14 +41,19 @@ def test_importing_does_no_io(tmp_path, monkeypatch):
     """No directories made, no env read into globals at import time: importing the CLI touches nothing."""
     import subprocess
     import sys
+
     home = tmp_path / "home"
     code = "import agent.cli, agent.engine.graph, sandbox.docker, state, tools"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, env={"HOME": str(home), "PATH": "/usr/bin:/bin"})
     assert not home.exists()
 
 
-INSIDE_AGENT = {"github": {"engine"}, "views": {"engine"}, "models": {"engine", "views", "github"},
-                "repo": {"engine", "views", "github", "models"}}
+INSIDE_AGENT = {
+    "github": {"engine"},
+    "views": {"engine"},
+    "models": {"engine", "views", "github"},
+    "repo": {"engine", "views", "github", "models"},
+}
 """Subpackages of agent/ and the ones each must never import."""
 WRITES = re.compile(r"^(add|update|create|save|revise|mark|acquire|release|heartbeat|start|finish)_?")
 
@@ -52,8 +61,11 @@ WRITES = re.compile(r"^(add|update|create|save|revise|mark|acquire|release|heart
 def agent_imports(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-            [node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else ([node.module] if isinstance(node, ast.ImportFrom) and node.module else [])
+        )
         found |= {n.split(".")[1] for n in names if n.startswith("agent.") and n.count(".") >= 1}
     return found
 

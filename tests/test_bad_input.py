@@ -15,7 +15,9 @@ from tests.scripting import PLANNER, plan, step, write_script
 @pytest.fixture
 def models(tmp_path):
     deep = write_script(tmp_path / "deep.json", [(PLANNER, [plan(step("x", "true"))])])
-    fast = write_script(tmp_path / "fast.json", [("", [{"tool_calls": [{"name": "finish", "args": {"summary": "x"}}]}])])
+    fast = write_script(
+        tmp_path / "fast.json", [("", [{"tool_calls": [{"name": "finish", "args": {"summary": "x"}}]}])]
+    )
     return ["--deep-model", deep, "--fast-model", fast]
 
 
@@ -33,30 +35,33 @@ def no_job_made(home: Path) -> bool:
         return not store.jobs()
 
 
-@pytest.mark.parametrize("case, expected", [
-    ("missing repo", "no such directory"),
-    ("not a git repo", "is not a git repository: run `git init`"),
-    ("empty issue", "the issue is empty: pass --issue"),
-    ("issue file missing", "no issue file"),
-    ("unknown provider", "unknown provider 'gpt' in 'gpt:4'"),
-    ("missing api key", "OPENAI_API_KEY is not set"),
-    ("missing anthropic key", "ANTHROPIC_API_KEY is not set"),
-    ("unreachable server", "does not answer"),
-    ("no model", "no model configured"),
-    ("malformed model", "is not provider:model"),
-    ("bad setting", "bad setting (sandbox: Input should be 'auto', 'docker' or 'local')"),
-    ("binary issue file", "is not UTF-8 text: pass a text file"),
-    ("issue over the limit", "the issue is 70,000 characters, over the limit of 65,536"),
-    ("script missing", "cannot read the script /missing.json (No such file or directory)"),
-    ("script not json", "is not valid JSON"),
-    ("script of the wrong shape", "is not a scripted-model script"),
-    ("base url unparsable", "the base URL 'http://[::1' is not a valid URL"),
-    ("base url without scheme", "the base URL 'localhost:8080/v1' needs http:// or https:// and a host"),
-    ("db under a file", "cannot make the directory"),
-    ("config file missing", "no config file"),
-    ("push without origin", "--push needs a remote 'origin'"),
-    ("pr without token", "--pr needs a GitHub token"),
-])
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("missing repo", "no such directory"),
+        ("not a git repo", "is not a git repository: run `git init`"),
+        ("empty issue", "the issue is empty: pass --issue"),
+        ("issue file missing", "no issue file"),
+        ("unknown provider", "unknown provider 'gpt' in 'gpt:4'"),
+        ("missing api key", "OPENAI_API_KEY is not set"),
+        ("missing anthropic key", "ANTHROPIC_API_KEY is not set"),
+        ("unreachable server", "does not answer"),
+        ("no model", "no model configured"),
+        ("malformed model", "is not provider:model"),
+        ("bad setting", "bad setting (sandbox: Input should be 'auto', 'docker' or 'local')"),
+        ("binary issue file", "is not UTF-8 text: pass a text file"),
+        ("issue over the limit", "the issue is 70,000 characters, over the limit of 65,536"),
+        ("script missing", "cannot read the script /missing.json (No such file or directory)"),
+        ("script not json", "is not valid JSON"),
+        ("script of the wrong shape", "is not a scripted-model script"),
+        ("base url unparsable", "the base URL 'http://[::1' is not a valid URL"),
+        ("base url without scheme", "the base URL 'localhost:8080/v1' needs http:// or https:// and a host"),
+        ("db under a file", "cannot make the directory"),
+        ("config file missing", "no config file"),
+        ("push without origin", "--push needs a remote 'origin'"),
+        ("pr without token", "--pr needs a GitHub token"),
+    ],
+)
 def test_bad_input_is_one_line_and_leaves_no_job(case, expected, cli, repo, models, home, tmp_path, monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
@@ -75,12 +80,38 @@ def test_bad_input_is_one_line_and_leaves_no_job(case, expected, cli, repo, mode
         "empty issue": ["--repo", repo, "--issue", "   ", *models],
         "issue file missing": ["--repo", repo, "--issue-file", tmp_path / "none.md", *models],
         "unknown provider": ["--repo", repo, "--issue", "x", "--deep-model", "gpt:4", "--fast-model", "gpt:4"],
-        "missing api key": ["--repo", repo, "--issue", "x", "--deep-model", "openai:gpt-4.1", "--fast-model", "openai:x"],
-        "missing anthropic key": ["--repo", repo, "--issue", "x", "--deep-model", "anthropic:claude",
-                                  "--fast-model", "anthropic:claude"],
-        "unreachable server": ["--repo", repo, "--issue", "x", "--deep-model", "openai-compatible:qwen",
-                               "--fast-model", "openai-compatible:qwen", "--base-url",
-                               f"http://127.0.0.1:{closed_port()}/v1"],
+        "missing api key": [
+            "--repo",
+            repo,
+            "--issue",
+            "x",
+            "--deep-model",
+            "openai:gpt-4.1",
+            "--fast-model",
+            "openai:x",
+        ],
+        "missing anthropic key": [
+            "--repo",
+            repo,
+            "--issue",
+            "x",
+            "--deep-model",
+            "anthropic:claude",
+            "--fast-model",
+            "anthropic:claude",
+        ],
+        "unreachable server": [
+            "--repo",
+            repo,
+            "--issue",
+            "x",
+            "--deep-model",
+            "openai-compatible:qwen",
+            "--fast-model",
+            "openai-compatible:qwen",
+            "--base-url",
+            f"http://127.0.0.1:{closed_port()}/v1",
+        ],
         "no model": ["--repo", repo, "--issue", "x"],
         "malformed model": ["--repo", repo, "--issue", "x", "--deep-model", "gpt4", "--fast-model", "gpt4"],
         "bad setting": ["--repo", repo, "--issue", "x", "--sandbox", "vm", *models],
@@ -88,8 +119,15 @@ def test_bad_input_is_one_line_and_leaves_no_job(case, expected, cli, repo, mode
         "issue over the limit": ["--repo", repo, "--issue-file", tmp_path / "huge.md", *models],
         "script missing": ["--repo", repo, "--issue", "x", *models, "--deep-model", "scripted:/missing.json"],
         "script not json": ["--repo", repo, "--issue", "x", *models, "--fast-model", f"scripted:{tmp_path}/not.json"],
-        "script of the wrong shape": ["--repo", repo, "--issue", "x", *models,
-                                      "--deep-model", f"scripted:{tmp_path}/shape.json"],
+        "script of the wrong shape": [
+            "--repo",
+            repo,
+            "--issue",
+            "x",
+            *models,
+            "--deep-model",
+            f"scripted:{tmp_path}/shape.json",
+        ],
         "base url unparsable": ["--repo", repo, "--issue", "x", *compatible, "--base-url", "http://[::1"],
         "base url without scheme": ["--repo", repo, "--issue", "x", *compatible, "--base-url", "localhost:8080/v1"],
         "db under a file": ["--repo", repo, "--issue", "x", *models, "--db", tmp_path / "a-file" / "s.db"],
@@ -119,9 +157,9 @@ def test_a_job_that_cannot_be_recorded_leaves_no_worktree_or_branch(repo, home, 
     import sqlite3
 
     from agent.config import load_settings
-    from agent.repo import open_user_repo
     from agent.intake import create_job
     from agent.issue import IssueText
+    from agent.repo import open_user_repo
     from state import DatabaseError
     from tests.conftest import git
 

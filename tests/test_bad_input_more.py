@@ -32,25 +32,42 @@ def assert_one_line_error(result, fragment: str) -> None:
 
 def record_jobs(store: SqlStore, repo: Path, *ids: str, status: str = "succeeded") -> None:
     for job_id in ids:
-        store.create_job(id=job_id, status=status, issue_title=f"job {job_id}", issue_text="x", repo_path=str(repo),
-                         base_commit=git(repo, "rev-parse", "HEAD"), branch=f"sparkwright/x-{job_id}",
-                         worktree_path=str(repo), deep_model="scripted:d", fast_model="scripted:f")
+        store.create_job(
+            id=job_id,
+            status=status,
+            issue_title=f"job {job_id}",
+            issue_text="x",
+            repo_path=str(repo),
+            base_commit=git(repo, "rev-parse", "HEAD"),
+            branch=f"sparkwright/x-{job_id}",
+            worktree_path=str(repo),
+            deep_model="scripted:d",
+            fast_model="scripted:f",
+        )
 
 
 def test_hostile_issue_and_model_text_is_shown_escaped_and_kept_raw_in_json(cli, repo, store, tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKWRIGHT_MAX_ESCALATIONS_PER_STEP", "0")
-    deep = write_script(tmp_path / "deep.json", [(PLANNER, [plan(step(HOSTILE, "false"), summary=HOSTILE)]),
-                                                  finish_review(HOSTILE)])
-    fast = write_script(tmp_path / "fast.json", [("Your step", [tc("run", command=r"printf '\033]0;pwned\007'"),
-                                                                tc("finish", summary=HOSTILE)])])
+    deep = write_script(
+        tmp_path / "deep.json", [(PLANNER, [plan(step(HOSTILE, "false"), summary=HOSTILE)]), finish_review(HOSTILE)]
+    )
+    fast = write_script(
+        tmp_path / "fast.json",
+        [("Your step", [tc("run", command=r"printf '\033]0;pwned\007'"), tc("finish", summary=HOSTILE)])],
+    )
 
     ran = cli("run", "--repo", repo, "--issue", HOSTILE, "--deep-model", deep, "--fast-model", fast, "--json")
 
     assert ran.exit_code == 1 and "step 'Fix [/bold] subtotal" in ran.stderr, ran.stderr
     assert not any(c in ran.stderr for c in RAW_CONTROLS), ran.stderr
     [job] = store.jobs()
-    for args in (["jobs"], ["show", job.id], ["review", job.id], ["review", job.id, "--step", "1"],
-                 ["review", job.id, "--format", "markdown"]):
+    for args in (
+        ["jobs"],
+        ["show", job.id],
+        ["review", job.id],
+        ["review", job.id, "--step", "1"],
+        ["review", job.id, "--format", "markdown"],
+    ):
         shown = cli(*args)
         assert shown.exit_code == 0, shown.output
         assert not any(c in shown.output for c in RAW_CONTROLS), (args, shown.output)
@@ -102,32 +119,46 @@ def test_a_foreign_sqlite_file_is_refused_and_left_unchanged(cli, repo, models, 
     conn.close()
     before = foreign.read_bytes()
 
-    assert_one_line_error(cli("jobs", "--db", foreign), f"{foreign} is not a sparkwright database (it holds other "
-                                                        "tables: notes)")
-    assert_one_line_error(cli("run", "--repo", repo, "--issue", "x", *models, "--db", foreign),
-                          "is not a sparkwright database")
+    assert_one_line_error(
+        cli("jobs", "--db", foreign), f"{foreign} is not a sparkwright database (it holds other tables: notes)"
+    )
+    assert_one_line_error(
+        cli("run", "--repo", repo, "--issue", "x", *models, "--db", foreign), "is not a sparkwright database"
+    )
 
     assert foreign.read_bytes() == before
     assert sorted(p.name for p in tmp_path.glob("notes.db*")) == ["notes.db"]
     assert git(repo, "branch", "--list", "sparkwright/*") == "" and not list(home.glob("worktrees/*"))
 
 
-@pytest.mark.parametrize("field, value, refused", [
-    ("worker_max_turns", -5, "greater than 0"), ("worker_max_seconds", 0, "greater than 0"),
-    ("worker_max_tokens", 0, "greater than 0"), ("planner_max_turns", 0, "greater than 0"),
-    ("command_timeout", -1, "greater than 0"), ("check_timeout", 0, "greater than 0"), ("setup_timeout", 0, "greater than 0"),
-    ("check_failures_per_attempt", 0, "greater than 0"), ("docker_cpus", 0, "greater than 0"),
-    ("docker_pids_limit", -1, "greater than 0"), ("max_escalations_per_step", -1, "greater than or equal to 0"),
-    ("max_escalations_per_job", -1, "greater than or equal to 0"), ("max_review_rounds", -1, "greater than or equal to 0"),
-])
+@pytest.mark.parametrize(
+    "field, value, refused",
+    [
+        ("worker_max_turns", -5, "greater than 0"),
+        ("worker_max_seconds", 0, "greater than 0"),
+        ("worker_max_tokens", 0, "greater than 0"),
+        ("planner_max_turns", 0, "greater than 0"),
+        ("command_timeout", -1, "greater than 0"),
+        ("check_timeout", 0, "greater than 0"),
+        ("setup_timeout", 0, "greater than 0"),
+        ("check_failures_per_attempt", 0, "greater than 0"),
+        ("docker_cpus", 0, "greater than 0"),
+        ("docker_pids_limit", -1, "greater than 0"),
+        ("max_escalations_per_step", -1, "greater than or equal to 0"),
+        ("max_escalations_per_job", -1, "greater than or equal to 0"),
+        ("max_review_rounds", -1, "greater than or equal to 0"),
+    ],
+)
 def test_budgets_out_of_range_are_refused(field, value, refused, cli, repo, models, home, tmp_path):
     config = tmp_path / "config.toml"
     config.write_text(f"{field} = {value}\n")
 
     result = cli("run", "--repo", repo, "--issue", "x", *models, "--config", config)
 
-    assert_one_line_error(result, f"bad setting ({field}: Input should be {refused}): fix the flag, the "
-                                  f"SPARKWRIGHT_* variable or {config}")
+    assert_one_line_error(
+        result,
+        f"bad setting ({field}: Input should be {refused}): fix the flag, the SPARKWRIGHT_* variable or {config}",
+    )
     assert no_job_made(home)
 
 
@@ -165,13 +196,27 @@ def event_kinds(home: Path) -> tuple[str, list[str]]:
 def test_a_closed_json_pipe_neither_stops_nor_hangs_the_job(tmp_path):
     deep, fast = quick_scripts(tmp_path, check="sleep 0.5; true")
     args = ("run", "--issue", "Touch nothing", "--deep-model", deep, "--fast-model", fast, "--json")
-    whole = sparkwright(tmp_path / "whole", *args, "--repo", str(make_repo(tmp_path / "repo-whole")),
-                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    whole = sparkwright(
+        tmp_path / "whole",
+        *args,
+        "--repo",
+        str(make_repo(tmp_path / "repo-whole")),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert len(whole.communicate(timeout=60)[0].splitlines()) > 5 and whole.returncode == 0
 
     with open(tmp_path / "stderr", "w") as stderr:
-        piped = sparkwright(tmp_path / "piped", *args, "--repo", str(make_repo(tmp_path / "repo-piped")),
-                            stdout=subprocess.PIPE, stderr=stderr, text=True)
+        piped = sparkwright(
+            tmp_path / "piped",
+            *args,
+            "--repo",
+            str(make_repo(tmp_path / "repo-piped")),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
         assert json.loads(piped.stdout.readline())["kind"] == "job_started"
         piped.stdout.close()  # what `| head -1` does after its line
         try:
@@ -186,14 +231,30 @@ def test_a_closed_json_pipe_neither_stops_nor_hangs_the_job(tmp_path):
 
 
 def test_push_and_pr_are_kept_with_the_job_and_resume_and_revise_deliver(cli, github, remote, store, home, tmp_path):
-    deep = write_script(tmp_path / "deep.json", [
-        ("back on a job that has finished", [tc("add_steps", reason="a note", steps=[step("Add a note", "true")])]),
-        (PLANNER, [plan(step("Touch nothing", "true"), test_command="true")]),
-        finish_review(),
-    ])
+    deep = write_script(
+        tmp_path / "deep.json",
+        [
+            ("back on a job that has finished", [tc("add_steps", reason="a note", steps=[step("Add a note", "true")])]),
+            (PLANNER, [plan(step("Touch nothing", "true"), test_command="true")]),
+            finish_review(),
+        ],
+    )
     fast = write_script(tmp_path / "fast.json", [("Your step", [tc("finish", summary="nothing to change")])])
-    killed = sparkwright(home, "run", URL, "--push", "--pr", "--deep-model", deep, "--fast-model", fast, "--json",
-                         fault="worker.before_model", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killed = sparkwright(
+        home,
+        "run",
+        URL,
+        "--push",
+        "--pr",
+        "--deep-model",
+        deep,
+        "--fast-model",
+        fast,
+        "--json",
+        fault="worker.before_model",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     assert killed.wait(timeout=60) == -9
     [job] = store.jobs()
     assert (job.settings["push"], job.settings["pull_request"]) == (True, True)

@@ -21,62 +21,125 @@ ROOT = Path(__file__).resolve().parent.parent
 QTY_CHECK = "sleep 0.4; python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
 TEST_COMMAND = "sleep 0.5; python3 -m pytest -q"
 EMPTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_empty_cart_total_is_zero"
-FIX = tc("edit_file", path="shopcart/cart.py", old_text="sum(item.price_cents for item in self.items)",
-         new_text="sum(item.price_cents * item.quantity for item in self.items)")
-ADD_TEST = tc("edit_file", path="tests/test_cart.py", old_text="def test_rejects_zero_quantity():",
-              new_text="def test_empty_cart_total_is_zero():\n    assert Cart().total_cents() == 0\n\n\n"
-                       "def test_rejects_zero_quantity():")
+FIX = tc(
+    "edit_file",
+    path="shopcart/cart.py",
+    old_text="sum(item.price_cents for item in self.items)",
+    new_text="sum(item.price_cents * item.quantity for item in self.items)",
+)
+ADD_TEST = tc(
+    "edit_file",
+    path="tests/test_cart.py",
+    old_text="def test_rejects_zero_quantity():",
+    new_text="def test_empty_cart_total_is_zero():\n    assert Cart().total_cents() == 0\n\n\n"
+    "def test_rejects_zero_quantity():",
+)
 DONE = tc("finish", summary="done")
 
 # Each names a point the job passes (agent/faults.py); ":N" the Nth pass, "@MS" a kill MS ms later,
 # in the middle of whatever runs then (a command, the check, the full test run).
 KILL_POINTS = [
-    "plan.before_model", "plan.after_model", "plan.before_save", "plan.saved",
-    "worker.before_model", "worker.after_model", "worker.before_tool", "worker.after_tool",
-    "worker.before_tool:2@150", "worker.before_check", "worker.before_check@150",
-    "step.before_report", "escalation.before_model", "escalation.after_model", "escalation.applied",
-    "worker.before_model:5", "worker.after_tool:4", "worker.check_passed", "step.before_commit",
-    "commit.after_add", "step.after_commit", "step.done", "worker.check_passed:2", "step.after_commit:2",
-    "review.before_tests", "review.before_tests@200", "review.after_tests", "review.before_model",
-    "finish.before", "finish.after",
+    "plan.before_model",
+    "plan.after_model",
+    "plan.before_save",
+    "plan.saved",
+    "worker.before_model",
+    "worker.after_model",
+    "worker.before_tool",
+    "worker.after_tool",
+    "worker.before_tool:2@150",
+    "worker.before_check",
+    "worker.before_check@150",
+    "step.before_report",
+    "escalation.before_model",
+    "escalation.after_model",
+    "escalation.applied",
+    "worker.before_model:5",
+    "worker.after_tool:4",
+    "worker.check_passed",
+    "step.before_commit",
+    "commit.after_add",
+    "step.after_commit",
+    "step.done",
+    "worker.check_passed:2",
+    "step.after_commit:2",
+    "review.before_tests",
+    "review.before_tests@200",
+    "review.after_tests",
+    "review.before_model",
+    "finish.before",
+    "finish.after",
 ]
 FINISHED_BY = {"finish.after"}  # the job's final status is written: nothing is left to resume
 
 
 def scripts(tmp: Path) -> tuple[str, str]:
-    deep = write_script(tmp / "deep.json", [
-        (ESCALATION, [tc("retry", guidance="Multiply each price by its quantity.")]),
-        (PLANNER, [tc("list_files", path="shopcart"),
-                   plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]),
+    deep = write_script(
+        tmp / "deep.json",
+        [
+            (ESCALATION, [tc("retry", guidance="Multiply each price by its quantity.")]),
+            (
+                PLANNER,
+                [
+                    tc("list_files", path="shopcart"),
+                    plan(
+                        step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]),
                         step("Test the empty cart", EMPTY_CHECK, files=["tests/test_cart.py"]),
-                        test_command=TEST_COMMAND)]),
-        finish_review(),
-    ])
-    fast = write_script(tmp / "fast.json", [
-        ("Guidance from the planner", [FIX, DONE]),
-        ("Your step: Count quantities", [tc("create_file", path="junk.txt", content="x\n"),
-                                         tc("run", command="sleep 0.5; echo slept"), DONE]),
-        ("Your step: Test the empty cart", [ADD_TEST, DONE]),
-    ])
+                        test_command=TEST_COMMAND,
+                    ),
+                ],
+            ),
+            finish_review(),
+        ],
+    )
+    fast = write_script(
+        tmp / "fast.json",
+        [
+            ("Guidance from the planner", [FIX, DONE]),
+            (
+                "Your step: Count quantities",
+                [tc("create_file", path="junk.txt", content="x\n"), tc("run", command="sleep 0.5; echo slept"), DONE],
+            ),
+            ("Your step: Test the empty cart", [ADD_TEST, DONE]),
+        ],
+    )
     return deep, fast
 
 
 def sparkwright(home: Path, *args: str, fault: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SPARKWRIGHT_HOME": str(home), "SPARKWRIGHT_SANDBOX": "local",
-           "SPARKWRIGHT_CHECK_FAILURES_PER_ATTEMPT": "1", "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-           "SPARKWRIGHT_SANDBOX_ENV": '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]'}
+    env = {
+        **os.environ,
+        "SPARKWRIGHT_HOME": str(home),
+        "SPARKWRIGHT_SANDBOX": "local",
+        "SPARKWRIGHT_CHECK_FAILURES_PER_ATTEMPT": "1",
+        "PYTHONPATH": str(ROOT),
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "SPARKWRIGHT_SANDBOX_ENV": '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]',
+    }
     env.pop("SPARKWRIGHT_FAULT", None)
     if fault:
         env["SPARKWRIGHT_FAULT"] = fault
-    return subprocess.run([sys.executable, "-m", "agent", *args, "--json"], env=env, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "agent", *args, "--json"], env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def start(tmp: Path, fault: str | None = None) -> tuple[Path, Path, subprocess.CompletedProcess]:
     repo, home = make_repo(tmp / "repo"), tmp / "home"
     deep, fast = scripts(tmp)
-    result = sparkwright(home, "run", "--repo", str(repo), "--issue", "Cart total ignores quantities",
-                         "--deep-model", deep, "--fast-model", fast, fault=fault)
+    result = sparkwright(
+        home,
+        "run",
+        "--repo",
+        str(repo),
+        "--issue",
+        "Cart total ignores quantities",
+        "--deep-model",
+        deep,
+        "--fast-model",
+        fast,
+        fault=fault,
+    )
     return repo, home, result
 
 
@@ -85,11 +148,17 @@ def outcome(repo: Path, home: Path) -> dict:
         (job,) = store.jobs()
         steps = store.steps(job.id)
         commits = git(repo, "rev-list", "--reverse", f"{job.base_commit}..{job.branch}").split()
-        trailers = [line for c in commits for line in git(repo, "log", "-1", "--format=%B", c).splitlines()
-                    if line.startswith("Sparkwright-Step:")]
+        trailers = [
+            line
+            for c in commits
+            for line in git(repo, "log", "-1", "--format=%B", c).splitlines()
+            if line.startswith("Sparkwright-Step:")
+        ]
         return {
-            "status": job.status, "tree": git(repo, "rev-parse", f"{job.branch}^{{tree}}"),
-            "commits": len(commits), "unique_trailers": len(set(trailers)),
+            "status": job.status,
+            "tree": git(repo, "rev-parse", f"{job.branch}^{{tree}}"),
+            "commits": len(commits),
+            "unique_trailers": len(set(trailers)),
             "steps": [(s.title, s.status) for s in steps if s.status != "superseded"],
             "shas_on_branch": all(s.commit_sha in commits for s in steps if s.status == "done"),
             "running_attempts": sum(a.status == "running" for a in store.attempts(job.id)),
@@ -126,8 +195,12 @@ def test_resume_recreates_a_deleted_worktree(tmp_path, baseline):
     with SqlStore(home / "sparkwright.db") as store:
         (job,) = store.jobs()
     subprocess.run(["rm", "-rf", job.worktree_path], check=True)
-    listed = subprocess.run([sys.executable, "-m", "agent", "jobs", "--json"], capture_output=True, text=True,
-                            env={**os.environ, "SPARKWRIGHT_HOME": str(home), "PYTHONPATH": str(ROOT)}).stdout
+    listed = subprocess.run(
+        [sys.executable, "-m", "agent", "jobs", "--json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SPARKWRIGHT_HOME": str(home), "PYTHONPATH": str(ROOT)},
+    ).stdout
     assert [(j["id"], j["status"]) for j in json.loads(listed)] == [(job.id, "interrupted")]
 
     assert sparkwright(home, "resume", job.id).returncode == 0
@@ -151,12 +224,36 @@ def test_resume_refuses_finished_and_running_jobs(tmp_path, baseline):
 def _interrupt(tmp: Path, signals: int) -> tuple[Path, Path, subprocess.Popen, float]:
     repo, home = make_repo(tmp / "repo"), tmp / "home"
     deep, fast = scripts(tmp)
-    env = {**os.environ, "SPARKWRIGHT_HOME": str(home), "SPARKWRIGHT_SANDBOX": "local",
-           "SPARKWRIGHT_CHECK_FAILURES_PER_ATTEMPT": "1", "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-           "SPARKWRIGHT_SANDBOX_ENV": '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]'}
-    proc = subprocess.Popen([sys.executable, "-m", "agent", "run", "--repo", str(repo), "--issue", "qty",
-                             "--deep-model", deep, "--fast-model", fast, "--json"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "SPARKWRIGHT_HOME": str(home),
+        "SPARKWRIGHT_SANDBOX": "local",
+        "SPARKWRIGHT_CHECK_FAILURES_PER_ATTEMPT": "1",
+        "PYTHONPATH": str(ROOT),
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "SPARKWRIGHT_SANDBOX_ENV": '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]',
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "agent",
+            "run",
+            "--repo",
+            str(repo),
+            "--issue",
+            "qty",
+            "--deep-model",
+            deep,
+            "--fast-model",
+            fast,
+            "--json",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     for line in proc.stdout:
         if '"kind": "tool_call"' in line and '"tool": "run"' in line or '"tool": "create_file"' in line:
             break
@@ -183,13 +280,33 @@ def test_ctrl_c_stops_quickly_and_the_job_resumes(signals, tmp_path, baseline):
 
 def test_a_follow_up_step_from_the_final_review_is_added_once(tmp_path):
     repo, home = make_repo(tmp_path / "repo"), tmp_path / "home"
-    deep = write_script(tmp_path / "deep.json", [
-        ("## Final review", [tc("add_steps", reason="test the empty cart", steps=[
-            {"title": "Test the empty cart", "instructions": "add the test", "check": EMPTY_CHECK,
-             "files": ["tests/test_cart.py"]}])]),
-        (PLANNER, [plan(step("Count quantities", QTY_CHECK))])])
-    fast = write_script(tmp_path / "fast.json", [("Your step: Count quantities", [FIX, DONE]),
-                                                  ("Your step: Test the empty cart", [ADD_TEST, DONE])])
+    deep = write_script(
+        tmp_path / "deep.json",
+        [
+            (
+                "## Final review",
+                [
+                    tc(
+                        "add_steps",
+                        reason="test the empty cart",
+                        steps=[
+                            {
+                                "title": "Test the empty cart",
+                                "instructions": "add the test",
+                                "check": EMPTY_CHECK,
+                                "files": ["tests/test_cart.py"],
+                            }
+                        ],
+                    )
+                ],
+            ),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+        ],
+    )
+    fast = write_script(
+        tmp_path / "fast.json",
+        [("Your step: Count quantities", [FIX, DONE]), ("Your step: Test the empty cart", [ADD_TEST, DONE])],
+    )
     args = ("run", "--repo", str(repo), "--issue", "qty", "--deep-model", deep, "--fast-model", fast)
     # Killed once the follow-up is recorded, before the graph saved the review's outcome.
     assert sparkwright(home, *args, fault="review.steps_added").returncode == -signal.SIGKILL
@@ -206,8 +323,10 @@ def test_steering_sent_to_an_interrupted_job_reaches_it_on_resume(tmp_path):
     assert killed.returncode == -signal.SIGKILL
     with SqlStore(home / "sparkwright.db") as store:
         (job,) = store.jobs()
-    steer = subprocess.run([sys.executable, "-m", "agent", "steer", job.id, "keep the diff small"],
-                           env={**os.environ, "SPARKWRIGHT_HOME": str(home), "PYTHONPATH": str(ROOT)})
+    steer = subprocess.run(
+        [sys.executable, "-m", "agent", "steer", job.id, "keep the diff small"],
+        env={**os.environ, "SPARKWRIGHT_HOME": str(home), "PYTHONPATH": str(ROOT)},
+    )
     assert steer.returncode == 0
 
     resumed = sparkwright(home, "resume", job.id)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from agent.github.client import GitHubClient
+from agent.github.clones import ensure_clone
 from agent.github.delivery import (
     BranchNotFoundError,
     ForeignCommitsError,
@@ -16,9 +18,7 @@ from agent.github.delivery import (
     issue_branch_name,
     push_branch,
 )
-from agent.github.client import GitHubClient
 from agent.github.refs import IssueRef
-from agent.github.clones import ensure_clone
 from tests.github_fake import FakeGitHub, git, make_remote, push_commit
 
 TOKEN = "ghp_" + "d3liveryT0kenValue" * 2
@@ -130,8 +130,13 @@ def test_deliver_pushes_then_opens_a_draft_pull_request_with_the_body(clone, rem
     url, payload = open_draft(clone, "Parser crashes on empty input", body)
     assert url == "https://github.com/acme/widgets/pull/1000"
     assert remote_head(remote, BRANCH) == commits[-1]
-    assert payload == {"title": "Parser crashes on empty input", "head": BRANCH, "base": "main", "body": body,
-                       "draft": True}
+    assert payload == {
+        "title": "Parser crashes on empty input",
+        "head": BRANCH,
+        "base": "main",
+        "body": body,
+        "draft": True,
+    }
 
 
 def test_deliver_keeps_tokens_out_of_the_pull_request(clone):

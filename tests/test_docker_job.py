@@ -16,8 +16,12 @@ from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script
 pytestmark = pytest.mark.docker
 
 QTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
-FIX = tc("edit_file", path="shopcart/cart.py", old_text="sum(item.price_cents for item in self.items)",
-         new_text="sum(item.price_cents * item.quantity for item in self.items)")
+FIX = tc(
+    "edit_file",
+    path="shopcart/cart.py",
+    old_text="sum(item.price_cents for item in self.items)",
+    new_text="sum(item.price_cents * item.quantity for item in self.items)",
+)
 
 
 def test_job_runs_its_commands_in_docker_and_produces_the_branch(cli, repo, store, tmp_path, monkeypatch):
@@ -28,26 +32,53 @@ def test_job_runs_its_commands_in_docker_and_produces_the_branch(cli, repo, stor
     git(repo, "add", ".sparkwright.toml")
     git(repo, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "sandbox setup")
     before = sparkwright_container_ids()
-    deep = write_script(tmp_path / "deep.json", [
-        (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]), finish_review()])
-    fast = write_script(tmp_path / "fast.json", [("Your step", [
-        tc("run", command="echo uid=$(id -u) key=${OPENAI_API_KEY:-none}; curl -s --max-time 2 http://1.1.1.1 "
-                          "|| python3 -c 'import socket; socket.create_connection((\"1.1.1.1\", 80), 2)' 2>&1 | tail -1"),
-        FIX, tc("finish", summary="multiply by quantity")])])
+    deep = write_script(
+        tmp_path / "deep.json",
+        [(PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]), finish_review()],
+    )
+    fast = write_script(
+        tmp_path / "fast.json",
+        [
+            (
+                "Your step",
+                [
+                    tc(
+                        "run",
+                        command="echo uid=$(id -u) key=${OPENAI_API_KEY:-none}; curl -s --max-time 2 http://1.1.1.1 "
+                        "|| python3 -c 'import socket; socket.create_connection((\"1.1.1.1\", 80), 2)' 2>&1 | tail -1",
+                    ),
+                    FIX,
+                    tc("finish", summary="multiply by quantity"),
+                ],
+            )
+        ],
+    )
 
-    result = cli("run", "--repo", repo, "--issue", "quantities", "--deep-model", deep, "--fast-model", fast,
-                 "--sandbox", "docker", "--json")
+    result = cli(
+        "run",
+        "--repo",
+        repo,
+        "--issue",
+        "quantities",
+        "--deep-model",
+        deep,
+        "--fast-model",
+        fast,
+        "--sandbox",
+        "docker",
+        "--json",
+    )
 
     assert result.exit_code == 0, result.stderr
     job = store.jobs()[0]
     assert job.status == "succeeded"
     assert git(repo, "log", "--format=%s", f"{job.base_commit}..{job.branch}") == "Count quantities"
     (probe,) = [e.payload["output"] for e in store.events(job.id, kinds=["tool_call"]) if e.payload["tool"] == "run"]
-    assert "uid=0" not in probe and "key=none" in probe          # non-root, no host secrets
+    assert "uid=0" not in probe and "key=none" in probe  # non-root, no host secrets
     assert "Network is unreachable" in probe or "Errno" in probe  # no network
     checks = [json.loads(line) for line in result.stdout.splitlines() if '"kind": "check"' in line]
     assert checks and all(c["passed"] for c in checks)
-    assert sparkwright_container_ids() == before                   # the job's container is gone
+    assert sparkwright_container_ids() == before  # the job's container is gone
     (setup,) = [e.payload for e in store.events(job.id, kinds=["sandbox_setup"])]
     assert setup["ok"] and "setting-up" in setup["log"] and "pytest" in setup["log"]
 
@@ -65,13 +96,31 @@ def test_the_planner_does_not_wait_for_the_sandbox_to_start(cli, repo, store, tm
     """The container and its setup start with the job; planning reads the worktree meanwhile."""
     require_docker()
     monkeypatch.setenv("SPARKWRIGHT_DOCKER_IMAGE", image_under_test())
-    deep = write_script(tmp_path / "deep.json", [
-        (PLANNER, [tc("search", pattern="def subtotal_cents"), plan(step("Count quantities", QTY_CHECK))]),
-        finish_review()])
+    deep = write_script(
+        tmp_path / "deep.json",
+        [
+            (PLANNER, [tc("search", pattern="def subtotal_cents"), plan(step("Count quantities", QTY_CHECK))]),
+            finish_review(),
+        ],
+    )
     fast = write_script(tmp_path / "fast.json", [("Your step", [FIX, tc("finish", summary="ok")])])
 
-    result = cli("run", "--repo", repo, "--issue", "quantities", "--deep-model", deep, "--fast-model", fast,
-                 "--sandbox", "docker", "--setup", "sleep 2", "--json")
+    result = cli(
+        "run",
+        "--repo",
+        repo,
+        "--issue",
+        "quantities",
+        "--deep-model",
+        deep,
+        "--fast-model",
+        fast,
+        "--sandbox",
+        "docker",
+        "--setup",
+        "sleep 2",
+        "--json",
+    )
 
     assert result.exit_code == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]

@@ -8,10 +8,10 @@ import subprocess
 import time
 
 import pytest
+from sandbox_fixtures import docker_config, new_job_id, no_leaked_containers, open_sandbox  # noqa: F401 (fixture)
 
 from sandbox.container import DockerEngineError, DockerImageMissingError, connect, job_containers
 from sandbox.docker import DockerSandbox, SandboxSetupError, docker_available, remove_job_containers
-from sandbox_fixtures import docker_config, new_job_id, no_leaked_containers, open_sandbox  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("no_leaked_containers")]
 

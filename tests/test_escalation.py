@@ -12,10 +12,18 @@ from tests.scripting import ESCALATION, PLANNER, TAKEOVER, plan, step, tc, write
 
 QTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
 DISCOUNT_CHECK = "python3 -m pytest -q tests/test_cart.py::test_discount_applies_to_all_units"
-FIX = tc("edit_file", path="shopcart/cart.py", old_text="sum(item.price_cents for item in self.items)",
-         new_text="sum(item.price_cents * item.quantity for item in self.items)")
-WRONG = tc("edit_file", path="shopcart/cart.py", old_text="subtotal - subtotal * self.discount_percent // 100",
-           new_text="subtotal")
+FIX = tc(
+    "edit_file",
+    path="shopcart/cart.py",
+    old_text="sum(item.price_cents for item in self.items)",
+    new_text="sum(item.price_cents * item.quantity for item in self.items)",
+)
+WRONG = tc(
+    "edit_file",
+    path="shopcart/cart.py",
+    old_text="subtotal - subtotal * self.discount_percent // 100",
+    new_text="subtotal",
+)
 JUNK = tc("create_file", path="junk.txt", content="scratch\n")
 DONE = tc("finish", summary="done")
 
@@ -29,8 +37,18 @@ def quick_escalation(monkeypatch):
 def run(cli, repo: Path, tmp: Path, deep_rules, fast_rules):
     deep = write_script(tmp / "deep.json", deep_rules)
     fast = write_script(tmp / "fast.json", fast_rules)
-    result = cli("run", "--repo", repo, "--issue", "Cart total ignores quantities", "--deep-model", deep,
-                 "--fast-model", fast, "--json")
+    result = cli(
+        "run",
+        "--repo",
+        repo,
+        "--issue",
+        "Cart total ignores quantities",
+        "--deep-model",
+        deep,
+        "--fast-model",
+        fast,
+        "--json",
+    )
     return result, [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
 
@@ -44,10 +62,16 @@ def branch_files(repo: Path, branch: str) -> list[str]:
 
 
 def test_retry_with_guidance_then_success_discards_the_failed_edits(cli, repo, store, tmp_path):
-    result, events = run(cli, repo, tmp_path, [
-        (ESCALATION, [tc("retry", guidance="Multiply each price by its quantity in subtotal_cents.")]),
-        (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]),
-    ], failing_first_attempt("Count quantities"))
+    result, events = run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (ESCALATION, [tc("retry", guidance="Multiply each price by its quantity in subtotal_cents.")]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]),
+        ],
+        failing_first_attempt("Count quantities"),
+    )
 
     assert result.exit_code == 0, result.stderr
     job = store.jobs()[0]
@@ -67,20 +91,46 @@ def test_retry_with_guidance_then_success_discards_the_failed_edits(cli, repo, s
 
 
 def test_split_replaces_the_step_with_smaller_ones(cli, repo, store, tmp_path):
-    result, _ = run(cli, repo, tmp_path, [
-        (ESCALATION, [tc("split", reason="two separate fixes", steps=[
-            {"title": "Fix the subtotal", "instructions": "multiply by quantity", "check": QTY_CHECK,
-             "files": ["shopcart/cart.py"]},
-            {"title": "Check the discount", "instructions": "verify", "check": DISCOUNT_CHECK}])]),
-        (PLANNER, [plan(step("Fix the whole cart", DISCOUNT_CHECK))]),
-    ], [("Your step: Fix the subtotal", [FIX, DONE]), ("Your step: Check the discount", [DONE]),
-        ("Your step: Fix the whole cart", [tc("stuck", reason="too much at once", hypothesis="split it")])])
+    result, _ = run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (
+                ESCALATION,
+                [
+                    tc(
+                        "split",
+                        reason="two separate fixes",
+                        steps=[
+                            {
+                                "title": "Fix the subtotal",
+                                "instructions": "multiply by quantity",
+                                "check": QTY_CHECK,
+                                "files": ["shopcart/cart.py"],
+                            },
+                            {"title": "Check the discount", "instructions": "verify", "check": DISCOUNT_CHECK},
+                        ],
+                    )
+                ],
+            ),
+            (PLANNER, [plan(step("Fix the whole cart", DISCOUNT_CHECK))]),
+        ],
+        [
+            ("Your step: Fix the subtotal", [FIX, DONE]),
+            ("Your step: Check the discount", [DONE]),
+            ("Your step: Fix the whole cart", [tc("stuck", reason="too much at once", hypothesis="split it")]),
+        ],
+    )
 
     assert result.exit_code == 0, result.stderr
     job = store.jobs()[0]
     steps = store.steps(job.id)
-    assert [(s.title, s.status) for s in steps] == [("Fix the whole cart", "superseded"), ("Fix the subtotal", "done"),
-                                                    ("Check the discount", "done")]
+    assert [(s.title, s.status) for s in steps] == [
+        ("Fix the whole cart", "superseded"),
+        ("Fix the subtotal", "done"),
+        ("Check the discount", "done"),
+    ]
     assert steps[1].parent_id == steps[0].id
     assert store.failure_reports(job.id)[0].report["worker_hypothesis"] == "split it"
     subjects = git(repo, "log", "--format=%s", f"{job.base_commit}..{job.branch}").splitlines()
@@ -88,40 +138,72 @@ def test_split_replaces_the_step_with_smaller_ones(cli, repo, store, tmp_path):
 
 
 def test_revise_replaces_the_remaining_plan(cli, repo, store, tmp_path):
-    result, _ = run(cli, repo, tmp_path, [
-        (ESCALATION, [tc("revise", reason="the quantity bug is the root cause", steps=[
-            {"title": "Count quantities first", "instructions": "multiply", "check": QTY_CHECK}])]),
-        (PLANNER, [plan(step("Fix the discount", DISCOUNT_CHECK), step("Polish", "true"))]),
-    ], [("Your step: Count quantities first", [FIX, DONE]), ("Your step: Fix the discount", [DONE])])
+    result, _ = run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (
+                ESCALATION,
+                [
+                    tc(
+                        "revise",
+                        reason="the quantity bug is the root cause",
+                        steps=[{"title": "Count quantities first", "instructions": "multiply", "check": QTY_CHECK}],
+                    )
+                ],
+            ),
+            (PLANNER, [plan(step("Fix the discount", DISCOUNT_CHECK), step("Polish", "true"))]),
+        ],
+        [("Your step: Count quantities first", [FIX, DONE]), ("Your step: Fix the discount", [DONE])],
+    )
 
     assert result.exit_code == 0, result.stderr
     job = store.jobs()[0]
     assert [(s.title, s.status) for s in store.steps(job.id)] == [
-        ("Fix the discount", "superseded"), ("Count quantities first", "done"), ("Polish", "superseded")]
+        ("Fix the discount", "superseded"),
+        ("Count quantities first", "done"),
+        ("Polish", "superseded"),
+    ]
     assert store.revisions(job.id)[-1].kind == "revise"
 
 
 def test_take_over_runs_the_step_on_the_deep_model(cli, repo, store, tmp_path):
-    result, _ = run(cli, repo, tmp_path, [
-        (ESCALATION, [tc("take_over", reason="the worker keeps missing the quantity")]),
-        (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
-        (TAKEOVER, [FIX, DONE]),  # the deep model, now doing the step itself
-    ], [("Your step", [tc("stuck", reason="no idea")])])
+    result, _ = run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (ESCALATION, [tc("take_over", reason="the worker keeps missing the quantity")]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+            (TAKEOVER, [FIX, DONE]),  # the deep model, now doing the step itself
+        ],
+        [("Your step", [tc("stuck", reason="no idea")])],
+    )
 
     assert result.exit_code == 0, result.stderr
     job = store.jobs()[0]
     assert store.steps(job.id)[0].executor == "deep"
     assert [(a.tier, a.status) for a in store.attempts(job.id)] == [("fast", "failed"), ("deep", "passed")]
-    edits = [e for e in store.events(job.id, kinds=["model_call"]) if e.payload["tool_calls"]
-             and e.payload["tool_calls"][0]["name"] == "edit_file"]
+    edits = [
+        e
+        for e in store.events(job.id, kinds=["model_call"])
+        if e.payload["tool_calls"] and e.payload["tool_calls"][0]["name"] == "edit_file"
+    ]
     assert [e.payload["tier"] for e in edits] == ["deep"]
 
 
 def test_stop_ends_the_job_with_the_planners_explanation(cli, repo, store, tmp_path):
-    result, events = run(cli, repo, tmp_path, [
-        (ESCALATION, [tc("stop", explanation="the tests contradict the issue; a human must decide")]),
-        (PLANNER, [plan(step("Count quantities", QTY_CHECK), step("Later", "true"))]),
-    ], [("Your step", [JUNK, tc("stuck", reason="contradiction")])])
+    result, events = run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (ESCALATION, [tc("stop", explanation="the tests contradict the issue; a human must decide")]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK), step("Later", "true"))]),
+        ],
+        [("Your step", [JUNK, tc("stuck", reason="contradiction")])],
+    )
 
     assert result.exit_code == 1
     job = store.jobs()[0]
@@ -133,10 +215,16 @@ def test_stop_ends_the_job_with_the_planners_explanation(cli, repo, store, tmp_p
 
 def test_a_repeated_failing_action_is_detected_as_a_loop_and_escalated(cli, repo, store, tmp_path):
     bad_edit = tc("edit_file", path="shopcart/cart.py", old_text="no such text", new_text="x")
-    result, _ = run(cli, repo, tmp_path, [
-        (ESCALATION, [tc("retry", guidance="Copy old_text from the file exactly.")]),
-        (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
-    ], [("Guidance from the planner", [FIX, DONE]), ("Your step", [bad_edit])])
+    result, _ = run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (ESCALATION, [tc("retry", guidance="Copy old_text from the file exactly.")]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+        ],
+        [("Guidance from the planner", [FIX, DONE]), ("Your step", [bad_edit])],
+    )
 
     assert result.exit_code == 0, result.stderr
     job = store.jobs()[0]
@@ -147,10 +235,16 @@ def test_a_repeated_failing_action_is_detected_as_a_loop_and_escalated(cli, repo
 
 def test_the_escalation_limit_stops_a_job_that_keeps_failing(cli, repo, store, tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKWRIGHT_MAX_ESCALATIONS_PER_STEP", "2")
-    result, _ = run(cli, repo, tmp_path, [
-        (ESCALATION, [tc("retry", guidance="Try again, harder.")]),
-        (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
-    ], [("Your step", [WRONG, DONE])])
+    result, _ = run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (ESCALATION, [tc("retry", guidance="Try again, harder.")]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+        ],
+        [("Your step", [WRONG, DONE])],
+    )
 
     assert result.exit_code == 1
     job = store.jobs()[0]
@@ -161,16 +255,23 @@ def test_the_escalation_limit_stops_a_job_that_keeps_failing(cli, repo, store, t
 
 
 def test_show_reports_escalations_and_usage_per_tier(cli, repo, store, tmp_path):
-    run(cli, repo, tmp_path, [
-        (ESCALATION, [tc("retry", guidance="Multiply each price by its quantity.")]),
-        (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]),
-    ], failing_first_attempt("Count quantities"))
+    run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (ESCALATION, [tc("retry", guidance="Multiply each price by its quantity.")]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]),
+        ],
+        failing_first_attempt("Count quantities"),
+    )
     job = store.jobs()[0]
 
     shown = json.loads(cli("show", job.id, "--json").stdout)
 
-    assert shown["escalations"] == [{"step": store.steps(job.id)[0].id, "why": store.failure_reports(job.id)[0].report["why"],
-                                     "decision": "retry"}]
+    assert shown["escalations"] == [
+        {"step": store.steps(job.id)[0].id, "why": store.failure_reports(job.id)[0].report["why"], "decision": "retry"}
+    ]
     calls = store.events(job.id, kinds=["model_call"])
     for tier in ("deep", "fast"):
         mine = [e.payload for e in calls if e.payload["tier"] == tier]
@@ -184,12 +285,25 @@ def test_show_reports_escalations_and_usage_per_tier(cli, repo, store, tmp_path)
 
 
 def test_kept_edits_are_the_next_attempts_starting_point(cli, repo, store, tmp_path):
-    result, _ = run(cli, repo, tmp_path, [
-        (ESCALATION, [tc("retry", guidance="Your subtotal edit is right; also keep the notes file.", keep_edits=True)]),
-        (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
-    ], [("Guidance from the planner", [DONE]),
-        ("Your step: Count quantities", [tc("create_file", path="NOTES.md", content="why\n"), FIX,
-                                         tc("stuck", reason="not sure it is enough")])])
+    result, _ = run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (
+                ESCALATION,
+                [tc("retry", guidance="Your subtotal edit is right; also keep the notes file.", keep_edits=True)],
+            ),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+        ],
+        [
+            ("Guidance from the planner", [DONE]),
+            (
+                "Your step: Count quantities",
+                [tc("create_file", path="NOTES.md", content="why\n"), FIX, tc("stuck", reason="not sure it is enough")],
+            ),
+        ],
+    )
 
     assert result.exit_code == 0, result.stderr
     job = store.jobs()[0]
@@ -199,16 +313,32 @@ def test_kept_edits_are_the_next_attempts_starting_point(cli, repo, store, tmp_p
 
 def test_final_review_can_add_follow_up_steps_within_its_bound(cli, repo, store, tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKWRIGHT_MAX_REVIEW_ROUNDS", "1")
-    result, events = run(cli, repo, tmp_path, [
-        ("## Final review", [tc("add_steps", reason="the discount path is untested", steps=[
-            {"title": "Check the discount", "instructions": "verify", "check": DISCOUNT_CHECK}])]),
-        (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
-    ], [("Your step: Count quantities", [FIX, DONE]), ("Your step: Check the discount", [DONE])])
+    result, events = run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (
+                "## Final review",
+                [
+                    tc(
+                        "add_steps",
+                        reason="the discount path is untested",
+                        steps=[{"title": "Check the discount", "instructions": "verify", "check": DISCOUNT_CHECK}],
+                    )
+                ],
+            ),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+        ],
+        [("Your step: Count quantities", [FIX, DONE]), ("Your step: Check the discount", [DONE])],
+    )
 
     assert result.exit_code == 0, result.stderr
     job = store.jobs()[0]
-    assert [(s.title, s.status) for s in store.steps(job.id)] == [("Count quantities", "done"),
-                                                                  ("Check the discount", "done")]
+    assert [(s.title, s.status) for s in store.steps(job.id)] == [
+        ("Count quantities", "done"),
+        ("Check the discount", "done"),
+    ]
     assert [r.kind for r in store.revisions(job.id)] == ["initial", "review"]
     # One review round was allowed: the second full test run ends the job without asking the model again.
     assert [e["kind"] for e in events].count("test_run") == 2

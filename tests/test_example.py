@@ -11,10 +11,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_the_example_replays_a_recorded_job_when_no_model_is_configured(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPARKWRIGHT_")}
-    env |= {"SPARKWRIGHT_HOME": str(tmp_path / "home"), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-            "SPARKWRIGHT_SANDBOX_ENV": '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]'}
-    result = subprocess.run(["bash", "scripts/example.sh", "--json"], cwd=ROOT, env=env, capture_output=True,
-                            text=True, timeout=600)
+    env |= {
+        "SPARKWRIGHT_HOME": str(tmp_path / "home"),
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "SPARKWRIGHT_SANDBOX_ENV": '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]',
+    }
+    result = subprocess.run(
+        ["bash", "scripts/example.sh", "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
 
     assert result.returncode == 0, result.stderr[-2000:]
     assert "this is a REPLAY of a recorded job" in result.stdout

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from agent.github.client import GitHubClient, token_from_env
-from agent.redact import redact
+from agent.github.clones import CloneError, cache_path, ensure_clone
 from agent.github.refs import (
     AuthError,
     GitHubAPIError,
@@ -29,7 +29,7 @@ from agent.github.refs import (
     api_base_for_host,
     parse_issue_url,
 )
-from agent.github.clones import CloneError, cache_path, ensure_clone
+from agent.redact import redact
 from tests.github_fake import FakeGitHub, git, make_remote, push_commit
 
 TOKEN = "ghp_" + "s3cr3tT0kenValue" * 2

@@ -21,8 +21,11 @@ URL = "https://github.com/acme/shopcart/issues/7"
 TITLE = "Cart total ignores item quantities"
 BRANCH = "sparkwright/issue-7-cart-total-ignores-item-quantities"
 QTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
-FIX = {"path": "shopcart/cart.py", "old_text": "sum(item.price_cents for item in self.items)",
-       "new_text": "sum(item.price_cents * item.quantity for item in self.items)"}
+FIX = {
+    "path": "shopcart/cart.py",
+    "old_text": "sum(item.price_cents for item in self.items)",
+    "new_text": "sum(item.price_cents * item.quantity for item in self.items)",
+}
 
 
 @pytest.fixture
@@ -37,8 +40,15 @@ def remote(tmp_path: Path) -> Path:
 def github(remote: Path, monkeypatch: pytest.MonkeyPatch):
     with FakeGitHub(token=TOKEN) as fake:
         fake.add_repo("acme", "shopcart", clone_url=str(remote))
-        fake.add_issue("acme", "shopcart", 7, title=TITLE, body="Two mugs cost the price of one.", labels=["bug"],
-                       comments=[("ann", "Subtotal should multiply by quantity.")])
+        fake.add_issue(
+            "acme",
+            "shopcart",
+            7,
+            title=TITLE,
+            body="Two mugs cost the price of one.",
+            labels=["bug"],
+            comments=[("ann", "Subtotal should multiply by quantity.")],
+        )
         monkeypatch.setenv("SPARKWRIGHT_GITHUB_API", fake.api_base)
         monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
         monkeypatch.delenv("GH_TOKEN", raising=False)
@@ -47,22 +57,42 @@ def github(remote: Path, monkeypatch: pytest.MonkeyPatch):
 
 def fixing_scripts(tmp: Path) -> tuple[str, str]:
     """One step that fixes the bug; the worker also runs `env`, so the record shows what the sandbox saw."""
-    deep = write_script(tmp / "deep.json", [
-        (PLANNER, [plan(step("Count quantities in the subtotal", QTY_CHECK, files=["shopcart/cart.py"]),
-                        summary="Multiply each item's price by its quantity.")]),
-        finish_review("Subtotal counts every unit."),
-    ])
-    fast = write_script(tmp / "fast.json", [
-        ("Your step", [tc("run", command="env; echo token=[$GITHUB_TOKEN$GH_TOKEN]"), tc("edit_file", **FIX),
-                       tc("finish", summary="multiply by quantity")]),
-    ])
+    deep = write_script(
+        tmp / "deep.json",
+        [
+            (
+                PLANNER,
+                [
+                    plan(
+                        step("Count quantities in the subtotal", QTY_CHECK, files=["shopcart/cart.py"]),
+                        summary="Multiply each item's price by its quantity.",
+                    )
+                ],
+            ),
+            finish_review("Subtotal counts every unit."),
+        ],
+    )
+    fast = write_script(
+        tmp / "fast.json",
+        [
+            (
+                "Your step",
+                [
+                    tc("run", command="env; echo token=[$GITHUB_TOKEN$GH_TOKEN]"),
+                    tc("edit_file", **FIX),
+                    tc("finish", summary="multiply by quantity"),
+                ],
+            ),
+        ],
+    )
     return deep, fast
 
 
 def quick_scripts(tmp: Path, check: str = "true") -> tuple[str, str]:
     """A one-step job that takes a second: an (empty) commit when `check` passes."""
-    deep = write_script(tmp / "quick-deep.json", [(PLANNER, [plan(step("Touch nothing", check), test_command="true")]),
-                                                  finish_review()])
+    deep = write_script(
+        tmp / "quick-deep.json", [(PLANNER, [plan(step("Touch nothing", check), test_command="true")]), finish_review()]
+    )
     fast = write_script(tmp / "quick-fast.json", [("Your step", [tc("finish", summary="nothing to change")])])
     return deep, fast
 
@@ -94,8 +124,7 @@ def assert_nothing_made(store, home: Path) -> None:
 # -- success ----------------------------------------------------------------------------------
 
 
-def test_issue_url_becomes_a_job_pushed_with_a_draft_pull_request(cli, github, remote, store, home, tmp_path,
-                                                                 caplog):
+def test_issue_url_becomes_a_job_pushed_with_a_draft_pull_request(cli, github, remote, store, home, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     result = run(cli, tmp_path, URL + "#issuecomment-1", "--push", "--pr", scripts=fixing_scripts(tmp_path))
 
@@ -126,8 +155,11 @@ def test_issue_url_becomes_a_job_pushed_with_a_draft_pull_request(cli, github, r
 def assert_token_nowhere(github, store, job, home: Path, output: str) -> None:
     basic = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
     assert any(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in github.requests), "the token was used"
-    sandbox_env = next(e.payload["output"] for e in store.events(job.id, kinds=["tool_call"]) if "token=[" in
-                       e.payload.get("output", ""))
+    sandbox_env = next(
+        e.payload["output"]
+        for e in store.events(job.id, kinds=["tool_call"])
+        if "token=[" in e.payload.get("output", "")
+    )
     assert "token=[]" in sandbox_env
     events = json.dumps([e.payload for e in store.events(job.id)])
     [pr_request] = github.requests_to("/repos/acme/shopcart/pulls", "POST")
@@ -139,8 +171,9 @@ def assert_token_nowhere(github, store, job, home: Path, output: str) -> None:
         assert secret not in output and secret not in git_config
 
 
-def test_a_second_job_on_the_issue_reuses_the_clone_fetches_and_gets_its_own_branch(cli, github, remote, store,
-                                                                                     tmp_path):
+def test_a_second_job_on_the_issue_reuses_the_clone_fetches_and_gets_its_own_branch(
+    cli, github, remote, store, tmp_path
+):
     assert run(cli, tmp_path, URL).exit_code == 0
     upstream = push_commit(remote, "main", "NEWS.md", "news\n", "Upstream moves on")
 
@@ -227,12 +260,15 @@ def test_pr_needs_an_issue_url(cli, repo, store, home, tmp_path):
 # -- intake errors: one line, exit 2, no job ------------------------------------------------------
 
 
-@pytest.mark.parametrize("url, fragment", [
-    ("https://github.com/acme/shopcart/issue/7", "malformed issue URL"),
-    ("https://gitlab.com/acme/shopcart/issues/7", "not a GitHub issue URL"),
-    ("https://github.com/acme/shopcart/pull/7", "is a pull request, not an issue"),
-    ("https://github.com/acme/shopcart/issues/99", "issue acme/shopcart#99 not found"),
-])
+@pytest.mark.parametrize(
+    "url, fragment",
+    [
+        ("https://github.com/acme/shopcart/issue/7", "malformed issue URL"),
+        ("https://gitlab.com/acme/shopcart/issues/7", "not a GitHub issue URL"),
+        ("https://github.com/acme/shopcart/pull/7", "is a pull request, not an issue"),
+        ("https://github.com/acme/shopcart/issues/99", "issue acme/shopcart#99 not found"),
+    ],
+)
 def test_bad_urls_and_missing_issues(cli, github, store, home, tmp_path, url, fragment):
     assert_one_line_error(run(cli, tmp_path, url), fragment)
     assert_nothing_made(store, home)
@@ -242,8 +278,9 @@ def test_private_repository_without_a_token(cli, github, remote, store, home, tm
     monkeypatch.delenv("GITHUB_TOKEN")
     github.add_repo("acme", "secret", clone_url=str(remote), private=True)
     github.add_issue("acme", "secret", 1, title="Hidden")
-    assert_one_line_error(run(cli, tmp_path, "https://github.com/acme/secret/issues/1"), "not found",
-                          "set GITHUB_TOKEN")
+    assert_one_line_error(
+        run(cli, tmp_path, "https://github.com/acme/secret/issues/1"), "not found", "set GITHUB_TOKEN"
+    )
     assert_nothing_made(store, home)
 
 

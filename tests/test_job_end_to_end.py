@@ -11,36 +11,70 @@ from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script
 
 QTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
 EMPTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_empty_cart_total_is_zero"
-FIX = {"path": "shopcart/cart.py", "old_text": "sum(item.price_cents for item in self.items)",
-       "new_text": "sum(item.price_cents * item.quantity for item in self.items)"}
+FIX = {
+    "path": "shopcart/cart.py",
+    "old_text": "sum(item.price_cents for item in self.items)",
+    "new_text": "sum(item.price_cents * item.quantity for item in self.items)",
+}
 NEW_TEST = "\n\ndef test_empty_cart_total_is_zero():\n    assert Cart().total_cents() == 0\n"
 
 
 def two_step_scripts(tmp: Path) -> tuple[str, str]:
-    deep = write_script(tmp / "deep.json", [
-        (PLANNER, [tc("view_file", path="shopcart/cart.py"),
-                   plan(step("Count quantities in the subtotal", QTY_CHECK, files=["shopcart/cart.py"]),
-                        step("Test the empty cart total", EMPTY_CHECK, files=["tests/test_cart.py"]))]),
-        finish_review("Subtotal counts every unit; added an empty-cart test."),
-    ])
-    fast = write_script(tmp / "fast.json", [
-        ("Your step: Count quantities", [tc("edit_file", **FIX), tc("finish", summary="multiply by quantity")]),
-        ("Your step: Test the empty cart", [
-            tc("frobnicate", path="x"),                                     # a tool that does not exist
-            tc("edit_file", path="tests/test_cart.py"),                     # malformed: arguments missing
-            tc("edit_file", path="tests/test_cart.py", old_text="def test_nope():", new_text="x"),  # no match
-            tc("view_file", path="tests/test_cart.py", start=0, end=5),     # 0 for a 1-based range
-            tc("create_file", path="tests/test_cart.py",
-               content=(Path(__file__).parent.parent / "examples/shopcart/tests/test_cart.py").read_text() + NEW_TEST),
-            tc("finish", summary="added the test"),
-        ]),
-    ])
+    deep = write_script(
+        tmp / "deep.json",
+        [
+            (
+                PLANNER,
+                [
+                    tc("view_file", path="shopcart/cart.py"),
+                    plan(
+                        step("Count quantities in the subtotal", QTY_CHECK, files=["shopcart/cart.py"]),
+                        step("Test the empty cart total", EMPTY_CHECK, files=["tests/test_cart.py"]),
+                    ),
+                ],
+            ),
+            finish_review("Subtotal counts every unit; added an empty-cart test."),
+        ],
+    )
+    fast = write_script(
+        tmp / "fast.json",
+        [
+            ("Your step: Count quantities", [tc("edit_file", **FIX), tc("finish", summary="multiply by quantity")]),
+            (
+                "Your step: Test the empty cart",
+                [
+                    tc("frobnicate", path="x"),  # a tool that does not exist
+                    tc("edit_file", path="tests/test_cart.py"),  # malformed: arguments missing
+                    tc("edit_file", path="tests/test_cart.py", old_text="def test_nope():", new_text="x"),  # no match
+                    tc("view_file", path="tests/test_cart.py", start=0, end=5),  # 0 for a 1-based range
+                    tc(
+                        "create_file",
+                        path="tests/test_cart.py",
+                        content=(Path(__file__).parent.parent / "examples/shopcart/tests/test_cart.py").read_text()
+                        + NEW_TEST,
+                    ),
+                    tc("finish", summary="added the test"),
+                ],
+            ),
+        ],
+    )
     return deep, fast
 
 
 def run_json(cli, repo: Path, deep: str, fast: str, *extra: str):
-    result = cli("run", "--repo", repo, "--issue", "Cart total ignores item quantities", "--deep-model", deep,
-                 "--fast-model", fast, "--json", *extra)
+    result = cli(
+        "run",
+        "--repo",
+        repo,
+        "--issue",
+        "Cart total ignores item quantities",
+        "--deep-model",
+        deep,
+        "--fast-model",
+        fast,
+        "--json",
+        *extra,
+    )
     events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     return result, events
 
@@ -48,8 +82,12 @@ def run_json(cli, repo: Path, deep: str, fast: str, *extra: str):
 def test_job_makes_one_tested_commit_per_step_and_leaves_the_checkout_alone(cli, repo, store, tmp_path):
     (repo / "README.md").write_text("local notes, not committed\n")
     (repo / "shopcart" / "cart.py").write_text((repo / "shopcart" / "cart.py").read_text() + "# my wip\n")
-    before = (git(repo, "status", "--porcelain"), git(repo, "rev-parse", "HEAD"), git(repo, "branch", "--show-current"),
-              (repo / "shopcart" / "cart.py").read_text())
+    before = (
+        git(repo, "status", "--porcelain"),
+        git(repo, "rev-parse", "HEAD"),
+        git(repo, "branch", "--show-current"),
+        (repo / "shopcart" / "cart.py").read_text(),
+    )
 
     result, events = run_json(cli, repo, *two_step_scripts(tmp_path))
 
@@ -57,8 +95,10 @@ def test_job_makes_one_tested_commit_per_step_and_leaves_the_checkout_alone(cli,
     job = store.jobs()[0]
     assert job.status == "succeeded"
     commits = git(repo, "log", "--format=%H %s", f"{job.base_commit}..{job.branch}").splitlines()
-    assert [c.split(" ", 1)[1] for c in reversed(commits)] == ["Count quantities in the subtotal",
-                                                              "Test the empty cart total"]
+    assert [c.split(" ", 1)[1] for c in reversed(commits)] == [
+        "Count quantities in the subtotal",
+        "Test the empty cart total",
+    ]
     body = git(repo, "log", "-1", "--format=%B", job.branch)
     assert f"Sparkwright-Job: {job.id}" in body and f"Check: {EMPTY_CHECK}" in body and "Result: passed" in body
     # The branch really passes its checks and the full suite, in a fresh clone of it.
@@ -67,8 +107,12 @@ def test_job_makes_one_tested_commit_per_step_and_leaves_the_checkout_alone(cli,
     for check in (QTY_CHECK, EMPTY_CHECK, "python3 -m pytest -q"):
         assert subprocess.run(check, shell=True, cwd=clone, capture_output=True).returncode == 0, check
     # The user's checkout: same status, same HEAD, same branch, same uncommitted edit.
-    after = (git(repo, "status", "--porcelain"), git(repo, "rev-parse", "HEAD"), git(repo, "branch", "--show-current"),
-             (repo / "shopcart" / "cart.py").read_text())
+    after = (
+        git(repo, "status", "--porcelain"),
+        git(repo, "rev-parse", "HEAD"),
+        git(repo, "branch", "--show-current"),
+        (repo / "shopcart" / "cart.py").read_text(),
+    )
     assert after == before
     # SQLite holds the plan, steps, attempts and events.
     steps = store.steps(job.id)
@@ -113,9 +157,10 @@ def test_a_step_whose_check_never_passes_fails_the_job_with_the_reason(cli, repo
 def test_planner_and_worker_both_get_the_repos_agents_md(cli, repo, store, tmp_path):
     """Each scripted model answers only when AGENTS.md's text is in its brief (examples/shopcart has one)."""
     rule = "Keep prices in integer cents"
-    deep = write_script(tmp_path / "deep.json", [
-        ("## Final review", [tc("finish_job", summary="ok")]),
-        (rule, [plan(step("Count quantities", QTY_CHECK))])])
+    deep = write_script(
+        tmp_path / "deep.json",
+        [("## Final review", [tc("finish_job", summary="ok")]), (rule, [plan(step("Count quantities", QTY_CHECK))])],
+    )
     fast = write_script(tmp_path / "fast.json", [(rule, [tc("edit_file", **FIX), tc("finish", summary="ok")])])
 
     result, _ = run_json(cli, repo, deep, fast)

@@ -12,8 +12,12 @@ from tests.scripting import ESCALATION, PLANNER, finish_review, plan, step, tc, 
 
 QTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
 FULL_CHECK = "python3 -m pytest -q"
-FIX = tc("edit_file", path="shopcart/cart.py", old_text="sum(item.price_cents for item in self.items)",
-         new_text="sum(item.price_cents * item.quantity for item in self.items)")
+FIX = tc(
+    "edit_file",
+    path="shopcart/cart.py",
+    old_text="sum(item.price_cents for item in self.items)",
+    new_text="sum(item.price_cents * item.quantity for item in self.items)",
+)
 DONE = tc("finish", summary="done")
 WEAK_TEST = "def test_everything():\n    assert True\n"
 GIT = "git -c user.name=m -c user.email=m@example.com"
@@ -27,19 +31,45 @@ def quick(monkeypatch):
 
 
 def run(cli, repo: Path, tmp: Path, steps: list[dict], fast_rules, *extra: str):
-    deep = write_script(tmp / "deep.json", [(PLANNER, [plan(*steps)]), finish_review(),
-                                            (ESCALATION, [tc("stop", explanation="give up")])])
+    deep = write_script(
+        tmp / "deep.json",
+        [(PLANNER, [plan(*steps)]), finish_review(), (ESCALATION, [tc("stop", explanation="give up")])],
+    )
     fast = write_script(tmp / "fast.json", fast_rules)
-    result = cli("run", "--repo", repo, "--issue", "Cart total ignores quantities", "--deep-model", deep,
-                 "--fast-model", fast, "--json", *extra)
+    result = cli(
+        "run",
+        "--repo",
+        repo,
+        "--issue",
+        "Cart total ignores quantities",
+        "--deep-model",
+        deep,
+        "--fast-model",
+        fast,
+        "--json",
+        *extra,
+    )
     return result, [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
 
 def test_a_weakened_test_is_refused_and_put_back_so_the_job_cannot_pass_on_it(cli, repo, store, tmp_path):
     original = (repo / "tests" / "test_cart.py").read_text()
-    result, events = run(cli, repo, tmp_path, [step("Make the tests pass", FULL_CHECK, files=["shopcart/cart.py"])], [
-        ("Your step", [tc("create_file", path="tests/test_cart.py", content=WEAK_TEST),
-                       tc("run", command=f"printf '{WEAK_TEST}' > tests/test_cart.py"), DONE])])
+    result, events = run(
+        cli,
+        repo,
+        tmp_path,
+        [step("Make the tests pass", FULL_CHECK, files=["shopcart/cart.py"])],
+        [
+            (
+                "Your step",
+                [
+                    tc("create_file", path="tests/test_cart.py", content=WEAK_TEST),
+                    tc("run", command=f"printf '{WEAK_TEST}' > tests/test_cart.py"),
+                    DONE,
+                ],
+            )
+        ],
+    )
 
     job = store.jobs()[0]
     assert job.status == "failed" and result.exit_code == 1
@@ -55,8 +85,13 @@ def test_a_weakened_test_is_refused_and_put_back_so_the_job_cannot_pass_on_it(cl
 def test_a_step_whose_plan_names_a_test_may_change_it_and_review_lists_it_first(cli, repo, store, tmp_path):
     new_test = "\n\ndef test_three_units():\n    from shopcart.cart import Cart\n    assert Cart is not None\n"
     add = tc("run", command=f"printf '{new_test}' >> tests/test_cart.py")
-    result, _ = run(cli, repo, tmp_path, [step("Fix and test", QTY_CHECK, files=["shopcart/cart.py", "tests/test_cart.py"])],
-                    [("Your step", [add, FIX, tc("create_file", path="NOTES.md", content="why\n"), DONE])])
+    result, _ = run(
+        cli,
+        repo,
+        tmp_path,
+        [step("Fix and test", QTY_CHECK, files=["shopcart/cart.py", "tests/test_cart.py"])],
+        [("Your step", [add, FIX, tc("create_file", path="NOTES.md", content="why\n"), DONE])],
+    )
 
     assert result.exit_code == 0, result.output
     job = store.jobs()[0]
@@ -69,13 +104,25 @@ def test_a_step_whose_plan_names_a_test_may_change_it_and_review_lists_it_first(
 
 def test_the_models_own_git_commands_do_not_stick(cli, repo, store, tmp_path):
     user_config = git(repo, "config", "--list", "--local")
-    detour = tc("run", command=f"git checkout -q -b detour && {GIT} commit -q --allow-empty -m wip && "
-                               "git config core.hooksPath /tmp/evil-hooks && git remote add evil http://127.0.0.1:9/x")
+    detour = tc(
+        "run",
+        command=f"git checkout -q -b detour && {GIT} commit -q --allow-empty -m wip && "
+        "git config core.hooksPath /tmp/evil-hooks && git remote add evil http://127.0.0.1:9/x",
+    )
     undo = tc("run", command="git reset -q --hard HEAD~1 && git checkout -q --detach")
-    result, events = run(cli, repo, tmp_path, [step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]),
-                                               step("Add notes", "test -f NOTES.md", files=["NOTES.md"])], [
-        ("Your step: Count quantities", [detour, FIX, DONE]),
-        ("Your step: Add notes", [undo, tc("create_file", path="NOTES.md", content="notes\n"), DONE])])
+    result, events = run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]),
+            step("Add notes", "test -f NOTES.md", files=["NOTES.md"]),
+        ],
+        [
+            ("Your step: Count quantities", [detour, FIX, DONE]),
+            ("Your step: Add notes", [undo, tc("create_file", path="NOTES.md", content="notes\n"), DONE]),
+        ],
+    )
 
     job = store.jobs()[0]
     commits = git(repo, "log", "--format=%s", f"{job.base_commit}..{job.branch}").splitlines()
@@ -90,19 +137,28 @@ def test_the_models_own_git_commands_do_not_stick(cli, repo, store, tmp_path):
     assert job.status == "failed" and result.exit_code == 1
 
 
-@pytest.mark.parametrize("call", [
-    tc("view_file", path="shopcart/\0cart.py"),
-    tc("create_file", path="shopcart/cart.py/inner.py", content="x"),
-    tc("create_file", path="n" * 300 + ".py", content="x"),
-    tc("view_file", path="loop/x.py"),
-    tc("create_file", path="notes.txt", content="bad \ud800 text"),
-    tc("search", pattern="(unclosed", path="."),
-    tc("list_files", path="-delete"),
-], ids=["nul", "under-a-file", "long-name", "symlink-loop", "lone-surrogate", "bad-regex", "option-like"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        tc("view_file", path="shopcart/\0cart.py"),
+        tc("create_file", path="shopcart/cart.py/inner.py", content="x"),
+        tc("create_file", path="n" * 300 + ".py", content="x"),
+        tc("view_file", path="loop/x.py"),
+        tc("create_file", path="notes.txt", content="bad \ud800 text"),
+        tc("search", pattern="(unclosed", path="."),
+        tc("list_files", path="-delete"),
+    ],
+    ids=["nul", "under-a-file", "long-name", "symlink-loop", "lone-surrogate", "bad-regex", "option-like"],
+)
 def test_a_bad_tool_call_is_an_observation_and_the_job_carries_on(call, cli, repo, store, tmp_path):
     loop = tc("run", command="ln -s loop loop")
-    result, events = run(cli, repo, tmp_path, [step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"])],
-                         [("Your step", [loop, call, FIX, DONE])])
+    result, events = run(
+        cli,
+        repo,
+        tmp_path,
+        [step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"])],
+        [("Your step", [loop, call, FIX, DONE])],
+    )
 
     assert result.exit_code == 0, result.output
     observed = [e for e in events if e["kind"] == "tool_call" and e["tool"] == call["tool_calls"][0]["name"]]
@@ -111,9 +167,15 @@ def test_a_bad_tool_call_is_an_observation_and_the_job_carries_on(call, cli, rep
 
 
 def test_a_failed_setup_command_interrupts_the_job_at_once_with_its_log(cli, repo, store, tmp_path):
-    result, events = run(cli, repo, tmp_path, [step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"])],
-                         [("Your step", [tc("run", command="true"), FIX, DONE])],
-                         "--setup", "echo installing; echo 'no such package' >&2; exit 3")
+    result, events = run(
+        cli,
+        repo,
+        tmp_path,
+        [step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"])],
+        [("Your step", [tc("run", command="true"), FIX, DONE])],
+        "--setup",
+        "echo installing; echo 'no such package' >&2; exit 3",
+    )
 
     job = store.jobs()[0]
     assert result.exit_code == 130 and job.status == "interrupted"
@@ -125,8 +187,15 @@ def test_a_failed_setup_command_interrupts_the_job_at_once_with_its_log(cli, rep
 
 
 def test_the_setup_command_runs_in_the_local_sandbox_too(cli, repo, store, tmp_path):
-    result, _ = run(cli, repo, tmp_path, [step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"])],
-                    [("Your step", [FIX, DONE])], "--setup", "echo set up > .setup-ran; echo ready")
+    result, _ = run(
+        cli,
+        repo,
+        tmp_path,
+        [step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"])],
+        [("Your step", [FIX, DONE])],
+        "--setup",
+        "echo set up > .setup-ran; echo ready",
+    )
 
     assert result.exit_code == 0, result.output
     job = store.jobs()[0]

@@ -16,8 +16,10 @@ STEP_TITLE = "Count quantities in the subtotal"
 
 
 def script_deep(fake: FakeOpenAI | FakeAnthropic) -> None:
-    fake.script(PLANNER, [tc("view_file", path="shopcart/cart.py"),
-                          plan(step(STEP_TITLE, QTY_CHECK, files=["shopcart/cart.py"]))])
+    fake.script(
+        PLANNER,
+        [tc("view_file", path="shopcart/cart.py"), plan(step(STEP_TITLE, QTY_CHECK, files=["shopcart/cart.py"]))],
+    )
     fake.script(REVIEW, [tc("finish_job", summary="Subtotal counts every unit.", uncertainties=[])])
 
 
@@ -26,8 +28,11 @@ def script_fast(fake: FakeOpenAI, text_calls: bool = False) -> None:
 
 
 def chats(fake: FakeOpenAI, match: str) -> list[RecordedRequest]:
-    return [r for r in fake.requests_to("/v1/chat/completions")
-            if any(match in str(m.get("content")) for m in r.json["messages"])]
+    return [
+        r
+        for r in fake.requests_to("/v1/chat/completions")
+        if any(match in str(m.get("content")) for m in r.json["messages"])
+    ]
 
 
 def assert_step_committed(repo: Path, store) -> None:
@@ -90,8 +95,9 @@ def test_anthropic_planner_with_an_openai_compatible_worker(cli, repo, store, mo
     with FakeAnthropic() as claude, FakeOpenAI() as local:
         script_deep(claude)
         script_fast(local)
-        result, _ = run_json(cli, repo, "anthropic:claude-x", QWEN,
-                             "--deep-base-url", claude.url, "--fast-base-url", local.base_url)
+        result, _ = run_json(
+            cli, repo, "anthropic:claude-x", QWEN, "--deep-base-url", claude.url, "--fast-base-url", local.base_url
+        )
 
     assert result.exit_code == 0, result.stderr
     assert_step_committed(repo, store)
@@ -103,8 +109,13 @@ def test_anthropic_planner_with_an_openai_compatible_worker(cli, repo, store, mo
     assert chats(local, PLANNER) == [] and len(chats(local, WORKER)) == 2
     # The planner's view_file result goes back as a tool_result block for the tool_use the server issued.
     issued = claude.served[0].response["content"][0]
-    results = [b for m in messages[1].json["messages"] if isinstance(m["content"], list)
-               for b in m["content"] if b["type"] == "tool_result"]
+    results = [
+        b
+        for m in messages[1].json["messages"]
+        if isinstance(m["content"], list)
+        for b in m["content"]
+        if b["type"] == "tool_result"
+    ]
     assert issued["name"] == "view_file" and [b["tool_use_id"] for b in results] == [issued["id"]]
     assert_usage_matches(cli, store, claude.served, local.served)
 
@@ -171,8 +182,14 @@ def test_a_server_outage_interrupts_the_job_and_resume_finishes_it(cli, repo, st
 def test_a_call_with_broken_json_arguments_gets_an_error_and_the_job_goes_on(cli, repo, store):
     with FakeOpenAI() as fake:
         script_deep(fake)
-        fake.script(WORKER, [{"tool_calls": [{"name": "edit_file", "args": '{"path": "shopcart/cart.py", "old_'}]},
-                             tc("edit_file", **FIX), tc("finish", summary="multiply by quantity")])
+        fake.script(
+            WORKER,
+            [
+                {"tool_calls": [{"name": "edit_file", "args": '{"path": "shopcart/cart.py", "old_'}]},
+                tc("edit_file", **FIX),
+                tc("finish", summary="multiply by quantity"),
+            ],
+        )
         result, _ = run_json(cli, repo, QWEN, QWEN, "--base-url", fake.base_url)
 
     assert result.exit_code == 0, result.stderr

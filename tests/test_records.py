@@ -21,8 +21,12 @@ def emitted_kinds() -> set[str]:
     kinds = set()
     for path in (ROOT / "agent").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "emit"
-                    and node.args and isinstance(node.args[0], ast.Constant)):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", getattr(node.func, "id", None)) == "emit"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
                 kinds.add(node.args[0].value)
     return kinds
 
@@ -59,8 +63,16 @@ def test_a_wrong_field_or_kind_fails_where_it_is_emitted():
 
 def test_the_recorder_stores_and_shows_the_models_payload(tmp_path):
     with SqlStore(tmp_path / "s.db") as store:
-        store.create_job(id="j1", issue_text="x", repo_path="/r", base_commit="0", branch="b", worktree_path="/w",
-                         deep_model="d", fast_model="f")
+        store.create_job(
+            id="j1",
+            issue_text="x",
+            repo_path="/r",
+            base_commit="0",
+            branch="b",
+            worktree_path="/w",
+            deep_model="d",
+            fast_model="f",
+        )
         shown = []
         with Recorder(store, "j1", [shown.append]) as recorder:
             recorder.emit(record.StepDone(title="t", commit="abc"), step_id=3)
@@ -74,8 +86,16 @@ def test_the_recorder_stores_and_shows_the_models_payload(tmp_path):
 def test_a_host_secret_reaches_neither_the_record_nor_its_listeners(tmp_path, monkeypatch):
     monkeypatch.setenv("SOME_API_TOKEN", "s3cret-value-42")
     with SqlStore(tmp_path / "s.db") as store:
-        store.create_job(id="j1", issue_text="x", repo_path="/r", base_commit="0", branch="b", worktree_path="/w",
-                         deep_model="d", fast_model="f")
+        store.create_job(
+            id="j1",
+            issue_text="x",
+            repo_path="/r",
+            base_commit="0",
+            branch="b",
+            worktree_path="/w",
+            deep_model="d",
+            fast_model="f",
+        )
         shown = []
         with Recorder(store, "j1", [shown.append]) as recorder:
             recorder.emit(record.ToolCall(tool="run", output="token=s3cret-value-42"))

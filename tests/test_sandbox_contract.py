@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from sandbox_fixtures import SECRET, no_leaked_containers, open_sandbox, secret_in_env  # noqa: F401 (fixtures)
 
 from sandbox import PathEscapeError, Sandbox
 from sandbox.base import SandboxFileError
-from sandbox_fixtures import SECRET, no_leaked_containers, open_sandbox, secret_in_env  # noqa: F401 (fixtures)
 
 # SIGKILL lands asynchronously and the parent of an orphan reaps it when it gets to it: wait a little.
-GONE_OR_ZOMBIE = ("p=$(cat {pidfile}); for i in $(seq 100); do [ -e /proc/$p ] || exit 0; "
-                  "grep -q '^State:.*Z' /proc/$p/status 2>/dev/null && exit 0; sleep 0.05; done; exit 1")
+GONE_OR_ZOMBIE = (
+    "p=$(cat {pidfile}); for i in $(seq 100); do [ -e /proc/$p ] || exit 0; "
+    "grep -q '^State:.*Z' /proc/$p/status 2>/dev/null && exit 0; sleep 0.05; done; exit 1"
+)
 KINDS = ["local", pytest.param("docker", marks=pytest.mark.docker)]
 
 

@@ -7,8 +7,7 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
-from state import DatabaseError, SqlStore, StepSpec
-from state import migrations
+from state import DatabaseError, SqlStore, StepSpec, migrations
 
 
 def test_database_is_in_wal_mode(tmp_path):
@@ -19,8 +18,16 @@ def test_database_is_in_wal_mode(tmp_path):
 def test_a_newer_sparkwright_migrates_an_older_database(tmp_path, monkeypatch):
     path = tmp_path / "s.db"
     with SqlStore(path) as store:
-        store.create_job(id="j1", issue_text="x", repo_path="/r", base_commit="0", branch="b", worktree_path="/w",
-                         deep_model="d", fast_model="f")
+        store.create_job(
+            id="j1",
+            issue_text="x",
+            repo_path="/r",
+            base_commit="0",
+            branch="b",
+            worktree_path="/w",
+            deep_model="d",
+            fast_model="f",
+        )
 
     def add_priority(conn):
         conn.execute(text("ALTER TABLE jobs ADD COLUMN priority INTEGER DEFAULT 0"))
@@ -53,8 +60,16 @@ def test_a_corrupted_database_gets_a_one_line_error(tmp_path, cli):
 def test_a_locked_database_says_so(tmp_path):
     path = tmp_path / "s.db"
     with SqlStore(path) as store:
-        store.create_job(id="j1", issue_text="x", repo_path="/r", base_commit="0", branch="b", worktree_path="/w",
-                         deep_model="d", fast_model="f")
+        store.create_job(
+            id="j1",
+            issue_text="x",
+            repo_path="/r",
+            base_commit="0",
+            branch="b",
+            worktree_path="/w",
+            deep_model="d",
+            fast_model="f",
+        )
     locker = sqlite3.connect(path)
     locker.execute("BEGIN EXCLUSIVE")
     try:
@@ -67,12 +82,33 @@ def test_a_locked_database_says_so(tmp_path):
 
 def test_plan_revisions_are_atomic_and_ordered(tmp_path):
     with SqlStore(tmp_path / "s.db") as store:
-        store.create_job(id="j1", issue_text="x", repo_path="/r", base_commit="0", branch="b", worktree_path="/w",
-                         deep_model="d", fast_model="f")
-        first, second = store.save_plan("j1", "plan", [StepSpec("a", "do a", "true"), StepSpec("b", "do b", "true")], None)
-        store.revise_plan("j1", "split", "smaller", [StepSpec("a1", "x", "true"), StepSpec("a2", "y", "true")],
-                          after=first.position, parent_id=first.id, retire=[first.id])
+        store.create_job(
+            id="j1",
+            issue_text="x",
+            repo_path="/r",
+            base_commit="0",
+            branch="b",
+            worktree_path="/w",
+            deep_model="d",
+            fast_model="f",
+        )
+        first, second = store.save_plan(
+            "j1", "plan", [StepSpec("a", "do a", "true"), StepSpec("b", "do b", "true")], None
+        )
+        store.revise_plan(
+            "j1",
+            "split",
+            "smaller",
+            [StepSpec("a1", "x", "true"), StepSpec("a2", "y", "true")],
+            after=first.position,
+            parent_id=first.id,
+            retire=[first.id],
+        )
         assert [(s.title, s.status) for s in store.steps("j1")] == [
-            ("a", "superseded"), ("a1", "pending"), ("a2", "pending"), ("b", "pending")]
+            ("a", "superseded"),
+            ("a1", "pending"),
+            ("a2", "pending"),
+            ("b", "pending"),
+        ]
         assert [r.kind for r in store.revisions("j1")] == ["initial", "split"]
         assert store.next_step("j1").title == "a1"

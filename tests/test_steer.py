@@ -14,22 +14,49 @@ from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script
 
 ROOT = Path(__file__).resolve().parent.parent
 QTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
-FIX = tc("edit_file", path="shopcart/cart.py", old_text="sum(item.price_cents for item in self.items)",
-         new_text="sum(item.price_cents * item.quantity for item in self.items)")
+FIX = tc(
+    "edit_file",
+    path="shopcart/cart.py",
+    old_text="sum(item.price_cents for item in self.items)",
+    new_text="sum(item.price_cents * item.quantity for item in self.items)",
+)
 
 
 def test_steering_reaches_the_running_worker(repo, tmp_path, cli, home):
-    deep = write_script(tmp_path / "deep.json", [(PLANNER, [plan(step("Count quantities", QTY_CHECK))]), finish_review()])
+    deep = write_script(
+        tmp_path / "deep.json", [(PLANNER, [plan(step("Count quantities", QTY_CHECK))]), finish_review()]
+    )
     browsing = [tc("view_file", path="shopcart/cart.py", start=n, end=n + 1) for n in range(1, 25)]
-    fast_rules = {"rules": [
-        {"match": "Message from the user (steering): multiply", "replies": [FIX, tc("finish", summary="steered")]},
-        {"match": "Your step", "replies": browsing + [tc("stuck", reason="lost")]},
-    ], "delay": 0.25}
+    fast_rules = {
+        "rules": [
+            {"match": "Message from the user (steering): multiply", "replies": [FIX, tc("finish", summary="steered")]},
+            {"match": "Your step", "replies": browsing + [tc("stuck", reason="lost")]},
+        ],
+        "delay": 0.25,
+    }
     (tmp_path / "fast.json").write_text(json.dumps(fast_rules))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    job = subprocess.Popen([sys.executable, "-m", "agent", "run", "--repo", str(repo), "--issue", "quantities",
-                            "--deep-model", deep, "--fast-model", f"scripted:{tmp_path / 'fast.json'}", "--json"],
-                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    job = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "agent",
+            "run",
+            "--repo",
+            str(repo),
+            "--issue",
+            "quantities",
+            "--deep-model",
+            deep,
+            "--fast-model",
+            f"scripted:{tmp_path / 'fast.json'}",
+            "--json",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     for line in job.stdout:
         event = json.loads(line)
         if event["kind"] == "tool_call":

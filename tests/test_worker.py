@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent.models.llm import LLM
-from agent.models.scripted import Rule, ScriptedChatModel, call, reply
 from agent.engine.loop import Budget
 from agent.engine.worker import StepAttempt
+from agent.models.llm import LLM
+from agent.models.scripted import Rule, ScriptedChatModel, call, reply
 from sandbox import CommandResult, LocalSandbox
 from tools import Toolbox, worker_tools
 
@@ -15,9 +15,15 @@ from tools import Toolbox, worker_tools
 def loop(tmp_path, replies, budget=Budget(50, 600, 10**9), check=lambda: CommandResult(1, "1 failed", 0.01)):
     (tmp_path / "a.py").write_text("".join(f"x{n} = {n}\n" for n in range(100)))
     events = []
-    worker = StepAttempt(llm=LLM("fast", "scripted:t", ScriptedChatModel(rules=[Rule(replies=replies)])),
-                         toolbox=Toolbox(worker_tools(LocalSandbox(tmp_path), 30)), check=check, budget=budget,
-                         emit=lambda kind, **p: events.append((kind, p)), interrupted=lambda: None, steering=list)
+    worker = StepAttempt(
+        llm=LLM("fast", "scripted:t", ScriptedChatModel(rules=[Rule(replies=replies)])),
+        toolbox=Toolbox(worker_tools(LocalSandbox(tmp_path), 30)),
+        check=check,
+        budget=budget,
+        emit=lambda kind, **p: events.append((kind, p)),
+        interrupted=lambda: None,
+        steering=list,
+    )
     return worker, events
 
 
@@ -25,11 +31,14 @@ def browsing(n: int):
     return [call("view_file", path="a.py", start=i, end=i) for i in range(1, n + 1)]
 
 
-@pytest.mark.parametrize("budget, reason", [
-    (Budget(3, 600, 10**9), "turn budget used up (3 model calls)"),
-    (Budget(50, 0, 10**9), "time budget used up (0s)"),
-    (Budget(50, 600, 1), "token budget used up (1 tokens)"),
-])
+@pytest.mark.parametrize(
+    "budget, reason",
+    [
+        (Budget(3, 600, 10**9), "turn budget used up (3 model calls)"),
+        (Budget(50, 0, 10**9), "time budget used up (0s)"),
+        (Budget(50, 600, 1), "token budget used up (1 tokens)"),
+    ],
+)
 def test_budgets_end_the_attempt_with_the_reason(tmp_path, budget, reason):
     worker, _ = loop(tmp_path, browsing(40), budget)
     result = worker.run("system", "brief")
@@ -37,8 +46,11 @@ def test_budgets_end_the_attempt_with_the_reason(tmp_path, budget, reason):
 
 
 def test_a_passing_check_is_the_only_way_to_pass(tmp_path):
-    worker, events = loop(tmp_path, [call("finish", summary="done?"), call("finish", summary="done!")],
-                          check=iter([CommandResult(1, "E assert 1 == 2", 0.1), CommandResult(0, "1 passed", 0.1)]).__next__)
+    worker, events = loop(
+        tmp_path,
+        [call("finish", summary="done?"), call("finish", summary="done!")],
+        check=iter([CommandResult(1, "E assert 1 == 2", 0.1), CommandResult(0, "1 passed", 0.1)]).__next__,
+    )
     result = worker.run("system", "brief")
     assert result.outcome == "passed" and result.summary == "done!"
     assert [p["passed"] for kind, p in events if kind == "check"] == [False, True]

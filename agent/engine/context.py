@@ -6,13 +6,13 @@ import threading
 from dataclasses import dataclass, field
 
 from agent.config import Settings
-from agent.repo import Workspace
-from agent.models.llm import LLM
 from agent.engine.recorder import Recorder
+from agent.errors import Interruption
+from agent.models.llm import LLM
+from agent.repo import Workspace
 from sandbox import Sandbox
 from sandbox.confined import WorkspaceView
 from state import Job, SqlStore
-from agent.errors import Interruption
 
 
 class JobCancelled(Interruption):

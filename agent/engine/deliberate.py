@@ -19,15 +19,22 @@ class DeliberationFailed(Exception):
     """The deep model did not reach a decision within its budget."""
 
 
-def deliberate(ctx: JobContext, system: str, brief: str, decisions: Sequence[Tool], purpose: str,
-               step_id: int | None = None) -> tuple[str, BaseModel]:
+def deliberate(
+    ctx: JobContext, system: str, brief: str, decisions: Sequence[Tool], purpose: str, step_id: int | None = None
+) -> tuple[str, BaseModel]:
     """Returns the name and validated arguments of the deciding call the deep model made."""
     decide = Toolbox(decisions)
-    loop = ModelLoop(ctx.deep, Toolbox(planner_tools(ctx.reader)),
-                     [Control(tool, partial(_decided, decide, tool.name)) for tool in decisions],
-                     Budget(ctx.settings.planner_max_turns), purpose, NUDGE,
-                     partial(ctx.record.emit, step_id=step_id, purpose=purpose), ctx.check_cancelled,
-                     ctx.record.steering)
+    loop = ModelLoop(
+        ctx.deep,
+        Toolbox(planner_tools(ctx.reader)),
+        [Control(tool, partial(_decided, decide, tool.name)) for tool in decisions],
+        Budget(ctx.settings.planner_max_turns),
+        purpose,
+        NUDGE,
+        partial(ctx.record.emit, step_id=step_id, purpose=purpose),
+        ctx.check_cancelled,
+        ctx.record.steering,
+    )
     ended = loop.run(system, brief)
     if ended.kind != "decided":
         raise DeliberationFailed(f"the planner reached no {purpose} decision in {ctx.settings.planner_max_turns} turns")

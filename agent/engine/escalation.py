@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agent.engine.context import JobContext
-from agent.engine.control import DECISIONS, ReviseArgs, RetryArgs, SplitArgs, StopArgs, TakeOverArgs
+from agent.engine.control import DECISIONS, RetryArgs, ReviseArgs, SplitArgs, StopArgs, TakeOverArgs
 from agent.engine.deliberate import deliberate
-from agent.faults import fault_point
 from agent.engine.planner import specs
 from agent.engine.prompts import ESCALATION_SYSTEM, escalation_brief
+from agent.faults import fault_point
 from agent.record import Decision, FailureReport
 from state import DecisionKind, RevisionKind, StepStatus
 from state.models import utcnow
@@ -18,6 +18,7 @@ from state.models import utcnow
 @dataclass(frozen=True)
 class Decided:
     """The decision on a failure report, as the graph routes on it."""
+
     kind: DecisionKind
     stop_reason: str | None = None
 
@@ -35,10 +36,18 @@ def escalate(ctx: JobContext, report_id: int) -> Decided:
     decided = sum(1 for r in ctx.store.failure_reports(ctx.job.id) if r.decision)
     s = ctx.settings
     if step.escalations >= s.max_escalations_per_step or decided >= s.max_escalations_per_job:
-        limit = (f"{s.max_escalations_per_step} per step" if step.escalations >= s.max_escalations_per_step
-                 else f"{s.max_escalations_per_job} per job")
-        return _stop(ctx, report_id, step.id, DecisionKind.LIMIT,
-                     f"stopped by the escalation limit ({limit}): step {step.title!r} failed: {found.why}")
+        limit = (
+            f"{s.max_escalations_per_step} per step"
+            if step.escalations >= s.max_escalations_per_step
+            else f"{s.max_escalations_per_job} per job"
+        )
+        return _stop(
+            ctx,
+            report_id,
+            step.id,
+            DecisionKind.LIMIT,
+            f"stopped by the escalation limit ({limit}): step {step.title!r} failed: {found.why}",
+        )
     fault_point("escalation.before_decide")
     brief = escalation_brief(ctx.job, ctx.store.steps(ctx.job.id), found)
     name, args = deliberate(ctx, ESCALATION_SYSTEM, brief, DECISIONS, "escalation", step_id=step.id)
@@ -58,25 +67,62 @@ def _apply(ctx: JobContext, report_id: int, step, kind: DecisionKind, args) -> N
     job_id, record = ctx.job.id, (report_id, kind, args.model_dump())
     bump = {"escalations": step.escalations + 1}
     if isinstance(args, RetryArgs):
-        ctx.store.revise_plan(job_id, RevisionKind.RETRY, args.guidance, report=record, step_updates={
-            step.id: {**bump, "status": StepStatus.PENDING.value, "guidance": args.guidance}})
+        ctx.store.revise_plan(
+            job_id,
+            RevisionKind.RETRY,
+            args.guidance,
+            report=record,
+            step_updates={step.id: {**bump, "status": StepStatus.PENDING.value, "guidance": args.guidance}},
+        )
     elif isinstance(args, TakeOverArgs):
-        ctx.store.revise_plan(job_id, RevisionKind.TAKE_OVER, args.reason, report=record, step_updates={
-            step.id: {**bump, "status": StepStatus.PENDING.value, "executor": "deep", "guidance": args.reason}})
+        ctx.store.revise_plan(
+            job_id,
+            RevisionKind.TAKE_OVER,
+            args.reason,
+            report=record,
+            step_updates={
+                step.id: {**bump, "status": StepStatus.PENDING.value, "executor": "deep", "guidance": args.reason}
+            },
+        )
     elif isinstance(args, SplitArgs):
-        ctx.store.revise_plan(job_id, RevisionKind.SPLIT, args.reason, specs(args.steps), after=step.position,
-                              parent_id=step.id, retire=[step.id], report=record, step_updates={step.id: bump})
+        ctx.store.revise_plan(
+            job_id,
+            RevisionKind.SPLIT,
+            args.reason,
+            specs(args.steps),
+            after=step.position,
+            parent_id=step.id,
+            retire=[step.id],
+            report=record,
+            step_updates={step.id: bump},
+        )
     elif isinstance(args, ReviseArgs):
-        later = [s.id for s in ctx.store.steps(job_id) if s.position > step.position and s.status == StepStatus.PENDING.value]
-        ctx.store.revise_plan(job_id, RevisionKind.REVISE, args.reason, specs(args.steps), after=step.position,
-                              retire=[step.id, *later], report=record, step_updates={step.id: bump})
+        later = [
+            s.id for s in ctx.store.steps(job_id) if s.position > step.position and s.status == StepStatus.PENDING.value
+        ]
+        ctx.store.revise_plan(
+            job_id,
+            RevisionKind.REVISE,
+            args.reason,
+            specs(args.steps),
+            after=step.position,
+            retire=[step.id, *later],
+            report=record,
+            step_updates={step.id: bump},
+        )
 
 
 def _stop(ctx: JobContext, report_id: int, step_id: int, kind: DecisionKind, reason: str) -> Decided:
     pending = [s.id for s in ctx.store.steps(ctx.job.id) if s.status == StepStatus.PENDING.value]
-    ctx.store.revise_plan(ctx.job.id, RevisionKind.STOP, reason, retire=pending, retire_as=StepStatus.SKIPPED,
-                          step_updates={step_id: {"status": StepStatus.FAILED.value, "finished_at": utcnow()}},
-                          report=(report_id, kind, {"stop_reason": reason}))
+    ctx.store.revise_plan(
+        ctx.job.id,
+        RevisionKind.STOP,
+        reason,
+        retire=pending,
+        retire_as=StepStatus.SKIPPED,
+        step_updates={step_id: {"status": StepStatus.FAILED.value, "finished_at": utcnow()}},
+        report=(report_id, kind, {"stop_reason": reason}),
+    )
     ctx.workspace.discard_changes()
     ctx.record.emit(Decision(report_id=report_id, decision=kind, detail={"stop_reason": reason}), step_id=step_id)
     return Decided(kind, reason)

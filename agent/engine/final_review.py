@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from agent.engine.context import JobContext
 from agent.engine.control import ADD_STEPS, FINISH_JOB, AddStepsArgs, FinishJobArgs
 from agent.engine.deliberate import deliberate
-from agent.faults import fault_point
 from agent.engine.planner import specs
 from agent.engine.prompts import REVIEW_SYSTEM, review_brief
+from agent.faults import fault_point
 from agent.record import Review, ReviewDecision, TestRun
 from state import RevisionKind
 from tools.base import truncate_middle
@@ -20,6 +20,7 @@ REVIEW_DIFF_CHARS = 30_000
 @dataclass(frozen=True)
 class Reviewed:
     """What the graph routes on after a final review."""
+
     more_steps: bool
     tests_passed: bool
 
@@ -33,14 +34,23 @@ def final_review(ctx: JobContext, rounds_done: int) -> Reviewed:
     fault_point("review.before_tests")
     result = ctx.sandbox.run(command, ctx.settings.check_timeout)
     fault_point("review.after_tests")
-    ctx.record.emit(TestRun(command=command, passed=result.ok, exit_code=result.exit_code,
-                            seconds=round(result.duration, 2), output=result.output[-8000:]))
+    ctx.record.emit(
+        TestRun(
+            command=command,
+            passed=result.ok,
+            exit_code=result.exit_code,
+            seconds=round(result.duration, 2),
+            output=result.output[-8000:],
+        )
+    )
     if rounds_done >= ctx.settings.max_review_rounds:
         return Reviewed(False, result.ok)
     if _follow_ups_recorded(ctx) > rounds_done:  # this round's steps were added before a crash
         return Reviewed(True, result.ok)
     diff = truncate_middle(ctx.workspace.diff(ctx.job.base_commit), REVIEW_DIFF_CHARS)
-    brief = review_brief(ctx.job, ctx.store.steps(ctx.job.id), diff, command, truncate_middle(result.output, 8000), result.ok)
+    brief = review_brief(
+        ctx.job, ctx.store.steps(ctx.job.id), diff, command, truncate_middle(result.output, 8000), result.ok
+    )
     name, args = deliberate(ctx, REVIEW_SYSTEM, brief, [FINISH_JOB, ADD_STEPS], "review")
     if isinstance(args, AddStepsArgs):
         ctx.store.revise_plan(ctx.job.id, RevisionKind.REVIEW, args.reason, specs(args.steps))

@@ -14,10 +14,10 @@ from langgraph.runtime import Runtime
 
 from agent.engine.context import JobContext
 from agent.engine.escalation import escalate
-from agent.faults import fault_point
 from agent.engine.final_review import final_review
 from agent.engine.planner import make_plan
 from agent.engine.steps import run_step
+from agent.faults import fault_point
 from agent.record import JobFinished
 from state import JobStatus, StepStatus
 
@@ -73,7 +73,10 @@ def finish_node(state: JobState, runtime: Runtime[JobContext]) -> JobState:
     elif unfinished:
         status, reason = JobStatus.FAILED, f"steps not done: {', '.join(unfinished)}"
     elif lost:
-        status, reason = JobStatus.FAILED, f"the commits of these done steps are no longer on {ctx.job.branch}: {', '.join(lost)}"
+        status, reason = (
+            JobStatus.FAILED,
+            f"the commits of these done steps are no longer on {ctx.job.branch}: {', '.join(lost)}",
+        )
     elif not state.get("tests_passed"):
         status, reason = JobStatus.FAILED, "all steps are done but the full test run failed"
     else:

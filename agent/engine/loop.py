@@ -34,6 +34,7 @@ class Budget:
 @dataclass(frozen=True)
 class End:
     """How the loop ended: a control's verdict, or a limit's ("budget", "loop")."""
+
     kind: str
     reason: str = ""
     value: Any = None
@@ -42,6 +43,7 @@ class End:
 @dataclass(frozen=True)
 class Control:
     """A tool the loop's owner answers itself. An `End` stops the loop; an `Observation` goes back to the model."""
+
     tool: Tool
     answer: Callable[[dict[str, Any]], End | Observation]
 
@@ -155,8 +157,16 @@ class ModelLoop:
         self.actions.append(f"{call['name']}({_in_short(args)}) -> {said}")
         # How long our own plumbing took from the model's reply to the end of the first tool: measured, not guessed.
         extra = {"since_reply_ms": round((time.perf_counter() - replied_at) * 1000, 3)} if replied_at else {}
-        self.emit("tool_call", tier=self.llm.tier, tool=call["name"], args=brief_args(args), ok=observation.ok,
-                  output=truncate_middle(text, 2000), seconds=round(observation.seconds, 4), **extra)
+        self.emit(
+            "tool_call",
+            tier=self.llm.tier,
+            tool=call["name"],
+            args=brief_args(args),
+            ok=observation.ok,
+            output=truncate_middle(text, 2000),
+            seconds=round(observation.seconds, 4),
+            **extra,
+        )
 
 
 def _in_short(args: Any) -> str:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from agent.engine.context import JobContext
 from agent.engine.control import SUBMIT_PLAN, PlanArgs, StepPlan
 from agent.engine.deliberate import deliberate
-from agent.faults import fault_point
 from agent.engine.prompts import PLANNER_SYSTEM, planner_brief
+from agent.faults import fault_point
 from agent.record import Plan, PlannedStep
 from sandbox import SandboxCallError
 from state import StepSpec
@@ -42,5 +42,10 @@ def save_plan(ctx: JobContext, plan: PlanArgs) -> None:
     test_command = ctx.settings.test_command or plan.test_command
     steps = ctx.store.save_plan(ctx.job.id, plan.summary, specs(plan.steps), test_command)
     ctx.job.test_command = test_command
-    ctx.record.emit(Plan(summary=plan.summary, test_command=test_command,
-                         steps=[PlannedStep(id=s.id, title=s.title, check=s.check_command) for s in steps]))
+    ctx.record.emit(
+        Plan(
+            summary=plan.summary,
+            test_command=test_command,
+            steps=[PlannedStep(id=s.id, title=s.title, check=s.check_command) for s in steps],
+        )
+    )

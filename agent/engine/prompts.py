@@ -54,7 +54,9 @@ def attempt_system(tier: str) -> str:
 
 def issue_block(job: Job) -> str:
     title = f"# {job.issue_title}\n\n" if job.issue_title else ""
-    comments = "".join(f"\n\n--- comment by {c.get('author', '?')}:\n{c.get('body', '')}" for c in job.issue_comments or [])
+    comments = "".join(
+        f"\n\n--- comment by {c.get('author', '?')}:\n{c.get('body', '')}" for c in job.issue_comments or []
+    )
     return f"{title}{job.issue_text}{comments}"
 
 
@@ -65,11 +67,15 @@ def planner_brief(job: Job, tree: str, agents_md: str | None) -> str:
     return "\n\n".join(parts)
 
 
-def worker_brief(job: Job, step: Step, plan: Sequence[Step], files: dict[str, str], agents_md: str | None,
-                 notes: Sequence[str]) -> str:
+def worker_brief(
+    job: Job, step: Step, plan: Sequence[Step], files: dict[str, str], agents_md: str | None, notes: Sequence[str]
+) -> str:
     outline = "\n".join(f"{'->' if s.id == step.id else '  '} [{s.status}] {s.title}" for s in plan)
-    parts = [f"## Issue\n{issue_block(job)}", f"## Plan\n{outline}",
-             f"## Your step: {step.title}\n{step.instructions}\n\nCheck (must pass): `{step.check_command}`"]
+    parts = [
+        f"## Issue\n{issue_block(job)}",
+        f"## Plan\n{outline}",
+        f"## Your step: {step.title}\n{step.instructions}\n\nCheck (must pass): `{step.check_command}`",
+    ]
     if step.guidance:
         parts.append(f"## Guidance from the planner\n{step.guidance}")
     if notes:
@@ -83,12 +89,16 @@ def worker_brief(job: Job, step: Step, plan: Sequence[Step], files: dict[str, st
 
 def escalation_brief(job: Job, plan: Sequence[Step], report: FailureReport) -> str:
     outline = "\n".join(f"{s.id}. [{s.status}] {s.title} — check: {s.check_command}" for s in plan)
-    return (f"## Issue\n{issue_block(job)}\n\n## Plan\n{outline}\n\n## Failure report\n"
-            f"{json.dumps(report.stored(), indent=1, ensure_ascii=False)}")
+    return (
+        f"## Issue\n{issue_block(job)}\n\n## Plan\n{outline}\n\n## Failure report\n"
+        f"{json.dumps(report.stored(), indent=1, ensure_ascii=False)}"
+    )
 
 
 def review_brief(job: Job, plan: Sequence[Step], diff: str, test_command: str, test_output: str, passed: bool) -> str:
     outline = "\n".join(f"- [{s.status}] {s.title}" for s in plan)
     verdict = "PASSED" if passed else "FAILED"
-    return (f"## Final review\n\n## Issue\n{issue_block(job)}\n\n## Plan\n{outline}\n\n## Diff against the base\n{diff}\n\n"
-            f"## Full test run `{test_command}`: {verdict}\n{test_output}")
+    return (
+        f"## Final review\n\n## Issue\n{issue_block(job)}\n\n## Plan\n{outline}\n\n## Diff against the base\n{diff}\n\n"
+        f"## Full test run `{test_command}`: {verdict}\n{test_output}"
+    )

@@ -11,7 +11,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from agent.record import EventModel, Recorded, event_from
@@ -38,15 +38,16 @@ class Recorder:
         self._writer = threading.Thread(target=self._write_loop, name="sparkwright-recorder", daemon=True)
         self._writer.start()
 
-    def emit(self, event: EventModel | str, step_id: int | None = None, attempt_id: int | None = None,
-             **fields: Any) -> None:
+    def emit(
+        self, event: EventModel | str, step_id: int | None = None, attempt_id: int | None = None, **fields: Any
+    ) -> None:
         """Record an event: its model, or its kind and fields, checked here against the same model so a wrong
         field fails where it was emitted."""
         if isinstance(event, str):
             event = event_from(event, fields)
         elif fields:
             raise TypeError(f"emit() of a {type(event).__name__} takes no other fields: give {sorted(fields)} to it")
-        self._queue.put(Recorded(self.job_id, datetime.now(timezone.utc), step_id, attempt_id, event))
+        self._queue.put(Recorded(self.job_id, datetime.now(UTC), step_id, attempt_id, event))
 
     def steering(self) -> list[str]:
         """Steering messages that arrived since the last call; they are marked read in the DB."""
@@ -68,7 +69,7 @@ class Recorder:
         self._queue.put(None)
         self._writer.join()
 
-    def __enter__(self) -> "Recorder":
+    def __enter__(self) -> Recorder:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -114,9 +115,19 @@ class Recorder:
         # A secret a model or a command came across never reaches the record, nor anything that shows it.
         secrets = host_secrets()
         batch = [replace(e, event=e.event.read(scrub(e.event.payload(), secrets))) for e in batch]
-        self.store.add_events([{"job_id": self.job_id, "kind": e.event.kind, "payload": e.event.payload(),
-                                "step_id": e.step_id, "attempt_id": e.attempt_id, "ts": e.ts.replace(tzinfo=None)}
-                               for e in batch])
+        self.store.add_events(
+            [
+                {
+                    "job_id": self.job_id,
+                    "kind": e.event.kind,
+                    "payload": e.event.payload(),
+                    "step_id": e.step_id,
+                    "attempt_id": e.attempt_id,
+                    "ts": e.ts.replace(tzinfo=None),
+                }
+                for e in batch
+            ]
+        )
         for event in batch:
             for listener in list(self.listeners):
                 self._tell(listener, event)

@@ -9,11 +9,11 @@ from __future__ import annotations
 from agent.engine.context import JobContext
 from agent.engine.control import ADD_STEPS, AddStepsArgs
 from agent.engine.deliberate import DeliberationFailed, deliberate
-from agent.models.llm import ModelUnavailable
 from agent.engine.planner import specs
 from agent.engine.prompts import issue_block
 from agent.engine.runner import lease_owner
 from agent.issue import IntakeError
+from agent.models.llm import ModelUnavailable
 from agent.record import Feedback, PlannedStep
 from state import Job, JobStatus, RevisionKind, SqlStore, StepStatus
 from tools.base import truncate_middle
@@ -33,8 +33,10 @@ def ensure_revisable(store: SqlStore, job: Job) -> None:
     """Only a finished job takes feedback: a running one is steered, an interrupted one resumed first."""
     status = store.effective_status(job)
     if status in (JobStatus.PLANNING, JobStatus.RUNNING):
-        raise IntakeError(f"job {job.id} is still running ({job.lease_owner}): wait for it to finish, or use "
-                          f"`sparkwright steer {job.id} MESSAGE` to guide it now")
+        raise IntakeError(
+            f"job {job.id} is still running ({job.lease_owner}): wait for it to finish, or use "
+            f"`sparkwright steer {job.id} MESSAGE` to guide it now"
+        )
     if status == JobStatus.INTERRUPTED:
         raise IntakeError(f"job {job.id} was interrupted: finish it with `sparkwright resume {job.id}`, then revise it")
 
@@ -60,15 +62,29 @@ def plan_feedback_round(ctx: JobContext, feedback: str) -> None:
     steps = ctx.store.revise_plan(job_id, RevisionKind.FEEDBACK, feedback, specs(args.steps), retire=retire)
     revision = ctx.store.revisions(job_id)[-1].number
     # RUNNING without a live lease reads as interrupted: a crash from here on is picked up by `resume`.
-    ctx.store.update_job(job_id, status=JobStatus.RUNNING.value, outcome_reason=f"revising from feedback: {args.reason}")
-    ctx.record.emit(Feedback(feedback=feedback, revision=revision, reason=args.reason, retired=retire,
-                             steps=[PlannedStep(id=s.id, title=s.title, check=s.check_command) for s in steps]))
+    ctx.store.update_job(
+        job_id, status=JobStatus.RUNNING.value, outcome_reason=f"revising from feedback: {args.reason}"
+    )
+    ctx.record.emit(
+        Feedback(
+            feedback=feedback,
+            revision=revision,
+            reason=args.reason,
+            retired=retire,
+            steps=[PlannedStep(id=s.id, title=s.title, check=s.check_command) for s in steps],
+        )
+    )
 
 
 def revise_brief(ctx: JobContext, feedback: str) -> str:
     job, steps = ctx.job, ctx.store.steps(ctx.job.id)
-    outline = "\n".join(f"- [{s.status}] {s.title} — check: `{s.check_command}`"
-                        + (f" — commit {s.commit_sha[:10]}" if s.commit_sha else "") for s in steps)
+    outline = "\n".join(
+        f"- [{s.status}] {s.title} — check: `{s.check_command}`"
+        + (f" — commit {s.commit_sha[:10]}" if s.commit_sha else "")
+        for s in steps
+    )
     diff = truncate_middle(ctx.workspace.diff(job.base_commit), REVISE_DIFF_CHARS) or "(no changes)"
-    return (f"## Issue\n{issue_block(job)}\n\n## Plan so far\n{job.plan_summary or ''}\n{outline}\n\n"
-            f"## Diff against the base\n{diff}\n\n## Reviewer feedback\n{feedback.strip()}")
+    return (
+        f"## Issue\n{issue_block(job)}\n\n## Plan so far\n{job.plan_summary or ''}\n{outline}\n\n"
+        f"## Diff against the base\n{diff}\n\n## Reviewer feedback\n{feedback.strip()}"
+    )

@@ -63,8 +63,11 @@ def execute(ctx: JobContext, graph: CompiledStateGraph) -> Job:
         graph.invoke(None if started else {}, config, context=ctx, durability="sync")
     except INTERRUPTIONS as exc:
         reason = scrub(str(exc)) or "interrupted by the user"
-        store.update_job(job_id, status=JobStatus.INTERRUPTED.value,
-                         outcome_reason=f"{reason}; continue with `sparkwright resume {job_id}`")
+        store.update_job(
+            job_id,
+            status=JobStatus.INTERRUPTED.value,
+            outcome_reason=f"{reason}; continue with `sparkwright resume {job_id}`",
+        )
         ctx.record.emit(JobInterrupted(reason=reason))
     except DeliberationFailed as exc:
         _fail(ctx, str(exc))

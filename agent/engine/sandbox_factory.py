@@ -18,8 +18,10 @@ from sandbox.container import connect, require_image
 from sandbox.docker import DockerSandbox, DockerSandboxConfig, docker_available
 from state import Job, SqlStore
 
-NOT_ISOLATED = ("no Docker engine answers: commands run directly on this machine, not isolated "
-                "(start Docker, or pass --sandbox local to silence this)")
+NOT_ISOLATED = (
+    "no Docker engine answers: commands run directly on this machine, not isolated "
+    "(start Docker, or pass --sandbox local to silence this)"
+)
 REPO_SETTINGS = ".sparkwright.toml"
 SETUP_LOG_CHARS = 20_000
 
@@ -39,9 +41,15 @@ def setup_command(settings: Settings, job: Job) -> str | None:
 
 def docker_config(settings: Settings, job: Job) -> DockerSandboxConfig:
     return DockerSandboxConfig(
-        image=settings.docker_image, memory=settings.docker_memory, cpus=settings.docker_cpus,
-        pids_limit=settings.docker_pids_limit, network=settings.network, keep=settings.keep_sandbox,
-        setup_command=setup_command(settings, job), setup_timeout=settings.setup_timeout)
+        image=settings.docker_image,
+        memory=settings.docker_memory,
+        cpus=settings.docker_cpus,
+        pids_limit=settings.docker_pids_limit,
+        network=settings.network,
+        keep=settings.keep_sandbox,
+        setup_command=setup_command(settings, job),
+        setup_timeout=settings.setup_timeout,
+    )
 
 
 def sandbox_kind(settings: Settings, warn: Callable[[str], None]) -> str:
@@ -63,16 +71,23 @@ def preflight(settings: Settings) -> None:
 
 
 @contextmanager
-def open_sandbox(settings: Settings, store: SqlStore, job: Job, workspace: Workspace,
-                 warn: Callable[[str], None]) -> Iterator[Sandbox]:
+def open_sandbox(
+    settings: Settings, store: SqlStore, job: Job, workspace: Workspace, warn: Callable[[str], None]
+) -> Iterator[Sandbox]:
     """The sandbox for the job; a Docker container starts in the background while the planner thinks.
     The setup command's log is recorded; a failed one ends the job, resumably."""
     sandbox: LocalSandbox | DockerSandbox
     if sandbox_kind(settings, warn) == "local":
-        sandbox = LocalSandbox(workspace.path, pass_env=settings.sandbox_env, setup_command=setup_command(settings, job),
-                               setup_timeout=settings.setup_timeout)
+        sandbox = LocalSandbox(
+            workspace.path,
+            pass_env=settings.sandbox_env,
+            setup_command=setup_command(settings, job),
+            setup_timeout=settings.setup_timeout,
+        )
     else:
-        sandbox = DockerSandbox(workspace.path, job.id, docker_config(settings, job), shared_git_dir=workspace.common_dir)
+        sandbox = DockerSandbox(
+            workspace.path, job.id, docker_config(settings, job), shared_git_dir=workspace.common_dir
+        )
     try:
         with sandbox:
             yield sandbox

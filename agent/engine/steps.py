@@ -7,15 +7,24 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 from agent.engine.context import JobContext
-from agent.faults import fault_point
+from agent.engine.loop import Budget
 from agent.engine.planner import agents_md
 from agent.engine.prompts import attempt_system, worker_brief
 from agent.engine.test_guard import TestGuard
-from agent.engine.loop import Budget
 from agent.engine.worker import AttemptResult, StepAttempt
+from agent.faults import fault_point
 from agent.record import (
-    AttemptFinished, AttemptOutcome, AttemptStarted, BudgetUsed, Escalation, FailureReport, ReportedAttempt,
-    ReportedStep, StepDone, TestsRestored, WorkspaceRepaired,
+    AttemptFinished,
+    AttemptOutcome,
+    AttemptStarted,
+    BudgetUsed,
+    Escalation,
+    FailureReport,
+    ReportedAttempt,
+    ReportedStep,
+    StepDone,
+    TestsRestored,
+    WorkspaceRepaired,
 )
 from sandbox import CommandResult, SandboxCallError
 from state import AttemptStatus, Step, StepStatus
@@ -49,8 +58,11 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
         ctx.store.mark_running_attempts_interrupted(job.id)
     ctx.store.update_step(step.id, status=StepStatus.RUNNING.value, started_at=step.started_at or utcnow())
     attempt = ctx.store.start_attempt(job.id, step.id, step.executor)
-    ctx.record.emit(AttemptStarted(number=attempt.number, tier=step.executor, title=step.title),
-                    step_id=step.id, attempt_id=attempt.id)
+    ctx.record.emit(
+        AttemptStarted(number=attempt.number, tier=step.executor, title=step.title),
+        step_id=step.id,
+        attempt_id=attempt.id,
+    )
     guard = TestGuard(ctx.workspace, job.base_commit, step.files)
     started, result = time.perf_counter(), None
     ctx.workspace.watch_git_dir()
@@ -92,8 +104,10 @@ def _guarded_check(ctx: JobContext, step: Step, guard: TestGuard) -> CommandResu
     if not restored:
         return result
     ctx.record.emit(TestsRestored(paths=restored), step_id=step.id)
-    note = (f"[sparkwright put back {', '.join(restored)} before the check: tests that existed before this job "
-            "change only in a step whose plan names them; if a test itself is wrong, call stuck and say why]\n")
+    note = (
+        f"[sparkwright put back {', '.join(restored)} before the check: tests that existed before this job "
+        "change only in a step whose plan names them; if a test itself is wrong, call stuck and say why]\n"
+    )
     return replace(result, output=note + result.output)
 
 
@@ -125,34 +139,49 @@ def _file_contents(ctx: JobContext, paths: list[str]) -> dict[str, str]:
             contents[path] = "(does not exist yet)"
             continue
         total = len(text.splitlines())
-        more = f"\n(first {BRIEF_FILE_LINES} of {total} lines; view_file for the rest)" if total > BRIEF_FILE_LINES else ""
+        more = (
+            f"\n(first {BRIEF_FILE_LINES} of {total} lines; view_file for the rest)" if total > BRIEF_FILE_LINES else ""
+        )
         contents[path] = numbered(text, 1, BRIEF_FILE_LINES) + more
     return contents
 
 
 def _save_attempt(ctx: JobContext, attempt_id: int, result: AttemptResult | None, seconds: float) -> None:
     if result is None:
-        ctx.store.finish_attempt(attempt_id, status=AttemptStatus.INTERRUPTED.value,
-                                 reason="stopped before the attempt ended")
+        ctx.store.finish_attempt(
+            attempt_id, status=AttemptStatus.INTERRUPTED.value, reason="stopped before the attempt ended"
+        )
         return
     passed = result.outcome == AttemptOutcome.PASSED
     ctx.store.finish_attempt(
-        attempt_id, status=(AttemptStatus.PASSED if passed else AttemptStatus.FAILED).value, reason=result.reason,
-        summary=result.summary or "; ".join(result.actions[-3:]), hypothesis=result.hypothesis, turns=result.turns,
-        tokens_in=result.tokens_in, tokens_out=result.tokens_out,
+        attempt_id,
+        status=(AttemptStatus.PASSED if passed else AttemptStatus.FAILED).value,
+        reason=result.reason,
+        summary=result.summary or "; ".join(result.actions[-3:]),
+        hypothesis=result.hypothesis,
+        turns=result.turns,
+        tokens_in=result.tokens_in,
+        tokens_out=result.tokens_out,
         # A passing attempt's diff is its commit; a failed one's is kept here, since the edits are discarded.
         diff=None if passed else truncate_middle(ctx.workspace.diff(), 50_000),
-        check_output=result.check.output[-8000:] if result.check else None)
-    ctx.record.emit(AttemptFinished(outcome=AttemptOutcome(result.outcome), reason=result.reason, turns=result.turns,
-                                    seconds=round(seconds, 2)), attempt_id=attempt_id)
+        check_output=result.check.output[-8000:] if result.check else None,
+    )
+    ctx.record.emit(
+        AttemptFinished(
+            outcome=AttemptOutcome(result.outcome), reason=result.reason, turns=result.turns, seconds=round(seconds, 2)
+        ),
+        attempt_id=attempt_id,
+    )
 
 
 def _commit(ctx: JobContext, step: Step, result: AttemptResult, guard: TestGuard) -> None:
     check = result.check
     outside = guard.out_of_scope(ctx.workspace.changed_files())
-    body = (f"{step.instructions.strip()[:600]}\n\nCheck: {step.check_command}\n"
-            f"Result: passed (exit code {check.exit_code}, {check.duration:.1f}s)"
-            + (f"\nAlso changed, outside the step's files: {', '.join(outside)}" if outside else ""))
+    body = (
+        f"{step.instructions.strip()[:600]}\n\nCheck: {step.check_command}\n"
+        f"Result: passed (exit code {check.exit_code}, {check.duration:.1f}s)"
+        + (f"\nAlso changed, outside the step's files: {', '.join(outside)}" if outside else "")
+    )
     sha = ctx.workspace.commit_step(ctx.job.id, step.id, step.title, body)
     fault_point("step.after_commit")
     ctx.store.update_step(step.id, check_output=check.output[-8000:])
@@ -161,19 +190,28 @@ def _commit(ctx: JobContext, step: Step, result: AttemptResult, guard: TestGuard
 
 def _mark_done(ctx: JobContext, step: Step, sha: str, summary: str, out_of_scope: list[str] | None = None) -> None:
     ctx.store.update_step(step.id, status=StepStatus.DONE.value, commit_sha=sha, result=summary, finished_at=utcnow())
-    ctx.record.emit(StepDone(title=step.title, commit=sha, summary=summary, out_of_scope=out_of_scope or []),
-                    step_id=step.id)
+    ctx.record.emit(
+        StepDone(title=step.title, commit=sha, summary=summary, out_of_scope=out_of_scope or []), step_id=step.id
+    )
 
 
 def _report(ctx: JobContext, step: Step, result: AttemptResult) -> int:
     """The compact failure report the planner decides on: not the transcript, what was learned."""
     attempts = ctx.store.attempts(ctx.job.id, step.id)
     report = FailureReport(
-        step=ReportedStep(id=step.id, title=step.title, instructions=step.instructions, check=step.check_command,
-                          guidance_given=step.guidance, executor=step.executor),
+        step=ReportedStep(
+            id=step.id,
+            title=step.title,
+            instructions=step.instructions,
+            check=step.check_command,
+            guidance_given=step.guidance,
+            executor=step.executor,
+        ),
         why=result.reason,
-        attempts=[ReportedAttempt(number=a.number, tier=a.tier, status=AttemptStatus(a.status), reason=a.reason)
-                  for a in attempts],
+        attempts=[
+            ReportedAttempt(number=a.number, tier=a.tier, status=AttemptStatus(a.status), reason=a.reason)
+            for a in attempts
+        ],
         last_actions=result.actions[-10:],
         last_diff=truncate_middle(attempts[-1].diff or "", REPORT_DIFF_CHARS),  # saved just before
         check_output_tail=result.check.output[-3000:] if result.check else "(the check never ran)",

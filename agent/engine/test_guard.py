@@ -23,9 +23,11 @@ class TestGuard:
         """Raises the observation the worker gets for an edit to a protected test file."""
         path = normalized(path)
         if path in self.protected and path not in self.allowed:
-            raise ToolError(f"{path} is a test that existed before this job, and this step's plan does not name it: "
-                            "tests are not changed to make a step pass. Change the code instead; if the test "
-                            "itself is wrong, call stuck and say why")
+            raise ToolError(
+                f"{path} is a test that existed before this job, and this step's plan does not name it: "
+                "tests are not changed to make a step pass. Change the code instead; if the test "
+                "itself is wrong, call stuck and say why"
+            )
 
     def put_back(self) -> list[str]:
         """Undo a step's changes to protected test files it may not change; the paths put back."""

@@ -53,8 +53,18 @@ class StepAttempt:
     def run(self, system: str, brief: str) -> AttemptResult:
         self.result, self._check_failures = AttemptResult("budget", ""), 0
         controls = [Control(FINISH, self._finish), Control(STUCK, self._stuck), Control(RUN_CHECK, self._run_check)]
-        self.loop = ModelLoop(self.llm, self.toolbox, controls, self.budget, "worker", NUDGE, self.emit,
-                              self.interrupted, self.steering, detect_loops=True)
+        self.loop = ModelLoop(
+            self.llm,
+            self.toolbox,
+            controls,
+            self.budget,
+            "worker",
+            NUDGE,
+            self.emit,
+            self.interrupted,
+            self.steering,
+            detect_loops=True,
+        )
         ended = self.loop.run(system, brief)
         r, loop = self.result, self.loop
         r.outcome, r.reason = ended.kind, ended.reason
@@ -78,8 +88,9 @@ class StepAttempt:
             return End("passed", "the check passed")
         self._check_failures += 1
         if self._check_failures >= self.check_failures_allowed:
-            return End("check_failed", f"the check still failed after the worker said done "
-                                       f"{self._check_failures} times")
+            return End(
+                "check_failed", f"the check still failed after the worker said done {self._check_failures} times"
+            )
         return Observation(f"The step is NOT done: its check failed.\n{_check_text(outcome)}", False, outcome.duration)
 
     def _run_check(self, _: dict[str, Any]) -> Observation:
@@ -90,8 +101,14 @@ class StepAttempt:
         """The step's check, run by us: the worker's word that it is done is not enough."""
         outcome = self.check()
         self.result.check = outcome
-        self.emit("check", trigger=trigger, passed=outcome.ok, exit_code=outcome.exit_code,
-                  seconds=round(outcome.duration, 3), output=outcome.output[-CHECK_TAIL:])
+        self.emit(
+            "check",
+            trigger=trigger,
+            passed=outcome.ok,
+            exit_code=outcome.exit_code,
+            seconds=round(outcome.duration, 3),
+            output=outcome.output[-CHECK_TAIL:],
+        )
         return outcome
 
 

@@ -138,8 +138,10 @@ def token_for(url: str, token: str | None, hosts: Collection[str]) -> str | None
         return None
     if parts.scheme == "https" and (parts.hostname or "").lower() in {h.lower() for h in hosts}:
         return token
-    raise TokenHostError(f"origin is {safe_url(url)}, not https://{next(iter(hosts))}/…: refusing to send the GitHub "
-                         "token there; point origin at the issue's GitHub repository over https, or unset GITHUB_TOKEN")
+    raise TokenHostError(
+        f"origin is {safe_url(url)}, not https://{next(iter(hosts))}/…: refusing to send the GitHub "
+        "token there; point origin at the issue's GitHub repository over https, or unset GITHUB_TOKEN"
+    )
 
 
 def _remote_url(repo_path: Path, remote: str) -> str:

@@ -22,10 +22,14 @@ def push_job(store: SqlStore, settings: Settings, job: Job, token: str | None, p
     if pull_request:
         delivery = open_pull_request(store, settings, job, token)
     else:
-        delivery = Delivery(push_branch(Path(job.repo_path), job.branch, token=token,
-                                        token_hosts=token_hosts(settings, job)), None)
-    record_event(store, job.id, Delivered(branch=delivery.push.branch, commit=delivery.push.commit,
-                                          pull_request=delivery.pull_request_url))
+        delivery = Delivery(
+            push_branch(Path(job.repo_path), job.branch, token=token, token_hosts=token_hosts(settings, job)), None
+        )
+    record_event(
+        store,
+        job.id,
+        Delivered(branch=delivery.push.branch, commit=delivery.push.commit, pull_request=delivery.pull_request_url),
+    )
     return delivery
 
 
@@ -37,8 +41,16 @@ def open_pull_request(store: SqlStore, settings: Settings, job: Job, token: str 
     record["fixes"] = ref.number
     body = markdown(record)
     with GitHubClient(api_base(settings, job.issue_url or ""), token) as github:
-        return deliver(Path(job.repo_path), job.branch, job.issue_title, body, token=token, github=github, issue=ref,
-                       token_hosts=token_hosts(settings, job))
+        return deliver(
+            Path(job.repo_path),
+            job.branch,
+            job.issue_title,
+            body,
+            token=token,
+            github=github,
+            issue=ref,
+            token_hosts=token_hosts(settings, job),
+        )
 
 
 def token_hosts(settings: Settings, job: Job) -> list[str]:

@@ -13,14 +13,19 @@ import httpx
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 
-from agent.models.textcalls import with_repaired_tool_calls, with_text_tool_calls
-from tools.base import brief_args, truncate_middle
 from agent.errors import Interruption, UserError
+from agent.models.textcalls import with_repaired_tool_calls, with_text_tool_calls
 from agent.redact import scrub
+from tools.base import brief_args, truncate_middle
 
 Tier = Literal["deep", "fast"]
-LOCAL_SERVERS = {"ollama": "http://localhost:11434/v1", "llamacpp": "http://localhost:8080/v1",
-                 "vllm": "http://localhost:8000/v1", "openai-compatible": None, "local": None}
+LOCAL_SERVERS = {
+    "ollama": "http://localhost:11434/v1",
+    "llamacpp": "http://localhost:8080/v1",
+    "vllm": "http://localhost:8000/v1",
+    "openai-compatible": None,
+    "local": None,
+}
 PROVIDERS = ("openai", "anthropic", *LOCAL_SERVERS, "scripted")
 
 
@@ -43,7 +48,9 @@ class ModelReply:
 def split_spec(spec: str) -> tuple[str, str]:
     provider, sep, name = spec.partition(":")
     if not sep or not name:
-        raise ModelConfigError(f"model {spec!r} is not provider:model, e.g. openai:gpt-4.1-mini or anthropic:claude-sonnet-4-5")
+        raise ModelConfigError(
+            f"model {spec!r} is not provider:model, e.g. openai:gpt-4.1-mini or anthropic:claude-sonnet-4-5"
+        )
     if provider not in PROVIDERS:
         raise ModelConfigError(f"unknown provider {provider!r} in {spec!r}: use one of {', '.join(PROVIDERS)}")
     return provider, name
@@ -57,13 +64,18 @@ def make_chat_model(spec: str, base_url: str | None, env: dict[str, str] | None 
         check_base_url(base_url)
     if provider == "scripted":
         from agent.models.scripted import ScriptedChatModel
+
         return ScriptedChatModel.from_file(name)
     if provider == "anthropic":
         if not env.get("ANTHROPIC_API_KEY"):
             raise ModelConfigError("ANTHROPIC_API_KEY is not set: export it, or choose another provider")
         from langchain_anthropic import ChatAnthropic
-        return ChatAnthropic(model=name, api_key=env["ANTHROPIC_API_KEY"], base_url=base_url, max_retries=3, timeout=300)
+
+        return ChatAnthropic(
+            model=name, api_key=env["ANTHROPIC_API_KEY"], base_url=base_url, max_retries=3, timeout=300
+        )
     from langchain_openai import ChatOpenAI
+
     if provider in LOCAL_SERVERS:
         base_url = base_url or LOCAL_SERVERS[provider]
         if not base_url:
@@ -83,11 +95,14 @@ def check_base_url(base_url: str) -> None:
         parts = urlsplit(base_url)
         _ = parts.port  # a ValueError for a port that is not a number in range
     except ValueError as exc:
-        raise ModelConfigError(f"the base URL {base_url!r} is not a valid URL ({exc}): pass e.g. "
-                               "--base-url http://localhost:8080/v1") from None
+        raise ModelConfigError(
+            f"the base URL {base_url!r} is not a valid URL ({exc}): pass e.g. --base-url http://localhost:8080/v1"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ModelConfigError(f"the base URL {base_url!r} needs http:// or https:// and a host: pass e.g. "
-                               "--base-url http://localhost:8080/v1")
+        raise ModelConfigError(
+            f"the base URL {base_url!r} needs http:// or https:// and a host: pass e.g. "
+            "--base-url http://localhost:8080/v1"
+        )
 
 
 def check_reachable(base_url: str, timeout: float = 3.0) -> None:
@@ -95,8 +110,9 @@ def check_reachable(base_url: str, timeout: float = 3.0) -> None:
     try:
         httpx.get(base_url.rstrip("/") + "/models", timeout=timeout)
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise ModelConfigError(f"the model server at {base_url} does not answer ({type(exc).__name__}): "
-                               "start it or fix --base-url") from None
+        raise ModelConfigError(
+            f"the model server at {base_url} does not answer ({type(exc).__name__}): start it or fix --base-url"
+        ) from None
 
 
 class LLM:
@@ -113,7 +129,9 @@ class LLM:
             message = runnable.invoke(list(messages))
         except Exception as exc:
             # langchain re-raises SDK errors as its own subclasses (langchain_openai's OpenAIAPIError …).
-            if any(t.__module__.split(".")[0] in ("openai", "anthropic", "httpx", "httpcore") for t in type(exc).__mro__):
+            if any(
+                t.__module__.split(".")[0] in ("openai", "anthropic", "httpx", "httpcore") for t in type(exc).__mro__
+            ):
                 # A server may echo the key it was sent in its error: never let that into the record.
                 reason = scrub(f"the {self.tier} model {self.spec} failed: {type(exc).__name__}: {exc}")
                 raise ModelUnavailable(reason) from None
@@ -125,10 +143,15 @@ class LLM:
 
     def event(self, reply: ModelReply) -> dict[str, Any]:
         """The `model_call` event's fields: tier, latency, tokens, and what the model said, in short."""
-        return {"tier": self.tier, "model": self.spec, "latency_ms": round(reply.latency * 1000, 1),
-                "tokens_in": reply.tokens_in, "tokens_out": reply.tokens_out,
-                "content": truncate_middle(str(reply.message.content), 2000),
-                "tool_calls": [{"name": c["name"], "args": brief_args(c.get("args"))} for c in reply.message.tool_calls]}
+        return {
+            "tier": self.tier,
+            "model": self.spec,
+            "latency_ms": round(reply.latency * 1000, 1),
+            "tokens_in": reply.tokens_in,
+            "tokens_out": reply.tokens_out,
+            "content": truncate_middle(str(reply.message.content), 2000),
+            "tool_calls": [{"name": c["name"], "args": brief_args(c.get("args"))} for c in reply.message.tool_calls],
+        }
 
     def _bind(self, tools: Sequence[dict[str, Any]]) -> Any:
         key = tuple(t["function"]["name"] for t in tools)

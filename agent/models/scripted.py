@@ -40,21 +40,30 @@ class ScriptedChatModel(BaseChatModel):
         return "scripted"
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "ScriptedChatModel":
+    def from_file(cls, path: str | Path) -> ScriptedChatModel:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except OSError as exc:
-            raise ModelConfigError(f"cannot read the script {path} ({exc.strerror}): pass scripted:FILE with an "
-                                   "existing JSON script") from None
+            raise ModelConfigError(
+                f"cannot read the script {path} ({exc.strerror}): pass scripted:FILE with an existing JSON script"
+            ) from None
         except ValueError as exc:
             raise ModelConfigError(f"the script {path} is not valid JSON ({exc}): fix it") from None
         try:
-            rules = [Rule(match=r.get("match", ""), repeat_last=r.get("repeat_last", True),
-                          replies=[reply(**m) for m in r["replies"]]) for r in data["rules"]]
+            rules = [
+                Rule(
+                    match=r.get("match", ""),
+                    repeat_last=r.get("repeat_last", True),
+                    replies=[reply(**m) for m in r["replies"]],
+                )
+                for r in data["rules"]
+            ]
             return cls(rules=rules, delay=data.get("delay", 0.0))
         except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            raise ModelConfigError(f"the script {path} is not a scripted-model script ({type(exc).__name__}: "
-                                   f"{one_line(exc)}): it needs {SHAPE}") from None
+            raise ModelConfigError(
+                f"the script {path} is not a scripted-model script ({type(exc).__name__}: "
+                f"{one_line(exc)}): it needs {SHAPE}"
+            ) from None
 
     def _pick(self, messages: list[BaseMessage]) -> tuple[Rule, int]:
         """The first rule matching a system or user message; the turn counts the replies since that message."""
@@ -64,27 +73,35 @@ class ScriptedChatModel(BaseChatModel):
                 return rule, sum(1 for m in messages[start:] if m.type == "ai")
         raise LookupError(f"no scripted rule matches this conversation: {str(messages[-1].content)[:300]!r}")
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> "ScriptedChatModel":
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedChatModel:
         return self
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
         rule, turn = self._pick(messages)
         if turn >= len(rule.replies) and not rule.repeat_last:
             raise LookupError(f"script for {rule.match!r} has no reply {turn + 1}")
         template = rule.replies[min(turn, len(rule.replies) - 1)]
         if self.delay:
             time.sleep(self.delay)
-        message = template.model_copy(update={
-            "tool_calls": [dict(c, id=f"call_{uuid.uuid4().hex[:12]}") for c in template.tool_calls],
-            "usage_metadata": _usage(messages, template),
-        })
+        message = template.model_copy(
+            update={
+                "tool_calls": [dict(c, id=f"call_{uuid.uuid4().hex[:12]}") for c in template.tool_calls],
+                "usage_metadata": _usage(messages, template),
+            }
+        )
         return ChatResult(generations=[ChatGeneration(message=message)])
 
 
 def _first_match(rule: Rule, messages: list[BaseMessage]) -> int | None:
-    return next((i for i, m in enumerate(messages) if m.type in ("system", "human") and rule.match in str(m.content)),
-                None)
+    return next(
+        (i for i, m in enumerate(messages) if m.type in ("system", "human") and rule.match in str(m.content)), None
+    )
 
 
 def reply(content: str = "", tool_calls: list[dict[str, Any]] | None = None) -> AIMessage:

@@ -21,9 +21,15 @@ def with_repaired_tool_calls(message: AIMessage) -> AIMessage:
     model gets an error observation for each instead of a call left unanswered (which providers reject)."""
     if not message.invalid_tool_calls:
         return message
-    repaired = [{"name": c.get("name") or "unnamed", "args": {UNPARSED_ARGS: c.get("args") or ""},
-                 "id": c.get("id") or f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
-                for c in message.invalid_tool_calls]
+    repaired = [
+        {
+            "name": c.get("name") or "unnamed",
+            "args": {UNPARSED_ARGS: c.get("args") or ""},
+            "id": c.get("id") or f"call_{uuid.uuid4().hex[:12]}",
+            "type": "tool_call",
+        }
+        for c in message.invalid_tool_calls
+    ]
     return message.model_copy(update={"tool_calls": [*message.tool_calls, *repaired], "invalid_tool_calls": []})
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 class AttemptOutcome(enum.StrEnum):
     """How a worker attempt ended."""
+
     PASSED = "passed"
     STUCK = "stuck"
     BUDGET = "budget"
@@ -19,6 +20,7 @@ class AttemptOutcome(enum.StrEnum):
 
 class ReviewDecision(enum.StrEnum):
     """What the final review decided."""
+
     FINISH = "finish"
     ADD_STEPS = "add_steps"
 

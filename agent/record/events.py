@@ -35,11 +35,32 @@ from state import SqlStore
 
 log = logging.getLogger(__name__)
 E = TypeVar("E", bound=EventModel)
-EVENT_TYPES: dict[str, type[EventModel]] = {model.kind: model for model in (
-    JobStarted, JobResumed, JobFinished, JobInterrupted, SandboxSetup, Delivered, Plan, Feedback, Review, TestRun,
-    AttemptStarted, AttemptFinished, StepDone, Check, Escalation, Decision, WorkspaceRepaired, TestsRestored,
-    ModelCall, ToolCall, Steering,
-)}
+EVENT_TYPES: dict[str, type[EventModel]] = {
+    model.kind: model
+    for model in (
+        JobStarted,
+        JobResumed,
+        JobFinished,
+        JobInterrupted,
+        SandboxSetup,
+        Delivered,
+        Plan,
+        Feedback,
+        Review,
+        TestRun,
+        AttemptStarted,
+        AttemptFinished,
+        StepDone,
+        Check,
+        Escalation,
+        Decision,
+        WorkspaceRepaired,
+        TestsRestored,
+        ModelCall,
+        ToolCall,
+        Steering,
+    )
+}
 
 
 class UnknownEventKind(ValueError):
@@ -56,6 +77,7 @@ def event_from(kind: str, fields: dict[str, Any]) -> EventModel:
 @dataclass(frozen=True)
 class Recorded(Generic[E]):
     """One event of a job as recorded: when, where in the job, and the typed event."""
+
     job_id: str
     ts: datetime
     step_id: int | None
@@ -64,23 +86,31 @@ class Recorded(Generic[E]):
 
     def line(self) -> dict[str, Any]:
         """The event as `--json` prints it while the job runs."""
-        return {"ts": self.ts.isoformat(timespec="milliseconds"), "job": self.job_id, "kind": self.event.kind,
-                "step": self.step_id, "attempt": self.attempt_id, **self.event.payload()}
+        return {
+            "ts": self.ts.isoformat(timespec="milliseconds"),
+            "job": self.job_id,
+            "kind": self.event.kind,
+            "step": self.step_id,
+            "attempt": self.attempt_id,
+            **self.event.payload(),
+        }
 
 
 @overload
-def read_events(store: SqlStore, job_id: str, kind: type[E], /, *, attempt_id: int | None = None) -> list[Recorded[E]]:
-    ...
+def read_events(
+    store: SqlStore, job_id: str, kind: type[E], /, *, attempt_id: int | None = None
+) -> list[Recorded[E]]: ...
 
 
 @overload
-def read_events(store: SqlStore, job_id: str, *types: type[EventModel],
-                attempt_id: int | None = None) -> list[Recorded[EventModel]]:
-    ...
+def read_events(
+    store: SqlStore, job_id: str, *types: type[EventModel], attempt_id: int | None = None
+) -> list[Recorded[EventModel]]: ...
 
 
-def read_events(store: SqlStore, job_id: str, *types: type[EventModel],
-                attempt_id: int | None = None) -> list[Recorded[Any]]:
+def read_events(
+    store: SqlStore, job_id: str, *types: type[EventModel], attempt_id: int | None = None
+) -> list[Recorded[Any]]:
     """The job's events of these types (all when none are named), oldest first."""
     rows = store.events(job_id, kinds=[t.kind for t in types] or None, attempt_id=attempt_id)
     found: list[Recorded[Any]] = []

@@ -129,5 +129,6 @@ class JobOutcome(TypedDict):
 
 class JobRecord(JobFacts, JobOutcome):
     """`show --json` (before its `events`): the job, its plan and its steps with their attempts."""
+
     steps: list[StepRow]
     """The plan's steps in order, superseded ones included."""

@@ -99,6 +99,7 @@ class Round(TypedDict):
 
 class ReviewRecord(JobFacts, JobOutcome):
     """`review --format json`: the job record (as `show --json`), what git holds, and the review's evidence."""
+
     steps: list[StepReview]
     """The plan's steps in order, with their evidence."""
     head: str
@@ -160,6 +161,7 @@ class AttemptDetail(AttemptRow):
 
 class StepDetail(StepFacts, StepEvidence):
     """One step as `review --step K` shows it."""
+
     attempts: list[AttemptDetail]
     """Its attempts with their transcripts."""
     diff: str | None
@@ -168,6 +170,7 @@ class StepDetail(StepFacts, StepEvidence):
 
 class StepView(TypedDict):
     """`review --step K`."""
+
     job: str
     issue: IssueFacts
     branch: str

@@ -5,5 +5,18 @@ from agent.repo.commands import GitFailed, git_env, run_git, safe_url
 from agent.repo.user_repo import RepoError, UserRepo, branch_names, commit_of, common_dir, file_at, open_user_repo
 from agent.repo.workspace import Workspace, step_trailer
 
-__all__ = ["GitFailed", "RepoError", "UserRepo", "Workspace", "branch_names", "commit_of", "common_dir", "file_at", "git_env", "open_user_repo",
-           "run_git", "safe_url", "step_trailer"]
+__all__ = [
+    "GitFailed",
+    "RepoError",
+    "UserRepo",
+    "Workspace",
+    "branch_names",
+    "commit_of",
+    "common_dir",
+    "file_at",
+    "git_env",
+    "open_user_repo",
+    "run_git",
+    "safe_url",
+    "step_trailer",
+]

@@ -15,8 +15,20 @@ from git import Git
 from agent.redact import redact
 
 AUTHOR = ["-c", "user.name=sparkwright", "-c", "user.email=sparkwright@localhost"]
-HARDENED = ["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "commit.gpgSign=false",
-            "-c", "core.untrackedCache=false", "-c", "diff.external=", "-c", "core.pager=cat"]
+HARDENED = [
+    "-c",
+    "core.fsmonitor=false",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "commit.gpgSign=false",
+    "-c",
+    "core.untrackedCache=false",
+    "-c",
+    "diff.external=",
+    "-c",
+    "core.pager=cat",
+]
 """Settings a repository could carry that would make git run a program; ours win over its."""
 
 

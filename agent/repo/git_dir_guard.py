@@ -58,8 +58,13 @@ class GitDirGuard:
 
     def _read_files(self) -> dict[Path, FileState]:
         hooks = self.common_dir / "hooks"
-        paths = [self.common_dir / "config", self.common_dir / "HEAD", self.common_dir / "info" / "attributes",
-                 self.git_dir / "config.worktree", *(sorted(hooks.iterdir()) if hooks.is_dir() else [])]
+        paths = [
+            self.common_dir / "config",
+            self.common_dir / "HEAD",
+            self.common_dir / "info" / "attributes",
+            self.git_dir / "config.worktree",
+            *(sorted(hooks.iterdir()) if hooks.is_dir() else []),
+        ]
         found = {}
         for path in paths:
             try:

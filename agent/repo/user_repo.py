@@ -53,8 +53,6 @@ def file_at(user_repo: Path, commit: str, path: str) -> str | None:
         return None
 
 
-
-
 def commit_of(repo: Path, ref: str) -> str | None:
     """The commit `ref` names in the user's repository, or None when there is no such ref."""
     try:

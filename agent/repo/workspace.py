@@ -37,8 +37,12 @@ class Workspace:
         self.common_dir = common
         self.branch = branch
         self._git = Git(str(self.path))
-        self._env = {"GIT_DIR": str(git_dir), "GIT_WORK_TREE": str(self.path), "GIT_COMMON_DIR": str(common),
-                     "GIT_TERMINAL_PROMPT": "0"}
+        self._env = {
+            "GIT_DIR": str(git_dir),
+            "GIT_WORK_TREE": str(self.path),
+            "GIT_COMMON_DIR": str(common),
+            "GIT_TERMINAL_PROMPT": "0",
+        }
         self.repairs: list[str] = []
         """What was found tampered with and put back, not yet reported."""
         self._guard = GitDirGuard(self.common_dir, self.git_dir, f"refs/heads/{branch}", self.git)
@@ -64,7 +68,9 @@ class Workspace:
             raise RepoError(f"could not create the job's worktree at {path}: {exc.stderr.strip()}") from None
         git_dir = _admin_dir(common, path)
         if git_dir is None:
-            raise RepoError(f"git made the worktree {path} but does not list it: run `git worktree prune` in {user_repo}")
+            raise RepoError(
+                f"git made the worktree {path} but does not list it: run `git worktree prune` in {user_repo}"
+            )
         return cls(path, git_dir, common, branch)
 
     @staticmethod

@@ -50,14 +50,24 @@ def age(moment: datetime) -> str:
 
 
 def print_jobs(store: SqlStore, as_json: bool) -> None:
-    rows = [{"id": j.id, "status": store.effective_status(j).value, "age": age(j.created_at), "branch": j.branch,
-             "title": j.issue_title} for j in store.jobs()]
+    rows = [
+        {
+            "id": j.id,
+            "status": store.effective_status(j).value,
+            "age": age(j.created_at),
+            "branch": j.branch,
+            "title": j.issue_title,
+        }
+        for j in store.jobs()
+    ]
     if as_json:
         out.print_json(json.dumps(rows))
         return
     table = Table("id", "status", "age", "branch", "issue")
     for r in rows:
-        table.add_row(*(Text(printable(cell)) for cell in (r["id"], r["status"], r["age"], r["branch"], r["title"][:60])))
+        table.add_row(
+            *(Text(printable(cell)) for cell in (r["id"], r["status"], r["age"], r["branch"], r["title"][:60]))
+        )
     out.print(table)
 
 
@@ -65,36 +75,64 @@ def job_record(store: SqlStore, job: Job) -> JobRecord:
     """The whole job as plain data: the basis of `show --json` and of review."""
     attempts = store.attempts(job.id)
     return {
-        "id": job.id, "status": store.effective_status(job).value, "reason": job.outcome_reason,
+        "id": job.id,
+        "status": store.effective_status(job).value,
+        "reason": job.outcome_reason,
         "issue": {"title": job.issue_title, "url": job.issue_url, "text": job.issue_text},
-        "repo": job.repo_path, "branch": job.branch, "base_commit": job.base_commit,
+        "repo": job.repo_path,
+        "branch": job.branch,
+        "base_commit": job.base_commit,
         "models": {"deep": job.deep_model, "fast": job.fast_model},
-        "plan": {"summary": job.plan_summary, "test_command": job.test_command,
-                 "revisions": [{"number": r.number, "kind": r.kind, "reason": r.reason} for r in store.revisions(job.id)]},
+        "plan": {
+            "summary": job.plan_summary,
+            "test_command": job.test_command,
+            "revisions": [{"number": r.number, "kind": r.kind, "reason": r.reason} for r in store.revisions(job.id)],
+        },
         "steps": [step_row(s, [a for a in attempts if a.step_id == s.id]) for s in store.steps(job.id)],
-        "escalations": [{"step": r.step_id, "why": FailureReport.model_validate(r.report).why, "decision": r.decision}
-                        for r in store.failure_reports(job.id)],
-        "summary": job.summary, "uncertainties": job.uncertainties,
+        "escalations": [
+            {"step": r.step_id, "why": FailureReport.model_validate(r.report).why, "decision": r.decision}
+            for r in store.failure_reports(job.id)
+        ],
+        "summary": job.summary,
+        "uncertainties": job.uncertainties,
         "usage": usage(store, job.id, (job.settings or {}).get("prices")),
     }
 
 
 def step_row(s: Step, attempts: list[Attempt]) -> StepRow:
-    return {"id": s.id, "title": s.title, "status": s.status, "check": s.check_command, "commit": s.commit_sha,
-            "executor": s.executor, "escalations": s.escalations, "revision": s.revision, "result": s.result,
-            "attempts": [attempt_row(a) for a in attempts]}
+    return {
+        "id": s.id,
+        "title": s.title,
+        "status": s.status,
+        "check": s.check_command,
+        "commit": s.commit_sha,
+        "executor": s.executor,
+        "escalations": s.escalations,
+        "revision": s.revision,
+        "result": s.result,
+        "attempts": [attempt_row(a) for a in attempts],
+    }
 
 
 def attempt_row(a: Attempt) -> AttemptRow:
-    return {"number": a.number, "tier": a.tier, "status": a.status, "reason": a.reason, "turns": a.turns,
-            "tokens_in": a.tokens_in, "tokens_out": a.tokens_out}
+    return {
+        "number": a.number,
+        "tier": a.tier,
+        "status": a.status,
+        "reason": a.reason,
+        "turns": a.turns,
+        "tokens_in": a.tokens_in,
+        "tokens_out": a.tokens_out,
+    }
 
 
 def print_show(store: SqlStore, job: Job, as_json: bool) -> None:
     record = job_record(store, job)
     if as_json:
-        events = [{"ts": r.ts.isoformat(), "kind": r.event.kind, "step": r.step_id, **r.event.payload()}
-                  for r in read_events(store, job.id)]
+        events = [
+            {"ts": r.ts.isoformat(), "kind": r.event.kind, "step": r.step_id, **r.event.payload()}
+            for r in read_events(store, job.id)
+        ]
         out.print_json(json.dumps({**record, "events": events}, default=str))
         return
     say((f"job {job.id}", "bold"), f" — {record['status']}: {record['reason'] or ''}")
@@ -106,8 +144,10 @@ def print_show(store: SqlStore, job: Job, as_json: bool) -> None:
         commit = (step["commit"] or "")[:10]
         say((f"{step['status']:>10}", "bold"), f" {step['title']}  {commit}  check: {step['check']}")
         for a in step["attempts"]:
-            say(f"             attempt {a['number']} ({a['tier']}): {a['status']} — {a['reason'] or ''} "
-                f"[{a['turns']} turns]")
+            say(
+                f"             attempt {a['number']} ({a['tier']}): {a['status']} — {a['reason'] or ''} "
+                f"[{a['turns']} turns]"
+            )
     for e in record["escalations"]:
         say(f"escalation on step {e['step']}: {e['why']} → {e['decision']}")
     say(("story", "bold"))
@@ -117,9 +157,11 @@ def print_show(store: SqlStore, job: Job, as_json: bool) -> None:
         out.print(safe_text(line), highlight=False, overflow="ellipsis", no_wrap=True)
     for tier, t in record["usage"].items():
         cost = f", ${t['cost_usd']:.4f}" if "cost_usd" in t else ""
-        say(f"{tier}: {int(t.get('calls', 0))} calls, {int(t.get('tokens_in', 0))} in / "
+        say(
+            f"{tier}: {int(t.get('calls', 0))} calls, {int(t.get('tokens_in', 0))} in / "
             f"{int(t.get('tokens_out', 0))} out tokens, {t.get('model_seconds', 0):.1f}s model, "
-            f"{t.get('tool_seconds', 0):.1f}s tools{cost}")
+            f"{t.get('tool_seconds', 0):.1f}s tools{cost}"
+        )
 
 
 def say(*parts: str | tuple[str, str]) -> None:
@@ -131,8 +173,10 @@ def print_outcome(job: Job, store: SqlStore) -> None:
     status = JobStatus(job.status)
     style = {JobStatus.SUCCEEDED: "green", JobStatus.INTERRUPTED: "yellow"}.get(status, "red")
     done = sum(1 for s in store.steps(job.id) if s.status == StepStatus.DONE)
-    Console(stderr=True).print(safe_text((status.value, style), f": {job.outcome_reason} — {done} step commit(s) on "
-                                         f"{job.branch}"), highlight=False)
+    Console(stderr=True).print(
+        safe_text((status.value, style), f": {job.outcome_reason} — {done} step commit(s) on {job.branch}"),
+        highlight=False,
+    )
 
 
 def event_line(event: EventModel) -> str:

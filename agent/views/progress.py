@@ -31,8 +31,14 @@ from agent.record import (
 from agent.views.terminal import printable
 from state import SqlStore, StepStatus
 
-ICONS = {StepStatus.PENDING: "[ ]", StepStatus.RUNNING: "[>]", StepStatus.DONE: "[x]", StepStatus.FAILED: "[!]",
-         StepStatus.SUPERSEDED: "[~]", StepStatus.SKIPPED: "[-]"}
+ICONS = {
+    StepStatus.PENDING: "[ ]",
+    StepStatus.RUNNING: "[>]",
+    StepStatus.DONE: "[x]",
+    StepStatus.FAILED: "[!]",
+    StepStatus.SUPERSEDED: "[~]",
+    StepStatus.SKIPPED: "[-]",
+}
 STEP_EVENTS = (Plan, AttemptStarted, StepDone, Decision, Review, JobFinished)
 PHASE_EVENTS = (Escalation, Decision, TestRun, Review, JobFinished, JobInterrupted)
 
@@ -73,7 +79,7 @@ class LiveProgress:
         self.current, self.last_action, self.phase = "", "starting", "planning"
         self.live = Live(self._render(), console=self.console, refresh_per_second=8, transient=False)
 
-    def __enter__(self) -> "LiveProgress":
+    def __enter__(self) -> LiveProgress:
         self.live.__enter__()
         return self
 
@@ -102,10 +108,16 @@ class LiveProgress:
     def _render(self) -> Panel:
         table = Table.grid(padding=(0, 1))
         for step in self.steps:
-            table.add_row(Text(ICONS.get(step.status, "[?]")), Text(printable(step.title)),
-                          Text(printable(step.check_command), style="dim"))
-        lines = [table, Text(printable(f"now: {self.current or self.phase}")),
-                 Text(printable(f"last: {self.last_action}"), style="dim")]
+            table.add_row(
+                Text(ICONS.get(step.status, "[?]")),
+                Text(printable(step.title)),
+                Text(printable(step.check_command), style="dim"),
+            )
+        lines = [
+            table,
+            Text(printable(f"now: {self.current or self.phase}")),
+            Text(printable(f"last: {self.last_action}"), style="dim"),
+        ]
         return Panel(Group(*lines), title=f"sparkwright job {self.job_id} — {self.phase}", expand=False)
 
 

@@ -12,18 +12,24 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from agent.record.review_record import ReviewRecord, Round, StepDetail, StepReview, StepView, TranscriptLine
-from agent.views.review_markdown import check_text, markdown, one_line, step_markdown, usage_text
 from agent.views.review_data import review_record, step_record
+from agent.views.review_markdown import check_text, markdown, one_line, step_markdown, usage_text
 from agent.views.terminal import printable, safe_text
 from state import AttemptStatus, Job, JobStatus, SqlStore, StepStatus
 
 # Job, step and attempt statuses share these words ("failed", "interrupted"): one style each.
-STATUS_STYLES: dict[str, str] = {StepStatus.DONE: "green", JobStatus.SUCCEEDED: "green", AttemptStatus.PASSED: "green",
-                                 JobStatus.FAILED: "red", StepStatus.SUPERSEDED: "dim", StepStatus.SKIPPED: "dim",
-                                 JobStatus.INTERRUPTED: "yellow"}
+STATUS_STYLES: dict[str, str] = {
+    StepStatus.DONE: "green",
+    JobStatus.SUCCEEDED: "green",
+    AttemptStatus.PASSED: "green",
+    JobStatus.FAILED: "red",
+    StepStatus.SUPERSEDED: "dim",
+    StepStatus.SKIPPED: "dim",
+    JobStatus.INTERRUPTED: "yellow",
+}
 
 
-class ReviewFormat(str, enum.Enum):
+class ReviewFormat(enum.StrEnum):
     TEXT = "text"
     MARKDOWN = "markdown"
     JSON = "json"
@@ -86,8 +92,10 @@ def print_text(r: ReviewRecord, console: Console) -> None:
         say(f"  {c['sha']} ", c["subject"])
     say(("files touched", "bold"))
     for f in r["files"]:
-        say(f"  {f['status']} {f['path']}  +{f['insertions'] if f['insertions'] is not None else '?'} "
-            f"-{f['deletions'] if f['deletions'] is not None else '?'}")
+        say(
+            f"  {f['status']} {f['path']}  +{f['insertions'] if f['insertions'] is not None else '?'} "
+            f"-{f['deletions'] if f['deletions'] is not None else '?'}"
+        )
     say()
     say(("diff", "bold"), f" {r['base_commit'][:10]}..{r['head'][:10]}")
     print_diff(console, r["diff"])
@@ -97,8 +105,12 @@ def _say_step(say: Any, s: StepReview | StepDetail) -> None:
     commit = s["commit"] or "no commit"
     flag = "" if s["commit_on_branch"] or not s["commit"] else " (not on the branch!)"
     say(f"  {s['number']}. [", _status(s["status"]), f"] {s['title']}  ", (commit, "cyan"), flag)
-    say(f"     check: {s['check']} → ", check_text(s), f"  ·  {len(s['attempts'])} attempt(s), "
-        f"{s['escalations']} escalation(s)", f", {s['seconds']:.1f}s" if s["seconds"] is not None else "")
+    say(
+        f"     check: {s['check']} → ",
+        check_text(s),
+        f"  ·  {len(s['attempts'])} attempt(s), {s['escalations']} escalation(s)",
+        f", {s['seconds']:.1f}s" if s["seconds"] is not None else "",
+    )
     if s["out_of_scope"]:
         say("     also changed, outside the step's files: ", ", ".join(s["out_of_scope"]))
     for a in s["attempts"]:
@@ -110,7 +122,11 @@ def _say_step(say: Any, s: StepReview | StepDetail) -> None:
 def _say_round(say: Any, rnd: Round, several: bool) -> None:
     say()
     if several:
-        head = "round 0 (the job)" if rnd["round"] == 0 else f"round {rnd['round']} (feedback: {one_line(rnd['feedback'])})"
+        head = (
+            "round 0 (the job)"
+            if rnd["round"] == 0
+            else f"round {rnd['round']} (feedback: {one_line(rnd['feedback'])})"
+        )
         say((head, "bold"), " — ", _status(rnd["status"] or JobStatus.RUNNING), f": {rnd['reason'] or ''}")
     for t in rnd["test_runs"]:
         say(f"tests: {t['command']} → ", _status("passed" if t["passed"] else "failed"), f"  {t['summary']}")
@@ -126,9 +142,13 @@ def print_step(r: StepView, console: Console) -> None:
     _say_step(say, s)
     for a in s["attempts"]:
         say()
-        say((f"attempt {a['number']} ({a['tier']})", "bold"), " — ", _status(a["status"]),
+        say(
+            (f"attempt {a['number']} ({a['tier']})", "bold"),
+            " — ",
+            _status(a["status"]),
             f", {a['turns']} turns, {a['tokens_in'] + a['tokens_out']} tokens",
-            f", {a['seconds']:.1f}s" if a["seconds"] is not None else "")
+            f", {a['seconds']:.1f}s" if a["seconds"] is not None else "",
+        )
         for line in a["transcript"]:
             say("  ", *transcript_parts(line))
     say()
@@ -145,11 +165,21 @@ def transcript_parts(line: TranscriptLine) -> list[Any]:
     if line["kind"] == "model":
         return [("model ", "magenta"), line["text"], f"  ({line['tokens']} tokens)"]
     if line["kind"] == "tool":
-        return [("  tool ", "blue"), line["text"], " → ", ("ok", "green") if line["ok"] else ("error", "red"),
-                f": {line['output']}" if line["output"] and not line["ok"] else ""]
+        return [
+            ("  tool ", "blue"),
+            line["text"],
+            " → ",
+            ("ok", "green") if line["ok"] else ("error", "red"),
+            f": {line['output']}" if line["output"] and not line["ok"] else "",
+        ]
     verdict = ("passed", "green") if line["ok"] else ("failed", "red")
-    return [("  check ", "blue"), f"({line['text']}) ", verdict, f", exit {line['exit_code']}, {line['seconds']}s",
-            f": {line['output']}" if line["output"] else ""]
+    return [
+        ("  check ", "blue"),
+        f"({line['text']}) ",
+        verdict,
+        f", exit {line['exit_code']}, {line['seconds']}s",
+        f": {line['output']}" if line["output"] else "",
+    ]
 
 
 def print_diff(console: Console, diff: str) -> None:
@@ -163,8 +193,10 @@ def print_diff(console: Console, diff: str) -> None:
 
 def _sayer(console: Console) -> Any:
     def say(*parts: Any) -> None:
-        console.print(safe_text(*(p if isinstance(p, (tuple, Text)) else str(p) for p in parts)),
-                      soft_wrap=True, highlight=False)
+        console.print(
+            safe_text(*(p if isinstance(p, (tuple, Text)) else str(p) for p in parts)), soft_wrap=True, highlight=False
+        )
+
     return say
 
 

@@ -12,18 +12,41 @@ from typing import Any
 from git import BadName, GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
 
 from agent.github.refs import IssueURLError, host_of, parse_issue_url
-from agent.repo import RepoError
-from agent.views.jobs import job_record
 from agent.record import (
-    Check, FailureReport, Feedback, JobFinished, JobInterrupted, JobResumed, JobStarted, ModelCall, Recorded, Review,
-    ReviewDecision, StepDone, TestRun, ToolCall, read_events,
+    Check,
+    FailureReport,
+    Feedback,
+    JobFinished,
+    JobInterrupted,
+    JobResumed,
+    JobStarted,
+    ModelCall,
+    Recorded,
+    Review,
+    ReviewDecision,
+    StepDone,
+    TestRun,
+    ToolCall,
+    read_events,
 )
 from agent.record.job_record import AttemptRow, StepRow
 from agent.record.review_record import (
-    AttemptDetail, CheckResult, CommitRow, DecisionRow, FileRow, ReviewRecord, Round, StepDetail, StepReview, StepView,
-    TestEvidence, TranscriptLine,
+    AttemptDetail,
+    CheckResult,
+    CommitRow,
+    DecisionRow,
+    FileRow,
+    ReviewRecord,
+    Round,
+    StepDetail,
+    StepReview,
+    StepView,
+    TestEvidence,
+    TranscriptLine,
 )
+from agent.repo import RepoError
 from agent.test_files import is_test_path
+from agent.views.jobs import job_record
 from state import Attempt, Job, SqlStore, Step
 
 ROUND_EVENTS = (Feedback, TestRun, Review, JobFinished)
@@ -38,9 +61,17 @@ def review_record(store: SqlStore, job: Job) -> ReviewRecord:
     head, commits, diff, files = git_facts(job)
     found_rounds = rounds(events)
     record: ReviewRecord = {
-        **shown, "steps": [], "head": head, "commits": commits, "diff": diff, "files": files,
-        "tests_changed": [f["path"] for f in files if is_test_path(f["path"])], "fixes": fixes_number(job.issue_url),
-        "rounds": found_rounds, "working_seconds": round(working_seconds(events), 1)}
+        **shown,
+        "steps": [],
+        "head": head,
+        "commits": commits,
+        "diff": diff,
+        "files": files,
+        "tests_changed": [f["path"] for f in files if is_test_path(f["path"])],
+        "fixes": fixes_number(job.issue_url),
+        "rounds": found_rounds,
+        "working_seconds": round(working_seconds(events), 1),
+    }
     feedback_revisions = [r["revision"] for r in found_rounds[1:] if r["revision"] is not None]
     shas = {c["sha"] for c in commits}
     decisions = _decisions(store, job)
@@ -48,8 +79,9 @@ def review_record(store: SqlStore, job: Job) -> ReviewRecord:
     for number, step in enumerate(shown["steps"], 1):
         row = steps[step["id"]]
         step_round = sum(1 for r in feedback_revisions if r <= row.revision)
-        record["steps"].append(_step_review(step, row, number, step_round, step["commit"] in shas, events,
-                                            decisions.get(row.id, [])))
+        record["steps"].append(
+            _step_review(step, row, number, step_round, step["commit"] in shas, events, decisions.get(row.id, []))
+        )
     return record
 
 
@@ -57,16 +89,35 @@ def _decisions(store: SqlStore, job: Job) -> dict[int, list[DecisionRow]]:
     """Each step's failure reports, by step id: why it failed and what the planner decided."""
     found: dict[int, list[DecisionRow]] = {}
     for report in store.failure_reports(job.id):
-        found.setdefault(report.step_id, []).append({"why": FailureReport.model_validate(report.report).why,
-                                                     "decision": report.decision, "detail": report.decision_detail})
+        found.setdefault(report.step_id, []).append(
+            {
+                "why": FailureReport.model_validate(report.report).why,
+                "decision": report.decision,
+                "detail": report.decision_detail,
+            }
+        )
     return found
 
 
-def _step_review(step: StepRow, row: Step, number: int, step_round: int, on_branch: bool, events: list[Recorded],
-                 decisions: list[DecisionRow]) -> StepReview:
-    return {**step, "number": number, "round": step_round, "seconds": _seconds(row.started_at, row.finished_at),
-            "commit_on_branch": on_branch, "check_result": _last_check(events, row.id),
-            "out_of_scope": _out_of_scope(events, row.id), "decisions": decisions}
+def _step_review(
+    step: StepRow,
+    row: Step,
+    number: int,
+    step_round: int,
+    on_branch: bool,
+    events: list[Recorded],
+    decisions: list[DecisionRow],
+) -> StepReview:
+    return {
+        **step,
+        "number": number,
+        "round": step_round,
+        "seconds": _seconds(row.started_at, row.finished_at),
+        "commit_on_branch": on_branch,
+        "check_result": _last_check(events, row.id),
+        "out_of_scope": _out_of_scope(events, row.id),
+        "decisions": decisions,
+    }
 
 
 def step_record(store: SqlStore, job: Job, record: ReviewRecord, number: int) -> StepView:
@@ -74,15 +125,16 @@ def step_record(store: SqlStore, job: Job, record: ReviewRecord, number: int) ->
     step = record["steps"][number - 1]
     attempts = {a.number: a for a in store.attempts(job.id, step["id"])}
     detail: StepDetail = {
-        **step, "attempts": [_attempt_detail(store, job, a, attempts[a["number"]]) for a in step["attempts"]],
-        "diff": show_commit(job, step["commit"]) if step["commit_on_branch"] and step["commit"] else None}
+        **step,
+        "attempts": [_attempt_detail(store, job, a, attempts[a["number"]]) for a in step["attempts"]],
+        "diff": show_commit(job, step["commit"]) if step["commit_on_branch"] and step["commit"] else None,
+    }
     return {"job": job.id, "issue": record["issue"], "branch": job.branch, "step": detail}
 
 
 def _attempt_detail(store: SqlStore, job: Job, attempt: AttemptRow, row: Attempt) -> AttemptDetail:
     transcript = [transcript_line(r) for r in read_events(store, job.id, *TRANSCRIPT_EVENTS, attempt_id=row.id)]
-    return {**attempt, "seconds": _seconds(row.started_at, row.finished_at), "transcript": transcript,
-            "diff": row.diff}
+    return {**attempt, "seconds": _seconds(row.started_at, row.finished_at), "transcript": transcript, "diff": row.diff}
 
 
 # git
@@ -92,8 +144,14 @@ def git_facts(job: Job) -> tuple[str, list[CommitRow], str, list[FileRow]]:
     head = _branch_head(repo, job)
     span = f"{job.base_commit}..{head}"
     commits: list[CommitRow] = [
-        {"sha": c.hexsha, "subject": c.summary, "step": _step_of(c.message, job.id),
-         "authored": c.authored_datetime.isoformat()} for c in repo.iter_commits(span, reverse=True)]
+        {
+            "sha": c.hexsha,
+            "subject": c.summary,
+            "step": _step_of(c.message, job.id),
+            "authored": c.authored_datetime.isoformat(),
+        }
+        for c in repo.iter_commits(span, reverse=True)
+    ]
     diff = repo.git.diff("--no-color", "--no-ext-diff", job.base_commit, head)
     return head, commits, diff + "\n" if diff else "", _files(repo, job, head)
 
@@ -106,16 +164,19 @@ def _open(job: Job) -> Repo:
     try:
         return Repo(job.repo_path)
     except (InvalidGitRepositoryError, NoSuchPathError):
-        raise RepoError(f"the job's repository {job.repo_path} is gone or not a git repository: "
-                        "restore it to review the job") from None
+        raise RepoError(
+            f"the job's repository {job.repo_path} is gone or not a git repository: restore it to review the job"
+        ) from None
 
 
 def _branch_head(repo: Repo, job: Job) -> str:
     try:
         return repo.commit(f"refs/heads/{job.branch}").hexsha
     except (BadName, ValueError, GitCommandError):
-        raise RepoError(f"the job's branch {job.branch} no longer exists in {job.repo_path}: "
-                        "restore it (e.g. from its remote) to review the job") from None
+        raise RepoError(
+            f"the job's branch {job.branch} no longer exists in {job.repo_path}: "
+            "restore it (e.g. from its remote) to review the job"
+        ) from None
 
 
 def _files(repo: Repo, job: Job, head: str) -> list[FileRow]:
@@ -126,9 +187,14 @@ def _files(repo: Repo, job: Job, head: str) -> list[FileRow]:
     files: list[FileRow] = []
     for line in repo.git.diff("--numstat", "--no-renames", job.base_commit, head).splitlines():
         added, deleted, path = line.split("\t", 2)
-        files.append({"path": path, "status": statuses.get(path, "M"),
-                      "insertions": int(added) if added.isdigit() else None,
-                      "deletions": int(deleted) if deleted.isdigit() else None})
+        files.append(
+            {
+                "path": path,
+                "status": statuses.get(path, "M"),
+                "insertions": int(added) if added.isdigit() else None,
+                "deletions": int(deleted) if deleted.isdigit() else None,
+            }
+        )
     return files
 
 
@@ -156,14 +222,27 @@ def rounds(events: list[Recorded]) -> list[Round]:
 
 
 def _round(number: int, feedback: str | None, revision: int | None) -> Round:
-    return {"round": number, "feedback": feedback, "revision": revision, "status": None, "reason": None,
-            "summary": None, "uncertainties": [], "test_runs": []}
+    return {
+        "round": number,
+        "feedback": feedback,
+        "revision": revision,
+        "status": None,
+        "reason": None,
+        "summary": None,
+        "uncertainties": [],
+        "test_runs": [],
+    }
 
 
 def test_evidence(run: TestRun) -> TestEvidence:
     lines = [line for line in run.output.splitlines() if line.strip()]
-    return {"command": run.command, "passed": run.passed, "exit_code": run.exit_code, "seconds": run.seconds,
-            "summary": lines[-1].strip("= ") if lines else ""}
+    return {
+        "command": run.command,
+        "passed": run.passed,
+        "exit_code": run.exit_code,
+        "seconds": run.seconds,
+        "summary": lines[-1].strip("= ") if lines else "",
+    }
 
 
 def working_seconds(events: list[Recorded]) -> float:
@@ -198,16 +277,29 @@ def transcript_line(recorded: Recorded) -> TranscriptLine:
     if isinstance(event, ModelCall):
         calls = ", ".join(c.name for c in event.tool_calls) or "no tool call"
         text = " ".join(event.content.split())[:160]
-        return {"kind": "model", "text": f"{text} → {calls}" if text else f"→ {calls}",
-                "tokens": event.tokens_in + event.tokens_out}
+        return {
+            "kind": "model",
+            "text": f"{text} → {calls}" if text else f"→ {calls}",
+            "tokens": event.tokens_in + event.tokens_out,
+        }
     if isinstance(event, ToolCall):
         output = event.output.strip().splitlines()
-        return {"kind": "tool", "text": f"{event.tool}({_brief(event.args)})", "ok": event.ok,
-                "output": output[0][:160] if output else ""}
+        return {
+            "kind": "tool",
+            "text": f"{event.tool}({_brief(event.args)})",
+            "ok": event.ok,
+            "output": output[0][:160] if output else "",
+        }
     assert isinstance(event, Check)
     tail = [line for line in event.output.splitlines() if line.strip()]
-    return {"kind": "check", "text": event.trigger, "ok": event.passed, "exit_code": event.exit_code,
-            "seconds": event.seconds, "output": tail[-1][:160] if tail else ""}
+    return {
+        "kind": "check",
+        "text": event.trigger,
+        "ok": event.passed,
+        "exit_code": event.exit_code,
+        "seconds": event.seconds,
+        "output": tail[-1][:160] if tail else "",
+    }
 
 
 def _brief(args: Any) -> str:

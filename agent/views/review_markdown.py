@@ -19,26 +19,44 @@ def markdown(r: ReviewRecord) -> str:
         parts.append(f"Issue: [{escape(issue['title'] or issue['url'])}]({link_target(issue['url'])})")
     parts.append(f"**Outcome:** {escape(r['status'])} — {escape(one_line(r['reason']))}")
     if r["tests_changed"]:
-        parts.append("**Tests changed by this branch** (check they were not weakened): "
-                     + ", ".join(code(p) for p in r["tests_changed"]))
+        parts.append(
+            "**Tests changed by this branch** (check they were not weakened): "
+            + ", ".join(code(p) for p in r["tests_changed"])
+        )
     if r["summary"]:
         parts.append("## Summary\n\n" + escape(r["summary"].strip()))
-    parts.append("## Plan\n\n" + (escape(r["plan"]["summary"] or "") or "_No plan was made._") + "\n\n"
-                 + "\n".join(f"- revision {v['number']} ({v['kind']}): {escape(one_line(v['reason']))}"
-                             for v in r["plan"]["revisions"]))
+    parts.append(
+        "## Plan\n\n"
+        + (escape(r["plan"]["summary"] or "") or "_No plan was made._")
+        + "\n\n"
+        + "\n".join(
+            f"- revision {v['number']} ({v['kind']}): {escape(one_line(v['reason']))}" for v in r["plan"]["revisions"]
+        )
+    )
     if r["steps"]:
         parts.append("## Steps\n\n" + "\n".join(map(_step_line, r["steps"])))
     if len(r["rounds"]) > 1:
-        parts.append("## Review feedback\n\n" + "\n".join(
-            f"- round {x['round']}: {escape(one_line(x['feedback']))} → {x['status'] or 'running'}" for x in r["rounds"][1:]))
+        parts.append(
+            "## Review feedback\n\n"
+            + "\n".join(
+                f"- round {x['round']}: {escape(one_line(x['feedback']))} → {x['status'] or 'running'}"
+                for x in r["rounds"][1:]
+            )
+        )
     parts.append("## Test evidence\n\n" + (_evidence(r["rounds"]) or "_No tests were run._"))
     if r["files"]:
-        parts.append("## Files touched\n\n" + "\n".join(f"- {code(f['path'])} (+{f['insertions']} −{f['deletions']})"
-                                                       for f in r["files"]))
+        parts.append(
+            "## Files touched\n\n"
+            + "\n".join(f"- {code(f['path'])} (+{f['insertions']} −{f['deletions']})" for f in r["files"])
+        )
     if r["uncertainties"]:
-        parts.append("## Needs a second look\n\n" + "\n".join(f"- {escape(one_line(u, 500))}" for u in r["uncertainties"]))
+        parts.append(
+            "## Needs a second look\n\n" + "\n".join(f"- {escape(one_line(u, 500))}" for u in r["uncertainties"])
+        )
     parts.append("## Usage\n\n" + _usage_table(r["usage"], r["working_seconds"]))
-    parts.append(f"---\nDrafted by sparkwright (job {code(r['id'])}, branch {code(r['branch'])}); review before merging.")
+    parts.append(
+        f"---\nDrafted by sparkwright (job {code(r['id'])}, branch {code(r['branch'])}); review before merging."
+    )
     return fit_body("\n\n".join(parts) + "\n")
 
 
@@ -60,8 +78,10 @@ def step_markdown(r: StepView) -> str:
 def _step_line(s: StepReview | StepDetail) -> str:
     commit = code(s["commit"][:7]) if s["commit"] else "(no commit)"
     outside = f"; also changed {', '.join(map(code, s['out_of_scope']))}" if s.get("out_of_scope") else ""
-    return (f"{s['number']}. {commit} {escape(s['title'])} — {s['status']}; check {code(s['check'])}: {check_text(s)} "
-            f"({len(s['attempts'])} attempt(s), {s['escalations']} escalation(s)){outside}")
+    return (
+        f"{s['number']}. {commit} {escape(s['title'])} — {s['status']}; check {code(s['check'])}: {check_text(s)} "
+        f"({len(s['attempts'])} attempt(s), {s['escalations']} escalation(s)){outside}"
+    )
 
 
 def _evidence(rounds: list[Round]) -> str:
@@ -79,8 +99,10 @@ def _usage_table(usage: Usage, seconds: float) -> str:
     rows = ["| tier | calls | tokens in | tokens out | model time | cost |", "|---|---:|---:|---:|---:|---:|"]
     for tier, t in usage.items():
         cost = f"${t['cost_usd']:.4f}" if "cost_usd" in t else "—"
-        rows.append(f"| {tier} | {int(t.get('calls', 0))} | {int(t.get('tokens_in', 0))} | "
-                    f"{int(t.get('tokens_out', 0))} | {t.get('model_seconds', 0):.1f}s | {cost} |")
+        rows.append(
+            f"| {tier} | {int(t.get('calls', 0))} | {int(t.get('tokens_in', 0))} | "
+            f"{int(t.get('tokens_out', 0))} | {t.get('model_seconds', 0):.1f}s | {cost} |"
+        )
     return "\n".join(rows) + f"\n\nWorking time: {seconds:.1f}s."
 
 
@@ -95,8 +117,10 @@ def usage_text(usage: Usage) -> str:
     parts = []
     for tier, t in usage.items():
         cost = f", ${t['cost_usd']:.4f}" if "cost_usd" in t else ""
-        parts.append(f"{tier}: {int(t.get('calls', 0))} calls, {int(t.get('tokens_in', 0))} in / "
-                     f"{int(t.get('tokens_out', 0))} out tokens, {t.get('model_seconds', 0):.1f}s model{cost}")
+        parts.append(
+            f"{tier}: {int(t.get('calls', 0))} calls, {int(t.get('tokens_in', 0))} in / "
+            f"{int(t.get('tokens_out', 0))} out tokens, {t.get('model_seconds', 0):.1f}s model{cost}"
+        )
     return "  ·  ".join(parts) or "no model calls"
 
 

@@ -24,5 +24,9 @@ def markup_safe(text: object) -> str:
 
 def safe_text(*parts: str | tuple[str, str] | Text) -> Text:
     """Text of `parts` (strings, or (string, style)), each made printable; markup in them is not parsed."""
-    return Text.assemble(*(p if isinstance(p, Text) else (printable(p[0]), p[1]) if isinstance(p, tuple)
-                           else printable(p) for p in parts))
+    return Text.assemble(
+        *(
+            p if isinstance(p, Text) else (printable(p[0]), p[1]) if isinstance(p, tuple) else printable(p)
+            for p in parts
+        )
+    )

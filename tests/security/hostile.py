@@ -34,7 +34,10 @@ SECRETS = {
     "DATABASE_URL": "postgres://user:s3cretpw@host/db",
 }
 SECRET_NEEDLES = (
-    SECRETS["OPENAI_API_KEY"], SECRETS["ANTHROPIC_API_KEY"], SECRETS["GITHUB_TOKEN"], "s3cretpw",
+    SECRETS["OPENAI_API_KEY"],
+    SECRETS["ANTHROPIC_API_KEY"],
+    SECRETS["GITHUB_TOKEN"],
+    "s3cretpw",
     # The form git's Authorization header carries the token in.
     base64.b64encode(f"x-access-token:{SECRETS['GITHUB_TOKEN']}".encode()).decode(),
 )
@@ -56,8 +59,12 @@ def db_bytes(home: Path) -> bytes:
 
 def assert_no_secret(surfaces: dict[str, bytes | str], needles: Iterable[str] = SECRET_NEEDLES) -> None:
     """No needle occurs in any surface (name -> bytes or text)."""
-    found = [(name, needle) for name, data in surfaces.items() for needle in needles
-             if needle.encode() in (data.encode(errors="replace") if isinstance(data, str) else data)]
+    found = [
+        (name, needle)
+        for name, data in surfaces.items()
+        for needle in needles
+        if needle.encode() in (data.encode(errors="replace") if isinstance(data, str) else data)
+    ]
     assert not found, f"secrets leaked: {found}"
 
 
@@ -72,8 +79,13 @@ def tree_state(root: Path, times: bool = True) -> dict[str, tuple]:
             path = Path(directory, name)
             info = os.lstat(path)
             digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() and not path.is_symlink() else None
-            state[str(path.relative_to(root))] = (info.st_mode, info.st_size, info.st_mtime_ns if times else None,
-                                                  digest, os.readlink(path) if path.is_symlink() else None)
+            state[str(path.relative_to(root))] = (
+                info.st_mode,
+                info.st_size,
+                info.st_mtime_ns if times else None,
+                digest,
+                os.readlink(path) if path.is_symlink() else None,
+            )
     info = os.lstat(root)
     state["."] = (info.st_mode, info.st_mtime_ns if times else None)
     return state
@@ -119,10 +131,18 @@ class RepoState:
     @classmethod
     def of(cls, repo: Path) -> RepoState:
         files = {k: v for k, v in tree_state(repo).items() if k not in (".", ".git") and not k.startswith(".git/")}
-        refs = "\n".join(line for line in git(repo, "for-each-ref", "--format=%(refname) %(objectname)").splitlines()
-                         if not line.startswith("refs/heads/sparkwright/"))
-        return cls(git(repo, "rev-parse", "HEAD"), git(repo, "branch", "--show-current"),
-                   git(repo, "status", "--porcelain"), refs, files)
+        refs = "\n".join(
+            line
+            for line in git(repo, "for-each-ref", "--format=%(refname) %(objectname)").splitlines()
+            if not line.startswith("refs/heads/sparkwright/")
+        )
+        return cls(
+            git(repo, "rev-parse", "HEAD"),
+            git(repo, "branch", "--show-current"),
+            git(repo, "status", "--porcelain"),
+            refs,
+            files,
+        )
 
 
 def repo_config(repo: Path) -> tuple[bytes, dict[str, tuple]]:
@@ -151,9 +171,15 @@ class Running:
     def __init__(self, args: Sequence[str], workdir: Path, env: dict[str, str] | None = None) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self._out, self._err = (workdir / "stdout").open("w+b"), (workdir / "stderr").open("w+b")
-        self.proc = subprocess.Popen([sys.executable, "-m", "agent", *map(str, args)], cwd=ROOT,
-                                     env=env or dict(os.environ), stdin=subprocess.DEVNULL, stdout=self._out,
-                                     stderr=self._err, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "agent", *map(str, args)],
+            cwd=ROOT,
+            env=env or dict(os.environ),
+            stdin=subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=self._err,
+            start_new_session=True,
+        )
 
     def wait(self, timeout: float = JOB_TIMEOUT) -> Outcome:
         """Wait at most `timeout` seconds; past it, kill the whole process group."""
@@ -169,8 +195,13 @@ class Running:
                 break
             time.sleep(0.05)
         self.proc.returncode = os.waitstatus_to_exitcode(status)
-        return Outcome(None if timed_out else self.proc.returncode, self._read(self._out), self._read(self._err),
-                       timed_out, usage.ru_maxrss / 1024)
+        return Outcome(
+            None if timed_out else self.proc.returncode,
+            self._read(self._out),
+            self._read(self._err),
+            timed_out,
+            usage.ru_maxrss / 1024,
+        )
 
     @staticmethod
     def _read(stream) -> str:
@@ -207,26 +238,57 @@ class Attack:
         self.host_before, self.config_before = self.host.snapshot(), repo_config(self.repo)
         self.repo_before = RepoState.of(self.repo)
 
-    def scripts(self, planner: Sequence[dict] = (), worker: Sequence[dict] = (), check: str = "true",
-                files: Sequence[str] = (), steps: int = 1) -> tuple[str, str]:
+    def scripts(
+        self,
+        planner: Sequence[dict] = (),
+        worker: Sequence[dict] = (),
+        check: str = "true",
+        files: Sequence[str] = (),
+        steps: int = 1,
+    ) -> tuple[str, str]:
         """The planner explores with `planner`, plans `steps` steps checked by `check`; the worker does `worker`."""
         self._runs += 1
         planned = [step(f"Step {n}", check, files=list(files)) for n in range(1, steps + 1)]
-        deep = write_script(self.tmp / f"deep-{self._runs}.json", [
-            (PLANNER, [*planner, plan(*planned, test_command="true")]),
-            (REVISE, [tc("add_steps", reason="feedback", steps=[step("Follow-up", check, files=list(files))])]),
-            finish_review("done")])
-        fast = write_script(self.tmp / f"fast-{self._runs}.json",
-                            [("Your step", [*worker, tc("finish", summary="done")])])
+        deep = write_script(
+            self.tmp / f"deep-{self._runs}.json",
+            [
+                (PLANNER, [*planner, plan(*planned, test_command="true")]),
+                (REVISE, [tc("add_steps", reason="feedback", steps=[step("Follow-up", check, files=list(files))])]),
+                finish_review("done"),
+            ],
+        )
+        fast = write_script(
+            self.tmp / f"fast-{self._runs}.json", [("Your step", [*worker, tc("finish", summary="done")])]
+        )
         return deep, fast
 
     def run_args(self, deep: str, fast: str, *extra: str) -> list[str]:
-        args = ["run", "--repo", self.repo, "--issue", "Tidy the cart module", "--deep-model", deep,
-                "--fast-model", fast, "--sandbox", self.kind, "--json", *extra]
+        args = [
+            "run",
+            "--repo",
+            self.repo,
+            "--issue",
+            "Tidy the cart module",
+            "--deep-model",
+            deep,
+            "--fast-model",
+            fast,
+            "--sandbox",
+            self.kind,
+            "--json",
+            *extra,
+        ]
         return args + (["--image", image_under_test()] if self.kind == "docker" else [])
 
-    def job(self, planner: Sequence[dict] = (), worker: Sequence[dict] = (), check: str = "true",
-            subprocess: bool = False, timeout: float = JOB_TIMEOUT, **plan_options: Any) -> Outcome:
+    def job(
+        self,
+        planner: Sequence[dict] = (),
+        worker: Sequence[dict] = (),
+        check: str = "true",
+        subprocess: bool = False,
+        timeout: float = JOB_TIMEOUT,
+        **plan_options: Any,
+    ) -> Outcome:
         """Run one hostile job through `sparkwright run`; in a child process when `subprocess`."""
         args = self.run_args(*self.scripts(planner, worker, check, **plan_options))
         self.hostile_calls += [c["tool_calls"][0]["name"] for c in [*planner, *worker]]
@@ -274,8 +336,11 @@ class Attack:
         assert config == self.config_before[0], f"the user's repo config changed:\n{config.decode(errors='replace')}"
         assert_same_tree(self.config_before[1], hooks, "the user's repo hooks")
         after = RepoState.of(self.repo)
-        changed = {f: (getattr(self.repo_before, f), getattr(after, f)) for f in ("head", "branch", "status", "refs")
-                   if getattr(self.repo_before, f) != getattr(after, f)}
+        changed = {
+            f: (getattr(self.repo_before, f), getattr(after, f))
+            for f in ("head", "branch", "status", "refs")
+            if getattr(self.repo_before, f) != getattr(after, f)
+        }
         assert not changed, f"the user's checkout changed (before, after): {changed}"
         assert_same_tree(self.repo_before.files, after.files, "the user's checkout")
 
@@ -302,8 +367,12 @@ class Attack:
         """Everywhere a secret could end up: the raw DB, the events, show, review and every process output."""
         job_id = self.job_id()
         surfaces: dict[str, bytes | str] = {"db": db_bytes(self.home), "events": json.dumps(self.events())}
-        for name, args in (("show", ["show", job_id]), ("show --json", ["show", job_id, "--json"]),
-                           ("review", ["review", job_id]), ("review --json", ["review", job_id, "--format", "json"])):
+        for name, args in (
+            ("show", ["show", job_id]),
+            ("show --json", ["show", job_id, "--json"]),
+            ("review", ["review", job_id]),
+            ("review --json", ["review", job_id, "--format", "json"]),
+        ):
             shown = in_process(*args)
             surfaces[name] = shown.stdout + shown.stderr
         for n, outcome in enumerate(self.outcomes):

@@ -13,9 +13,16 @@ HUNG_AFTER = 60.0
 
 
 def test_viewing_a_fifo_does_not_hang_the_job(attack):
-    attack.job(worker=[tc("run", command="mkfifo pipe"), tc("view_file", path="pipe"),
-                       tc("edit_file", path="pipe", old_text="x", new_text="y"), tc("run", command="rm -f pipe")],
-               subprocess=True, timeout=HUNG_AFTER)
+    attack.job(
+        worker=[
+            tc("run", command="mkfifo pipe"),
+            tc("view_file", path="pipe"),
+            tc("edit_file", path="pipe", old_text="x", new_text="y"),
+            tc("run", command="rm -f pipe"),
+        ],
+        subprocess=True,
+        timeout=HUNG_AFTER,
+    )
     assert not attack.outcomes[-1].timed_out, f"the job hung for {HUNG_AFTER:.0f}s on a FIFO in the worktree"
     attack.assert_contained()
 
@@ -27,16 +34,23 @@ def test_agents_md_made_a_fifo_does_not_hang_the_next_step(attack, repo):
     git(repo, "rm", "-q", "AGENTS.md")
     git(repo, "-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-qm", "no agents file")
     attack.rebaseline()
-    attack.job(worker=[tc("run", command="rm -f AGENTS.md && mkfifo AGENTS.md")], steps=2, subprocess=True,
-               timeout=HUNG_AFTER)
+    attack.job(
+        worker=[tc("run", command="rm -f AGENTS.md && mkfifo AGENTS.md")], steps=2, subprocess=True, timeout=HUNG_AFTER
+    )
     assert not attack.outcomes[-1].timed_out, f"the job hung for {HUNG_AFTER:.0f}s on a FIFO named AGENTS.md"
     attack.assert_contained()
 
 
 def test_viewing_a_huge_sparse_file_does_not_read_it_whole(attack):
-    attack.job(worker=[tc("run", command=f"truncate -s {BIG_MB}M big.txt"), tc("view_file", path="big.txt"),
-                       tc("view_file", path="big.txt", start=1, end=3), tc("run", command="rm -f big.txt")],
-               subprocess=True)
+    attack.job(
+        worker=[
+            tc("run", command=f"truncate -s {BIG_MB}M big.txt"),
+            tc("view_file", path="big.txt"),
+            tc("view_file", path="big.txt", start=1, end=3),
+            tc("run", command="rm -f big.txt"),
+        ],
+        subprocess=True,
+    )
     run = attack.outcomes[-1]
     assert not run.timed_out
     assert run.maxrss_mb < BIG_MB * 0.75, f"the job's process peaked at {run.maxrss_mb:.0f} MB: it read the file whole"

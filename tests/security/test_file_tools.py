@@ -28,27 +28,48 @@ def writes(attack) -> dict[str, list[dict]]:
     return {
         # write_file writes `.NAME.sparkwright-tmp` next to the target, then renames it: a link by that name
         # sends the write (and the chmod) to the canary.
-        "tmp-file-link-create": [tc("run", command=f"ln -s {canary} .notes.txt.sparkwright-tmp"),
-                                 tc("create_file", path="notes.txt", content="pwned by create_file\n")],
-        "tmp-file-link-edit": [tc("run", command=f"ln -s {canary} shopcart/.cart.py.sparkwright-tmp"),
-                               tc("edit_file", path=CART, old_text=CART_LINE, new_text="0  # pwned")],
-        "dir-link": [tc("run", command=f"ln -s {outside} linkdir"),
-                     tc("create_file", path="linkdir/x.txt", content="pwned\n"),
-                     tc("create_file", path="linkdir/sub/y.txt", content="pwned\n")],
-        "file-link-create": [tc("run", command=f"ln -s {canary} link.txt"),
-                             tc("create_file", path="link.txt", content="pwned\n")],
-        "file-link-edit": [tc("run", command=f"ln -s {canary} link.txt"),
-                           tc("edit_file", path="link.txt", old_text="the original content", new_text="pwned")],
-        "dotdot": [tc("create_file", path=f"{up}/outside/x.txt", content="pwned\n"),
-                   tc("edit_file", path=f"{up}/canary.txt", old_text="the original content", new_text="pwned")],
-        "absolute": [tc("create_file", path=str(outside / "x.txt"), content="pwned\n"),
-                     tc("edit_file", path=str(canary), old_text="the original content", new_text="pwned"),
-                     tc("create_file", path=str(canary), content="pwned\n")],
+        "tmp-file-link-create": [
+            tc("run", command=f"ln -s {canary} .notes.txt.sparkwright-tmp"),
+            tc("create_file", path="notes.txt", content="pwned by create_file\n"),
+        ],
+        "tmp-file-link-edit": [
+            tc("run", command=f"ln -s {canary} shopcart/.cart.py.sparkwright-tmp"),
+            tc("edit_file", path=CART, old_text=CART_LINE, new_text="0  # pwned"),
+        ],
+        "dir-link": [
+            tc("run", command=f"ln -s {outside} linkdir"),
+            tc("create_file", path="linkdir/x.txt", content="pwned\n"),
+            tc("create_file", path="linkdir/sub/y.txt", content="pwned\n"),
+        ],
+        "file-link-create": [
+            tc("run", command=f"ln -s {canary} link.txt"),
+            tc("create_file", path="link.txt", content="pwned\n"),
+        ],
+        "file-link-edit": [
+            tc("run", command=f"ln -s {canary} link.txt"),
+            tc("edit_file", path="link.txt", old_text="the original content", new_text="pwned"),
+        ],
+        "dotdot": [
+            tc("create_file", path=f"{up}/outside/x.txt", content="pwned\n"),
+            tc("edit_file", path=f"{up}/canary.txt", old_text="the original content", new_text="pwned"),
+        ],
+        "absolute": [
+            tc("create_file", path=str(outside / "x.txt"), content="pwned\n"),
+            tc("edit_file", path=str(canary), old_text="the original content", new_text="pwned"),
+            tc("create_file", path=str(canary), content="pwned\n"),
+        ],
     }
 
 
-WRITES = ["tmp-file-link-create", "tmp-file-link-edit", "dir-link", "file-link-create", "file-link-edit", "dotdot",
-          "absolute"]
+WRITES = [
+    "tmp-file-link-create",
+    "tmp-file-link-edit",
+    "dir-link",
+    "file-link-create",
+    "file-link-edit",
+    "dotdot",
+    "absolute",
+]
 
 
 @pytest.mark.parametrize("variant", WRITES)
@@ -62,12 +83,16 @@ def reads(attack) -> dict[str, list[dict]]:
     secret, up = attack.host.secret, up_to_host(attack)
     return {
         "file-link": [tc("run", command=f"ln -s {secret} leak.txt"), tc("view_file", path="leak.txt")],
-        "dir-link": [tc("run", command=f"ln -s {attack.host.root} hostdir"),
-                     tc("view_file", path="hostdir/secret.txt")],
+        "dir-link": [
+            tc("run", command=f"ln -s {attack.host.root} hostdir"),
+            tc("view_file", path="hostdir/secret.txt"),
+        ],
         "dotdot": [tc("view_file", path=f"{up}/secret.txt")],
         "absolute": [tc("view_file", path=str(secret))],
-        "edit-error-shows-text": [tc("run", command=f"ln -s {secret} leak.txt"),
-                                  tc("edit_file", path="leak.txt", old_text="db_passwrd = s3cret", new_text="x")],
+        "edit-error-shows-text": [
+            tc("run", command=f"ln -s {secret} leak.txt"),
+            tc("edit_file", path="leak.txt", old_text="db_passwrd = s3cret", new_text="x"),
+        ],
     }
 
 
@@ -80,11 +105,13 @@ def test_file_tools_never_read_a_host_file_into_the_record(attack, variant):
 def test_a_hardlink_to_a_host_file_is_not_written_through(local_attack):
     """Only where the worktree and the host file share a filesystem: the local sandbox."""
     canary = local_attack.host.canary
-    local_attack.job(worker=[
-        tc("run", command=f"ln {canary} hard.txt"),
-        tc("edit_file", path="hard.txt", old_text="the original content", new_text="pwned by edit_file"),
-        tc("run", command=f"rm -f hard.txt && ln {canary} hard.txt"),
-        tc("create_file", path="hard.txt", content="pwned by create_file\n"),
-        tc("run", command="rm -f hard.txt"),
-    ])
+    local_attack.job(
+        worker=[
+            tc("run", command=f"ln {canary} hard.txt"),
+            tc("edit_file", path="hard.txt", old_text="the original content", new_text="pwned by edit_file"),
+            tc("run", command=f"rm -f hard.txt && ln {canary} hard.txt"),
+            tc("create_file", path="hard.txt", content="pwned by create_file\n"),
+            tc("run", command="rm -f hard.txt"),
+        ]
+    )
     local_attack.assert_contained()

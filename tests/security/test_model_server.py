@@ -18,8 +18,21 @@ class EchoingServer(FakeOpenAI):
 
 def test_a_model_error_echoing_the_key_does_not_record_it(local_attack):
     with EchoingServer() as server:
-        local_attack.cli("run", "--repo", local_attack.repo, "--issue", "Tidy the cart module", "--deep-model",
-                         "openai:gpt-x", "--fast-model", "openai:gpt-x", "--base-url", server.base_url,
-                         "--sandbox", "local", "--json")
+        local_attack.cli(
+            "run",
+            "--repo",
+            local_attack.repo,
+            "--issue",
+            "Tidy the cart module",
+            "--deep-model",
+            "openai:gpt-x",
+            "--fast-model",
+            "openai:gpt-x",
+            "--base-url",
+            server.base_url,
+            "--sandbox",
+            "local",
+            "--json",
+        )
     assert server.requests_to("/v1/chat/completions"), "the model server was never asked"
     local_attack.assert_contained()

@@ -15,8 +15,8 @@ from tests.scripting import tc
 pytestmark = pytest.mark.docker
 
 SPLIT_GITFILE = (
-    "real=$(git rev-parse --git-dir) && wt=$(dirname \"$(cat $real/gitdir)\")"
-    " && rel=$(python3 -c 'import os,sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' \"$real\" \"$wt\")"
+    'real=$(git rev-parse --git-dir) && wt=$(dirname "$(cat $real/gitdir)")'
+    ' && rel=$(python3 -c \'import os,sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))\' "$real" "$wt")'
     " && mkdir -p evil \"evil$(printf '\\v')\" && echo {host_dir} > evil/commondir"
     " && printf 'gitdir: evil\\v/../%s\\n' \"$rel\" > .git && git status --short >/dev/null"
 )

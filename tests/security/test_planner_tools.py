@@ -21,20 +21,30 @@ def explorations(attack) -> dict[str, list[dict]]:
     return {
         # A find over / meets vanishing /proc entries, which today's tool takes for a missing directory:
         # /etc is steady, so its listing shows whether the host's tree is reachable at all.
-        "list-root": [tc("list_files", path="/", pattern="SPWnameT0ken*"),
-                      tc("list_files", path="/etc", pattern="hostnam?")],
+        "list-root": [
+            tc("list_files", path="/", pattern="SPWnameT0ken*"),
+            tc("list_files", path="/etc", pattern="hostnam?"),
+        ],
         "list-host-dir": [tc("list_files", path=str(root))],
         "search-host-dir": [tc("search", pattern="s3cret", path=str(root))],
-        "dotdot": [tc("list_files", path=up), tc("search", pattern="s3cret", path=up),
-                   tc("view_file", path=f"{up}/secret.txt")],
+        "dotdot": [
+            tc("list_files", path=up),
+            tc("search", pattern="s3cret", path=up),
+            tc("view_file", path=f"{up}/secret.txt"),
+        ],
         "absolute-view": [tc("view_file", path=str(attack.host.secret))],
-        "committed-link": [tc("list_files", path=f"{LINK}/"), tc("search", pattern="s3cret", path=LINK),
-                           tc("search", pattern="s3cret", path=f"{LINK}/"), tc("view_file", path=f"{LINK}/secret.txt")],
+        "committed-link": [
+            tc("list_files", path=f"{LINK}/"),
+            tc("search", pattern="s3cret", path=LINK),
+            tc("search", pattern="s3cret", path=f"{LINK}/"),
+            tc("view_file", path=f"{LINK}/secret.txt"),
+        ],
     }
 
 
-@pytest.mark.parametrize("variant", ["list-root", "list-host-dir", "search-host-dir", "dotdot", "absolute-view",
-                                     "committed-link"])
+@pytest.mark.parametrize(
+    "variant", ["list-root", "list-host-dir", "search-host-dir", "dotdot", "absolute-view", "committed-link"]
+)
 def test_planner_tools_never_read_the_host(attack, repo, variant):
     if variant == "committed-link":
         os.symlink(attack.host.root, repo / LINK)

@@ -54,9 +54,29 @@ class CredentialFishingOrigin(LoopbackServer):
 
 
 def self_signed(tmp_path):
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", tmp_path / "key.pem", "-out",
-                    tmp_path / "cert.pem"], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            tmp_path / "key.pem",
+            "-out",
+            tmp_path / "cert.pem",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return tmp_path
 
 
@@ -76,8 +96,11 @@ def carried_secrets(requests: list[RecordedRequest]) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("scheme, userinfo", [("http", ""), ("https", ""), ("https", "github.com@")],
-                         ids=["http", "https-other-host", "https-github-userinfo"])
+@pytest.mark.parametrize(
+    "scheme, userinfo",
+    [("http", ""), ("https", ""), ("https", "github.com@")],
+    ids=["http", "https-other-host", "https-github-userinfo"],
+)
 def test_push_never_sends_the_token_to_a_foreign_origin(local_attack, tmp_path, monkeypatch, scheme, userinfo):
     local_attack.job(worker=[tc("create_file", path="NOTES.md", content="a change to push\n")])
     job_id = local_attack.job_id()

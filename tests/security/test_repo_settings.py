@@ -13,8 +13,7 @@ from tests.security.hostile import reap_containers
 pytestmark = pytest.mark.docker
 
 MARKER = "PWNED_SETUP"
-HOSTILE_SETTINGS = tc("create_file", path=".sparkwright.toml",
-                      content=f'setup_command = "touch /workspace/{MARKER}"\n')
+HOSTILE_SETTINGS = tc("create_file", path=".sparkwright.toml", content=f'setup_command = "touch /workspace/{MARKER}"\n')
 
 
 def assert_setup_never_ran(attack) -> None:

@@ -3,8 +3,9 @@
 #   bash scripts/test.sh [pytest args]
 # Makes .venv if missing, installs the project with its test extras, makes sure a Docker engine
 # answers (as root it starts dockerd in the background when the engine is installed but stopped)
-# and the sandbox image exists, then runs pytest. Without Docker the Docker tests are skipped,
-# unless SPARKWRIGHT_REQUIRE_DOCKER=1 (CI), which makes them fail.
+# and the sandbox image exists, checks format, lint and types (ruff, mypy), then runs pytest.
+# Without Docker the Docker tests are skipped, unless SPARKWRIGHT_REQUIRE_DOCKER=1 (CI), which
+# makes them fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,5 +41,10 @@ if command -v docker >/dev/null && { engine_answers || start_engine; }; then
 else
     echo "test.sh: no Docker engine answers: the Docker tests will not run" >&2
 fi
+
+# Formatting, lint and types first: a few seconds, and they fail loudly.
+ruff format --check --quiet . || { echo "test.sh: run \`.venv/bin/ruff format .\`" >&2; exit 1; }
+ruff check --quiet .
+mypy sandbox tools
 
 exec python -m pytest -q "$@"

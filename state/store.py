@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
+from state.db import DatabaseError, JobNotFound, LeaseHeld, explain, make_parent, pid_alive, sqlite_engine
 from state.migrations import ForeignDatabase, SchemaTooNew, migrate, refuse_foreign
 from state.models import (
     Attempt,
@@ -32,43 +30,24 @@ from state.models import (
     StepStatus,
     utcnow,
 )
+from state.plan_rows import StepSpec, add_revision, add_steps
 
 LEASE_STALE_AFTER = timedelta(seconds=30)
-
-
-class DatabaseError(Exception):
-    """The database cannot be used; the message says what to do."""
-
-
-class JobNotFound(DatabaseError, LookupError):
-    pass
-
-
-class LeaseHeld(DatabaseError):
-    """Another live process is running this job."""
-
-
-@dataclass
-class StepSpec:
-    title: str
-    instructions: str
-    check_command: str
-    files: list[str] = field(default_factory=list)
 
 
 class SqlStore:
     def __init__(self, path: Path, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
-        _make_parent(self.path)
+        make_parent(self.path)
         try:
             refuse_foreign(self.path)
         except ForeignDatabase as exc:
             raise DatabaseError(str(exc)) from None
-        self.engine = _engine(self.path, busy_timeout)
+        self.engine = sqlite_engine(self.path, busy_timeout)
         try:
             migrate(self.engine)
         except SADatabaseError as exc:
-            raise _explain(exc, self.path) from None
+            raise explain(exc, self.path) from None
         except SchemaTooNew as exc:
             raise DatabaseError(str(exc)) from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -89,7 +68,7 @@ class SqlStore:
                 with s.begin():
                     yield s
             except SADatabaseError as exc:
-                raise _explain(exc, self.path) from None
+                raise explain(exc, self.path) from None
 
     # jobs
     def create_job(self, **fields: Any) -> Job:
@@ -172,13 +151,13 @@ class SqlStore:
 
     def save_plan(self, job_id: str, summary: str, specs: Sequence[StepSpec], test_command: str | None) -> list[Step]:
         with self.session() as s:
-            revision = _add_revision(s, job_id, RevisionKind.INITIAL, summary)
+            revision = add_revision(s, job_id, RevisionKind.INITIAL, summary)
             s.execute(
                 update(Job)
                 .where(Job.id == job_id)
                 .values(plan_summary=summary, test_command=test_command, status=JobStatus.RUNNING.value)
             )
-            return _add_steps(s, job_id, specs, revision)
+            return add_steps(s, job_id, specs, revision)
 
     def revise_plan(
         self,
@@ -196,7 +175,7 @@ class SqlStore:
         """Record a plan revision and everything it changes, atomically: retired steps, new steps,
         step field updates and (for an escalation) the failure report's decision."""
         with self.session() as s:
-            revision = _add_revision(s, job_id, kind, reason)
+            revision = add_revision(s, job_id, kind, reason)
             if retire:
                 s.execute(update(Step).where(Step.id.in_(retire)).values(status=retire_as.value, finished_at=utcnow()))
             for step_id, fields in (step_updates or {}).items():
@@ -208,7 +187,7 @@ class SqlStore:
                     .where(FailureReport.id == report_id)
                     .values(decision=DecisionKind(decision).value, decision_detail=detail)
                 )
-            return _add_steps(s, job_id, specs, revision, after, parent_id) if specs else []
+            return add_steps(s, job_id, specs, revision, after, parent_id) if specs else []
 
     def steps(self, job_id: str) -> Sequence[Step]:
         return self._all(select(Step).where(Step.job_id == job_id).order_by(Step.position))
@@ -311,89 +290,3 @@ class SqlStore:
     def _all(self, query: Any) -> Sequence[Any]:
         with self.session() as s:
             return s.scalars(query).all()
-
-
-def _add_revision(s: Session, job_id: str, kind: RevisionKind, reason: str) -> int:
-    number = (s.scalar(select(func.max(PlanRevision.number)).where(PlanRevision.job_id == job_id)) or 0) + 1
-    s.add(PlanRevision(job_id=job_id, number=number, kind=RevisionKind(kind).value, reason=reason))
-    return number
-
-
-def _add_steps(
-    s: Session,
-    job_id: str,
-    specs: Sequence[StepSpec],
-    revision: int,
-    after: float | None = None,
-    parent_id: int | None = None,
-) -> list[Step]:
-    """Insert steps after position `after` (at the end when None), shifting later steps."""
-    if after is None:
-        after = s.scalar(select(func.max(Step.position)).where(Step.job_id == job_id)) or 0.0
-    else:
-        s.execute(
-            update(Step).where(Step.job_id == job_id, Step.position > after).values(position=Step.position + len(specs))
-        )
-    steps = [
-        Step(
-            job_id=job_id,
-            position=after + i + 1,
-            title=spec.title,
-            instructions=spec.instructions,
-            files=list(spec.files),
-            check_command=spec.check_command,
-            revision=revision,
-            parent_id=parent_id,
-        )
-        for i, spec in enumerate(specs)
-    ]
-    s.add_all(steps)
-    s.flush()
-    return steps
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process of this host still runs (leases here; partial clones in agent.github.clones)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _make_parent(path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        reason = "a file is in the way" if isinstance(exc, (FileExistsError, NotADirectoryError)) else exc.strerror
-        raise DatabaseError(
-            f"cannot make the directory {path.parent} for the database ({reason}): "
-            "point --db (or home) at a path inside a directory"
-        ) from None
-
-
-def _engine(path: Path, busy_timeout: float) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": busy_timeout, "check_same_thread": False})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(conn: sqlite3.Connection, _record: object) -> None:
-        cursor = conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    return engine
-
-
-def _explain(exc: SADatabaseError, path: Path) -> DatabaseError:
-    message = str(exc.orig)
-    if "locked" in message:
-        return DatabaseError(f"the database {path} is locked by another process: wait for it to finish and retry")
-    if "not a database" in message or "malformed" in message:
-        return DatabaseError(
-            f"{path} is corrupted or not a sparkwright database: move it aside or point --db elsewhere"
-        )
-    return DatabaseError(f"database error on {path}: {message}")

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from agent.errors import UserError
 from agent.repo import GitFailed, run_git, safe_url
-from state.store import pid_alive
+from state.db import pid_alive
 
 _NAME = re.compile(r"^[A-Za-z0-9._-]+$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -12,6 +12,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+Tier = Literal["deep", "fast"]
+"""Which model does the work: the fast one (the worker) or the deep one (the planner)."""
 
 
 class Base(DeclarativeBase):
@@ -121,7 +125,7 @@ class Step(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     parent_id: Mapped[int | None] = mapped_column(Integer)
     guidance: Mapped[str | None] = mapped_column(Text)
-    executor: Mapped[str] = mapped_column(String(8), default="fast")
+    executor: Mapped[Tier] = mapped_column(String(8), default="fast")
     """Which tier does the work: fast (the worker) or deep (the planner took it over)."""
     commit_sha: Mapped[str | None] = mapped_column(String(64))
     check_output: Mapped[str | None] = mapped_column(Text)
@@ -137,7 +141,7 @@ class Attempt(Base):
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
     step_id: Mapped[int] = mapped_column(ForeignKey("steps.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    tier: Mapped[str] = mapped_column(String(8))
+    tier: Mapped[Tier] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default=AttemptStatus.RUNNING.value)
     """An `AttemptStatus`."""
     reason: Mapped[str | None] = mapped_column(Text)

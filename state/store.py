@@ -28,6 +28,7 @@ from state.models import (
     Steering,
     Step,
     StepStatus,
+    Tier,
     utcnow,
 )
 from state.plan_rows import StepSpec, add_revision, add_steps
@@ -109,7 +110,7 @@ class SqlStore:
     def acquire_lease(self, job_id: str, owner: str, force: bool = False) -> None:
         """Compare-and-swap on (owner, heartbeat): of two processes racing for a job, one wins."""
         with self.session() as s:
-            job = s.get(Job, job_id)
+            job = s.get_one(Job, job_id)
             if job.lease_owner and job.lease_owner != owner and self._lease_live(job) and not force:
                 raise LeaseHeld(
                     f"job {job_id} is running in another process ({job.lease_owner}): "
@@ -119,7 +120,7 @@ class SqlStore:
                 update(Job)
                 .where(Job.id == job_id, Job.lease_owner.is_(job.lease_owner), Job.heartbeat_at.is_(job.heartbeat_at))
                 .values(lease_owner=owner, heartbeat_at=utcnow())
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult; the stub says Result
         if not swapped:
             raise LeaseHeld(f"job {job_id} was just taken by another process: see `sparkwright jobs`")
 
@@ -194,7 +195,7 @@ class SqlStore:
 
     def step(self, step_id: int) -> Step:
         with self.session() as s:
-            return s.get(Step, step_id)
+            return s.get_one(Step, step_id)
 
     def next_step(self, job_id: str) -> Step | None:
         """The first step not finished: a running one (interrupted) comes before pending ones."""
@@ -209,7 +210,7 @@ class SqlStore:
             s.execute(update(Step).where(Step.id == step_id).values(**fields))
 
     # attempts
-    def start_attempt(self, job_id: str, step_id: int, tier: str) -> Attempt:
+    def start_attempt(self, job_id: str, step_id: int, tier: Tier) -> Attempt:
         with self.session() as s:
             number = (s.scalar(select(func.count()).select_from(Attempt).where(Attempt.step_id == step_id)) or 0) + 1
             attempt = Attempt(job_id=job_id, step_id=step_id, number=number, tier=tier)
@@ -234,7 +235,7 @@ class SqlStore:
                 .where(*running)
                 .values(status=AttemptStatus.INTERRUPTED.value, finished_at=utcnow(), reason="the process stopped")
             )
-            return result.rowcount
+            return result.rowcount  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult; the stub says Result
 
     # escalation
     def add_failure_report(self, job_id: str, step_id: int, report: dict[str, Any]) -> int:

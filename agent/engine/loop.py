@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
 
 from agent.faults import fault_point
 from agent.models.llm import LLM, ModelReply
@@ -78,7 +78,8 @@ class ModelLoop:
         self.messages = [SystemMessage(system), HumanMessage(brief)]
         self._answers = {c.tool.name: c.answer for c in self.controls}
         self._schemas = self.toolbox.schemas() + [c.tool.schema() for c in self.controls]
-        self._started, self._seen, self._silent_turns = time.perf_counter(), Counter(), 0
+        self._seen: Counter[tuple[str, str, str]] = Counter()
+        self._started, self._silent_turns = time.perf_counter(), 0
         while (ended := self._turn()) is None:
             pass
         return ended
@@ -113,7 +114,7 @@ class ModelLoop:
         self.messages.append(HumanMessage(self.nudge.format(tools=", ".join(names), controls=", ".join(self._answers))))
         return None
 
-    def _act(self, call: dict[str, Any], replied_at: float | None) -> End | None:
+    def _act(self, call: ToolCall, replied_at: float | None) -> End | None:
         args = call.get("args") or {}
         if answer := self._answers.get(call["name"]):
             observation = answer(args)
@@ -128,7 +129,7 @@ class ModelLoop:
         self.messages.append(ToolMessage(observation.text, tool_call_id=call["id"], status=status))
         return self._loop_detected(call, observation.text) if self.detect_loops else None
 
-    def _loop_detected(self, call: dict[str, Any], text: str) -> End | None:
+    def _loop_detected(self, call: ToolCall, text: str) -> End | None:
         signature = (call["name"], json.dumps(call.get("args"), sort_keys=True), text)
         self._seen[signature] += 1
         if self._seen[signature] >= REPEATS_FOR_LOOP:
@@ -151,7 +152,7 @@ class ModelLoop:
         self.tokens_out += reply.tokens_out
         self.emit("model_call", **self.llm.event(reply))
 
-    def _record_tool(self, call: dict[str, Any], observation: Observation, replied_at: float | None) -> None:
+    def _record_tool(self, call: ToolCall, observation: Observation, replied_at: float | None) -> None:
         args, text = call.get("args") or {}, observation.text
         said = "ok" if observation.ok else text.splitlines()[0][:160]
         self.actions.append(f"{call['name']}({_in_short(args)}) -> {said}")

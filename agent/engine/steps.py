@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import partial
 
 from agent.engine.context import JobContext
@@ -81,8 +82,12 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
 
 def _expected_head(ctx: JobContext) -> str:
     """Where the job branch must be: the commit of the step done last, or the job's base."""
-    done = [s for s in ctx.store.steps(ctx.job.id) if s.status == StepStatus.DONE.value and s.commit_sha]
-    return max(done, key=lambda s: s.finished_at or s.started_at).commit_sha if done else ctx.job.base_commit
+    done = [
+        (s.finished_at or s.started_at or datetime.min, s.commit_sha)
+        for s in ctx.store.steps(ctx.job.id)
+        if s.status == StepStatus.DONE.value and s.commit_sha
+    ]
+    return max(done, key=lambda d: d[0])[1] if done else ctx.job.base_commit
 
 
 def _put_back(ctx: JobContext, step: Step, expected: str) -> None:
@@ -176,6 +181,7 @@ def _save_attempt(ctx: JobContext, attempt_id: int, result: AttemptResult | None
 
 def _commit(ctx: JobContext, step: Step, result: AttemptResult, guard: TestGuard) -> None:
     check = result.check
+    assert check is not None, "a passed attempt has run its check"
     outside = guard.out_of_scope(ctx.workspace.changed_files())
     body = (
         f"{step.instructions.strip()[:600]}\n\nCheck: {step.check_command}\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langchain_core.messages import BaseMessage
 
@@ -67,7 +67,8 @@ class StepAttempt:
         )
         ended = self.loop.run(system, brief)
         r, loop = self.result, self.loop
-        r.outcome, r.reason = ended.kind, ended.reason
+        # The worker's controls (finish, stuck) and the loop's limits (budget, loop) end only with an Outcome.
+        r.outcome, r.reason = cast(Outcome, ended.kind), ended.reason
         r.turns, r.tokens_in, r.tokens_out, r.actions = loop.turns, loop.tokens_in, loop.tokens_out, loop.actions
         return r
 

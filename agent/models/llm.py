@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
+from pydantic import SecretStr
 
 from agent.errors import Interruption, UserError
 from agent.models.textcalls import with_repaired_tool_calls, with_text_tool_calls
@@ -71,8 +72,8 @@ def make_chat_model(spec: str, base_url: str | None, env: dict[str, str] | None 
             raise ModelConfigError("ANTHROPIC_API_KEY is not set: export it, or choose another provider")
         from langchain_anthropic import ChatAnthropic
 
-        return ChatAnthropic(
-            model=name, api_key=env["ANTHROPIC_API_KEY"], base_url=base_url, max_retries=3, timeout=300
+        return ChatAnthropic(  # type: ignore[call-arg]  # `model` is the pydantic alias of `model_name`
+            model=name, api_key=SecretStr(env["ANTHROPIC_API_KEY"]), base_url=base_url, max_retries=3, timeout=300
         )
     from langchain_openai import ChatOpenAI
 
@@ -81,12 +82,14 @@ def make_chat_model(spec: str, base_url: str | None, env: dict[str, str] | None 
         if not base_url:
             raise ModelConfigError(f"{provider}:{name} needs the server's URL: pass --base-url http://HOST:PORT/v1")
         # OPENAI_API_KEY is OpenAI's: a local or third-party server gets its own key, never that one.
-        api_key = env.get("SPARKWRIGHT_LOCAL_API_KEY") or "not-needed"
+        api_key: str | None = env.get("SPARKWRIGHT_LOCAL_API_KEY") or "not-needed"
     else:
         api_key = env.get("OPENAI_API_KEY")
         if not api_key and not base_url:
             raise ModelConfigError("OPENAI_API_KEY is not set: export it, or use --base-url for a local server")
-    return ChatOpenAI(model=name, base_url=base_url, api_key=api_key or "not-needed", max_retries=3, timeout=300)
+    return ChatOpenAI(
+        model=name, base_url=base_url, api_key=SecretStr(api_key or "not-needed"), max_retries=3, timeout=300
+    )
 
 
 def check_base_url(base_url: str) -> None:

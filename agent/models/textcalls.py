@@ -54,8 +54,8 @@ def parse_text_tool_calls(text: str) -> list[dict[str, Any]]:
         blobs, leftover = [stripped], ""
     if leftover:
         return []
-    calls = [_as_call(blob) for blob in blobs]
-    return calls if all(calls) else []
+    calls = [call for blob in blobs if (call := _as_call(blob)) is not None]
+    return calls if len(calls) == len(blobs) else []
 
 
 def _as_call(blob: str) -> dict[str, Any] | None:
@@ -65,7 +65,7 @@ def _as_call(blob: str) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         return None
-    args = next((data[k] for k in _ARG_KEYS if k in data), {})
+    args: object = next((data[k] for k in _ARG_KEYS if k in data), {})
     if isinstance(args, str):
         try:
             args = json.loads(args)

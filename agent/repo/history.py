@@ -19,8 +19,9 @@ def git_facts(job: Job) -> tuple[str, list[CommitRow], str, list[FileRow]]:
     commits: list[CommitRow] = [
         {
             "sha": c.hexsha,
-            "subject": c.summary,
-            "step": _step_of(c.message, job.id),
+            # gitpython decodes a read commit's message with errors="replace", so both are str here.
+            "subject": c.summary,  # type: ignore[typeddict-item]
+            "step": _step_of(c.message, job.id),  # type: ignore[arg-type]
             "authored": c.authored_datetime.isoformat(),
         }
         for c in repo.iter_commits(span, reverse=True)

@@ -31,13 +31,14 @@ def open_user_repo(path: Path) -> UserRepo:
         repo = Repo(path, search_parent_directories=False)
     except (InvalidGitRepositoryError, NoSuchPathError):
         raise RepoError(f"{path} is not a git repository: run `git init` and commit, or pass another --repo") from None
-    if repo.bare:
+    work_tree = repo.working_tree_dir  # None exactly when the repository is bare
+    if repo.bare or work_tree is None:
         raise RepoError(f"{path} is a bare repository: pass a checkout")
     try:
         head = repo.head.commit.hexsha
     except ValueError:
         raise RepoError(f"{path} has no commits yet: commit the code the job should start from") from None
-    return UserRepo(Path(repo.working_tree_dir).resolve(), head, repo.is_dirty(untracked_files=True))
+    return UserRepo(Path(work_tree).resolve(), head, repo.is_dirty(untracked_files=True))
 
 
 def common_dir(user_repo: Path) -> Path:

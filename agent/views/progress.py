@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from types import TracebackType
 from typing import IO, Any
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
@@ -83,9 +84,11 @@ class LiveProgress:
         self.live.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.live.update(self._render())
-        self.live.__exit__(*exc)
+        self.live.__exit__(exc_type, exc, tb)
         self.console.line()
 
     def __call__(self, recorded: Recorded) -> None:
@@ -113,7 +116,7 @@ class LiveProgress:
                 Text(printable(step.title)),
                 Text(printable(step.check_command), style="dim"),
             )
-        lines = [
+        lines: list[RenderableType] = [
             table,
             Text(printable(f"now: {self.current or self.phase}")),
             Text(printable(f"last: {self.last_action}"), style="dim"),

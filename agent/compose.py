@@ -17,13 +17,13 @@ from rich.console import Console
 from agent.config import Settings, stored_settings
 from agent.engine.context import JobContext
 from agent.engine.graph import build_graph
-from agent.engine.recorder import Recorder
+from agent.engine.recorder import Listener, Recorder
 from agent.engine.runner import execute, leased
 from agent.engine.sandbox_factory import open_sandbox, preflight
 from agent.github.client import token_from_env
 from agent.github.delivery import Delivery, DeliveryError
 from agent.github.job_delivery import has_origin, push_job
-from agent.models.llm import LLM, ModelConfigError, check_reachable, make_chat_model, split_spec
+from agent.models.llm import LLM, ModelConfigError, Tier, check_reachable, make_chat_model, split_spec
 from agent.record import Delivered, read_events
 from agent.repo import Workspace
 from agent.views import jobs as report
@@ -56,10 +56,11 @@ def build_models(settings: Settings) -> tuple[LLM, LLM]:
     if not settings.deep_model or not settings.fast_model:
         raise ModelConfigError(NO_MODEL)
     models = []
-    for tier, spec, url in (
+    tiers: tuple[tuple[Tier, str, str | None], ...] = (
         ("deep", settings.deep_model, settings.deep_base_url or settings.base_url),
         ("fast", settings.fast_model, settings.fast_base_url or settings.base_url),
-    ):
+    )
+    for tier, spec, url in tiers:
         chat = make_chat_model(spec, url)
         if url and split_spec(spec)[0] != "scripted":
             check_reachable(url)
@@ -129,7 +130,7 @@ def run_job(
     with ExitStack() as stack:
         stack.enter_context(leased(store, job.id, force))
         workspace = Workspace.ensure(Path(job.repo_path), Path(job.worktree_path), job.branch, job.base_commit)
-        listeners = []
+        listeners: list[Listener] = []
         if as_json:
             listeners.append(JsonLines())
         else:

@@ -48,12 +48,16 @@ def next_step_node(state: JobState, runtime: Runtime[JobContext]) -> JobState:
 
 
 def work_node(state: JobState, runtime: Runtime[JobContext]) -> JobState:
-    outcome = run_step(runtime.context, state["step_id"])
+    step_id = state["step_id"]
+    assert step_id is not None, "after_next_step routes here only with a step in hand"
+    outcome = run_step(runtime.context, step_id)
     return {"report_id": outcome.report_id}
 
 
 def escalate_node(state: JobState, runtime: Runtime[JobContext]) -> JobState:
-    decision = escalate(runtime.context, state["report_id"])
+    report_id = state["report_id"]
+    assert report_id is not None, "after_work routes here only with a report waiting"
+    decision = escalate(runtime.context, report_id)
     return {"report_id": None, "stop_reason": decision.stop_reason}
 
 
@@ -67,9 +71,13 @@ def finish_node(state: JobState, runtime: Runtime[JobContext]) -> JobState:
     ctx = runtime.context
     steps = ctx.store.steps(ctx.job.id)
     unfinished = [s.title for s in steps if s.status not in (StepStatus.DONE.value, StepStatus.SUPERSEDED.value)]
-    lost = [s.title for s in steps if s.status == StepStatus.DONE.value and not ctx.workspace.on_branch(s.commit_sha)]
-    if state.get("stop_reason"):
-        status, reason = JobStatus.FAILED, state["stop_reason"]
+    lost = [
+        s.title
+        for s in steps
+        if s.status == StepStatus.DONE.value and not (s.commit_sha and ctx.workspace.on_branch(s.commit_sha))
+    ]
+    if stop_reason := state.get("stop_reason"):
+        status, reason = JobStatus.FAILED, stop_reason
     elif unfinished:
         status, reason = JobStatus.FAILED, f"steps not done: {', '.join(unfinished)}"
     elif lost:
@@ -104,7 +112,11 @@ def after_review(state: JobState) -> Literal["next_step", "finish"]:
     return "next_step" if state.get("more_steps") else "finish"
 
 
-def build_graph(checkpointer: BaseCheckpointSaver | None) -> CompiledStateGraph:
+JobGraph = CompiledStateGraph[JobState, JobContext, JobState, JobState]
+"""The compiled planner graph: JobState in and out, a JobContext as its runtime context."""
+
+
+def build_graph(checkpointer: BaseCheckpointSaver | None) -> JobGraph:
     graph = StateGraph(JobState, context_schema=JobContext)
     graph.add_node("plan", plan_node)
     graph.add_node("next_step", next_step_node)

@@ -9,10 +9,11 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from langgraph.graph.state import CompiledStateGraph
+from langchain_core.runnables import RunnableConfig
 
 from agent.engine.context import JobContext
 from agent.engine.deliberate import DeliberationFailed
+from agent.engine.graph import JobGraph
 from agent.errors import INTERRUPTIONS
 from agent.record import JobFinished, JobInterrupted, JobResumed, JobStarted
 from agent.redact import scrub
@@ -49,11 +50,11 @@ def leased(store: SqlStore, job_id: str, force: bool = False) -> Iterator[None]:
         store.release_lease(job_id, owner)
 
 
-def execute(ctx: JobContext, graph: CompiledStateGraph) -> Job:
+def execute(ctx: JobContext, graph: JobGraph) -> Job:
     """Run (or resume) the job's graph to its end; the caller holds the lease. Returns the final job row."""
     store, job_id = ctx.store, ctx.job.id
     ctx.workspace.clear_stale_locks()
-    config = {"configurable": {"thread_id": graph_thread(store, job_id)}, "recursion_limit": 1_000_000}
+    config: RunnableConfig = {"configurable": {"thread_id": graph_thread(store, job_id)}, "recursion_limit": 1_000_000}
     try:
         store.update_job(job_id, status=_running_status(store, job_id).value)
         started = graph.get_state(config).next

@@ -9,6 +9,7 @@ import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 from agent.config import Settings
 from agent.record import SandboxSetup, record_event
@@ -52,7 +53,7 @@ def docker_config(settings: Settings, job: Job) -> DockerSandboxConfig:
     )
 
 
-def sandbox_kind(settings: Settings, warn: Callable[[str], None]) -> str:
+def sandbox_kind(settings: Settings, warn: Callable[[str], None]) -> Literal["docker", "local"]:
     if settings.sandbox != "auto":
         return settings.sandbox
     if docker_available():

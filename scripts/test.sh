@@ -45,6 +45,6 @@ fi
 # Formatting, lint and types first: a few seconds, and they fail loudly.
 ruff format --check --quiet . || { echo "test.sh: run \`.venv/bin/ruff format .\`" >&2; exit 1; }
 ruff check --quiet .
-mypy sandbox tools
+mypy
 
 exec python -m pytest -q "$@"

@@ -150,7 +150,7 @@ class Workspace:
             head_ref = self.git("symbolic-ref", "-q", "HEAD")
         except GitCommandError:
             head_ref = "(detached)"
-        branch_at = self.git("rev-parse", "--verify", "-q", ref) if self._has_ref(ref) else None
+        branch_at = self._commit_of(ref)
         if head_ref == ref and branch_at == expected:
             return
         if branch_at != expected:
@@ -161,12 +161,11 @@ class Workspace:
             self.repairs.append(f"HEAD was on {head_ref}, not {ref}: put it back")
         self.git("reset", "-q")  # the index follows HEAD; the files stay as the worker left them
 
-    def _has_ref(self, ref: str) -> bool:
+    def _commit_of(self, ref: str) -> str | None:
         try:
-            self.git("rev-parse", "--verify", "-q", ref)
+            return self.git("rev-parse", "--verify", "-q", ref)
         except GitCommandError:
-            return False
-        return True
+            return None
 
     def _restore_pointer(self) -> None:
         """Put back the worktree's `.git` pointer file if anything replaced or changed it."""

@@ -51,10 +51,11 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
         _mark_done(ctx, step, sha, "its commit was already on the branch")
         return StepOutcome(True)
     expected = _expected_head(ctx)
-    ctx.workspace.put_back(expected)
-    _report_repairs(ctx, step)
     if step.status == StepStatus.RUNNING.value:
-        # Interrupted mid-attempt: its partial edits go, its transcript stays in the record.
+        # Interrupted mid-attempt, maybe mid git command of the model's: refs back first, then its partial
+        # edits go; its transcript stays in the record. (A finished attempt put the refs back itself.)
+        ctx.workspace.put_back(expected)
+        _report_repairs(ctx, step)
         ctx.workspace.discard_changes()
         ctx.store.mark_running_attempts_interrupted(job.id)
     ctx.store.update_step(step.id, status=StepStatus.RUNNING.value, started_at=step.started_at or utcnow())

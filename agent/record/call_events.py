@@ -42,8 +42,10 @@ class ModelCall(EventModel):
 
 class ToolCall(EventModel):
     kind = "tool_call"
+    purpose: str | None = None
+    """What the deep model was deciding when it called the tool; a step's attempt (and older records) leave it out."""
     tier: Tier = "fast"
-    """The deep model's exploring calls say `deep`; the worker's leave it out."""
+    """Which model called it (older records leave it out for the worker's calls)."""
     tool: str
     """The tool called."""
     args: Any = None
@@ -56,13 +58,11 @@ class ToolCall(EventModel):
     """How long the tool ran (recorded for the worker's calls)."""
     since_reply_ms: float | None = None
     """For a reply's first call: our own time from the model's reply to the tool's end."""
-    purpose: str = WORKER
-    """Which loop made the call: the worker, or the deep model deciding plan, escalation, review or feedback."""
 
 
 class Steering(EventModel):
     kind = "steering"
+    purpose: str = WORKER
+    """Which loop read it: a step's attempt, or the deep model deciding plan, escalation, review or feedback."""
     message: str
     """The user's message, as handed to the model."""
-    purpose: str = WORKER
-    """Which loop read it: the worker, or the deep model deciding plan, escalation, review or feedback."""

@@ -47,6 +47,21 @@ def test_a_payload_keeps_exactly_the_keys_given():
     assert list(call.payload()) == ["purpose", "tier", "tool_calls"]
 
 
+def test_the_deep_loops_events_keep_the_key_order_they_are_emitted_in():
+    # The deliberation's emit is partial(emit, step_id=..., purpose=...): its purpose comes first.
+    tool = {
+        "purpose": "plan",
+        "tier": "deep",
+        "tool": "view_file",
+        "args": {},
+        "ok": True,
+        "output": "x",
+        "seconds": 0.1,
+    }
+    assert list(record.event_from("tool_call", tool).payload()) == list(tool)
+    assert list(record.event_from("steering", {"purpose": "plan", "message": "m"}).payload()) == ["purpose", "message"]
+
+
 def test_older_payloads_read_with_defaults_and_newer_keys_are_left_out():
     done = record.StepDone.read({"title": "t", "commit": "abc", "summary": "s", "added_later": 1})
     assert done.out_of_scope == [] and done.payload() == {"title": "t", "commit": "abc", "summary": "s"}

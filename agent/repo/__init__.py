@@ -1,8 +1,8 @@
 """Every git operation sparkwright makes: the user's repository (read, never changed), the job's worktree
 (pinned to its recorded git directory), and remote operations with a token kept off disk."""
 
-from agent.repo.commands import GitFailed, git_env, run_git, safe_url
-from agent.repo.user_repo import RepoError, UserRepo, branch_names, commit_of, common_dir, file_at, open_user_repo
+from agent.repo.commands import GitFailed, run_git, safe_url
+from agent.repo.user_repo import RepoError, UserRepo, branch_names, commit_of, file_at, open_user_repo
 from agent.repo.workspace import Workspace, step_trailer
 
 __all__ = [
@@ -12,9 +12,7 @@ __all__ = [
     "Workspace",
     "branch_names",
     "commit_of",
-    "common_dir",
     "file_at",
-    "git_env",
     "open_user_repo",
     "run_git",
     "safe_url",

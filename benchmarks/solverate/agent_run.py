@@ -1,0 +1,82 @@
+"""sparkwright itself on a task: the real CLI in a subprocess, its own home; usage read from the job's record."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.solverate.report import Result
+from benchmarks.solverate.tasks import Task, grade, scratch_repo, test_env
+from state import SqlStore
+
+MODE_FLAGS = {"quick": "--quick", "planned": "--planned"}
+
+
+def run_help() -> str:
+    done = subprocess.run([sys.executable, "-m", "agent", "run", "--help"], capture_output=True, text=True)
+    return done.stdout
+
+
+def mode_args(mode: str, help_text: str) -> list[str] | None:
+    """The flag for `mode`, [] when the CLI has no such flag yet but plans anyway, None when it cannot run."""
+    flag = MODE_FLAGS[mode]
+    if flag in help_text:
+        return [flag]
+    return [] if mode == "planned" else None
+
+
+def run_agent(task: Task, mode: str, flags: list[str], scratch: Path, timeout: float) -> Result:
+    repo = scratch_repo(task, scratch / "repo")
+    home = scratch / "home"
+    env = test_env() | {"SPARKWRIGHT_HOME": str(home)}
+    env.pop("SPARKWRIGHT_DB", None)
+    env.setdefault("SPARKWRIGHT_SANDBOX_ENV", '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]')
+    command = [sys.executable, "-m", "agent", "run", "--repo", str(repo), "--issue-file", str(task.issue)]
+    command += ["--json", "--sandbox", "local", *flags]
+    started = time.perf_counter()
+    with (scratch / "stdout.jsonl").open("w") as out, (scratch / "stderr.txt").open("w") as err:
+        proc = subprocess.Popen(command, stdout=out, stderr=err, env=env, start_new_session=True)
+        try:
+            proc.wait(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            timed_out = True
+    seconds = time.perf_counter() - started
+    result = Result(task=task.name, kind=task.kind, mode=mode, solved=False, seconds=seconds)
+    branch = _read_record(home / "sparkwright.db", result)
+    if timed_out:
+        result.status = f"timeout after {timeout:.0f} s"
+    elif branch is None:
+        result.status = "no job: " + _last_line(scratch / "stderr.txt")
+    else:
+        result.solved, _ = grade(task, repo, branch)
+    return result
+
+
+def _read_record(db: Path, result: Result) -> str | None:
+    """Fills the job's status and per-tier usage into `result`; returns the job's branch, None without a job."""
+    if not db.is_file():
+        return None
+    with SqlStore(db) as store:
+        jobs = store.jobs()
+        if not jobs:
+            return None
+        job = jobs[0]
+        result.status = job.status
+        for event in store.events(job.id, ["model_call"]):
+            tier = event.payload.get("tier", "fast")
+            setattr(result, f"{tier}_calls", getattr(result, f"{tier}_calls") + 1)
+            setattr(result, f"{tier}_in", getattr(result, f"{tier}_in") + int(event.payload.get("tokens_in", 0)))
+            setattr(result, f"{tier}_out", getattr(result, f"{tier}_out") + int(event.payload.get("tokens_out", 0)))
+        return job.branch
+
+
+def _last_line(path: Path) -> str:
+    lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "(no output)"

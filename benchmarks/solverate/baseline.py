@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from agent.models.llm import LLM
+from agent.models.llm import LLM, ModelUnavailable
 from benchmarks.solverate.report import Result
 from benchmarks.solverate.tasks import Task, commit_all, grade, scratch_repo
 
@@ -54,7 +54,7 @@ def _path_in(text: str, files: list[str]) -> str | None:
     safe = [p for p in found if ".." not in p.parts and p.parts[0] != ".git"]
     known = [str(p) for p in safe if str(p) in files]
     other = [str(p) for p in safe if p.suffix in _SUFFIXES]
-    return (known or other or [None])[0]
+    return next(iter(known + other), None)
 
 
 def apply(blocks: dict[str, str], repo: Path) -> int:
@@ -74,7 +74,10 @@ def apply(blocks: dict[str, str], repo: Path) -> int:
 def run_baseline(task: Task, model: LLM, scratch: Path) -> Result:
     repo = scratch_repo(task, scratch / "repo")
     started = time.perf_counter()
-    reply = model.invoke(prompt(task, repo), [])
+    try:
+        reply = model.invoke(prompt(task, repo), [])
+    except ModelUnavailable as exc:
+        return Result(task.name, task.kind, "baseline", False, time.perf_counter() - started, str(exc)[:200], 1)
     written = apply(code_blocks(str(reply.message.content), task.files), repo)
     seconds = time.perf_counter() - started
     commit_all(repo, "baseline")

@@ -74,3 +74,17 @@ def test_scripted_models_are_graded_by_the_hidden_tests_in_every_mode(tmp_path):
     assert summaries["baseline"]["solved"] == 1 and summaries["planned"]["solved"] == 1
     assert "planned  solved   1/2" in result.stdout
     assert (TASKS / "stock_alert" / "repo" / "warehouse" / "alerts.py").read_text() == before
+
+
+def test_the_baseline_reads_the_file_paths_models_write_around_code_blocks():
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.solverate.baseline import code_blocks
+
+    files = ["textstats/tokens.py", "textstats/stats.py"]
+    reply = (
+        "Two changes, e.g. a set.\n\n**textstats/tokens.py**\n```python\na = 1\n```\n\n"
+        "```python textstats/stats.py\nb = 2\n```\n\nAnd not this one:\n```python ../../outside.py\nc = 3\n```\n"
+    )
+
+    assert code_blocks(reply, files) == {"textstats/tokens.py": "a = 1\n", "textstats/stats.py": "b = 2\n"}
+    assert code_blocks("```python\nx = 1\n```", ["pager/pages.py"]) == {"pager/pages.py": "x = 1\n"}

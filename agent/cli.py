@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from agent.cli_more import register_more
 from agent.compose import (
     check_delivery,
     check_origin_for_delivery,
@@ -35,7 +36,7 @@ from agent.issue import IntakeError
 from agent.views import jobs as report
 from agent.views.review import NoSuchStep, ReviewFormat, print_review
 from agent.views.terminal import markup_safe
-from state import SqlStore
+from state import JobStatus, SqlStore
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="An autonomous coding agent: deep planner, fast worker."
@@ -90,6 +91,9 @@ def run(
     test_command: Annotated[str | None, Opt(help="The repo's full test command.")] = None,
     push: Annotated[bool, Opt("--push", help="Push the job branch to origin if the job succeeds.")] = False,
     pr: Annotated[bool, Opt("--pr", help="Also open a draft pull request for the issue (implies --push).")] = False,
+    approve_plan: Annotated[
+        bool, Opt("--approve-plan", help="Wait after planning until the plan is approved (`approve`, `serve`).")
+    ] = False,
     config: ConfigOpt = None,
     db: DbOpt = None,
     as_json: JsonOpt = False,
@@ -111,6 +115,7 @@ def run(
         db=db,
         push=push or pr or None,
         pull_request=pr or None,
+        approve_plan=approve_plan or None,
     )
     if settings.pull_request and issue_url is None:
         raise IntakeError("--pr needs a GitHub issue URL to open the pull request against")
@@ -149,6 +154,8 @@ def resume(
         status = store.effective_status(job)
         if status.finished:
             raise IntakeError(f"job {job.id} has {status.value}: nothing to resume (see `sparkwright show {job.id}`)")
+        if status == JobStatus.AWAITING_APPROVAL:
+            raise IntakeError(f"job {job.id} waits for its plan's approval: `sparkwright approve {job.id}` first")
         settings = job_settings(settings, job)
         check_delivery(settings, Path(job.repo_path))
         finished = run_job(store, settings, job, *ready(settings), as_json, force=force)
@@ -251,6 +258,9 @@ def revise(
         )
         deliver_succeeded(store, settings, finished)
     raise typer.Exit(exit_code(finished))
+
+
+register_more(app, friendly)
 
 
 def main() -> None:

@@ -126,6 +126,7 @@ def run_job(
     as_json: bool,
     force: bool = False,
     prepare: Callable[[JobContext], None] | None = None,
+    answer: dict[str, Any] | None = None,
 ) -> Job:
     with ExitStack() as stack:
         stack.enter_context(leased(store, job.id, force))
@@ -142,7 +143,7 @@ def run_job(
         with interruptible():
             if prepare:
                 prepare(ctx)
-            finished = execute(ctx, build_graph(saver))
+            finished = execute(ctx, build_graph(saver), answer)
     report.print_outcome(finished, store)
     return finished
 
@@ -174,4 +175,5 @@ def warn(message: str) -> None:
 
 
 def exit_code(job: Job) -> int:
-    return {JobStatus.SUCCEEDED.value: 0, JobStatus.INTERRUPTED.value: 130}.get(job.status, 1)
+    codes = {JobStatus.SUCCEEDED.value: 0, JobStatus.AWAITING_APPROVAL.value: 0, JobStatus.INTERRUPTED.value: 130}
+    return codes.get(job.status, 1)

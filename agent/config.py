@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     )
     max_escalations_per_step: int = Field(2, ge=0, description="Escalations to the planner per step; 0 = fail at once.")
     max_escalations_per_job: int = Field(8, ge=0, description="Escalations to the planner per job.")
+    approve_plan: bool = Field(
+        False, description="Pause after planning until the plan is approved (run --approve-plan; approve, reject)."
+    )
     max_review_rounds: int = Field(1, ge=0, description="Final reviews that may add follow-up steps.")
 
     push: bool = Field(

@@ -28,6 +28,8 @@ class JobStatus(enum.StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+    AWAITING_APPROVAL = "awaiting approval"
+    """Planned with `approve_plan` on: the job waits for `approve` or `reject`; no process holds it."""
 
     @property
     def finished(self) -> bool:
@@ -61,6 +63,8 @@ class RevisionKind(enum.StrEnum):
     STOP = "stop"
     REVIEW = "review"
     FEEDBACK = "feedback"
+    EDIT = "edit"
+    """The user edited the plan while approving it."""
 
 
 class DecisionKind(enum.StrEnum):

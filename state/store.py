@@ -261,8 +261,11 @@ class SqlStore:
         with self.session() as s:
             s.add_all([Event(**row) for row in rows])
 
-    def events(self, job_id: str, kinds: Sequence[str] | None = None, attempt_id: int | None = None) -> Sequence[Event]:
-        query = select(Event).where(Event.job_id == job_id)
+    def events(
+        self, job_id: str, kinds: Sequence[str] | None = None, attempt_id: int | None = None, after: int = 0
+    ) -> Sequence[Event]:
+        """The job's events, oldest first; `after` an event id, only those recorded since (a live page)."""
+        query = select(Event).where(Event.job_id == job_id, Event.id > after)
         if kinds:
             query = query.where(Event.kind.in_(kinds))
         if attempt_id is not None:

@@ -1,6 +1,6 @@
 """The planner graph. State holds ids and flags only; everything else lives in sparkwright's tables.
 
-plan → next_step ⇄ work → (escalate) → … → final_review → (more steps | finish)
+plan → (approve_plan) → next_step ⇄ work → (escalate) → … → final_review → (more steps | finish)
 Every node with side effects checks whether its effect already happened: a resumed node re-runs."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
+from agent.engine.approval import approve_node
 from agent.engine.context import JobContext
 from agent.engine.escalation import escalate
 from agent.engine.final_review import final_review
@@ -119,13 +120,15 @@ JobGraph = CompiledStateGraph[JobState, JobContext, JobState, JobState]
 def build_graph(checkpointer: BaseCheckpointSaver | None) -> JobGraph:
     graph = StateGraph(JobState, context_schema=JobContext)
     graph.add_node("plan", plan_node)
+    graph.add_node("approve_plan", approve_node)
     graph.add_node("next_step", next_step_node)
     graph.add_node("work", work_node)
     graph.add_node("escalate", escalate_node)
     graph.add_node("final_review", review_node)
     graph.add_node("finish", finish_node)
     graph.add_edge(START, "plan")
-    graph.add_edge("plan", "next_step")
+    graph.add_edge("plan", "approve_plan")
+    graph.add_edge("approve_plan", "next_step")
     graph.add_conditional_edges("next_step", after_next_step)
     graph.add_conditional_edges("work", after_work)
     graph.add_conditional_edges("escalate", after_escalate)

@@ -37,6 +37,8 @@ def ensure_revisable(store: SqlStore, job: Job) -> None:
             f"job {job.id} is still running ({job.lease_owner}): wait for it to finish, or use "
             f"`sparkwright steer {job.id} MESSAGE` to guide it now"
         )
+    if status == JobStatus.AWAITING_APPROVAL:
+        raise IntakeError(f"job {job.id} waits for its plan's approval: `sparkwright approve {job.id}` first")
     if status == JobStatus.INTERRUPTED:
         raise IntakeError(f"job {job.id} was interrupted: finish it with `sparkwright resume {job.id}`, then revise it")
 

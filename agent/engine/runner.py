@@ -8,12 +8,15 @@ import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.types import Command
 
+from agent.engine.approval import mark_waiting
 from agent.engine.context import JobContext
 from agent.engine.deliberate import DeliberationFailed
-from agent.engine.graph import JobGraph
+from agent.engine.graph import JobGraph, JobState
 from agent.errors import INTERRUPTIONS
 from agent.record import JobFinished, JobInterrupted, JobResumed, JobStarted
 from agent.redact import scrub
@@ -50,8 +53,9 @@ def leased(store: SqlStore, job_id: str, force: bool = False) -> Iterator[None]:
         store.release_lease(job_id, owner)
 
 
-def execute(ctx: JobContext, graph: JobGraph) -> Job:
-    """Run (or resume) the job's graph to its end; the caller holds the lease. Returns the final job row."""
+def execute(ctx: JobContext, graph: JobGraph, answer: dict[str, Any] | None = None) -> Job:
+    """Run (or resume) the job's graph to its end, or to the plan's approval; the caller holds the lease.
+    `answer` resumes a graph waiting for approval. Returns the final job row."""
     store, job_id = ctx.store, ctx.job.id
     ctx.workspace.clear_stale_locks()
     config: RunnableConfig = {"configurable": {"thread_id": graph_thread(store, job_id)}, "recursion_limit": 1_000_000}
@@ -61,7 +65,10 @@ def execute(ctx: JobContext, graph: JobGraph) -> Job:
         ctx.record.emit((JobResumed if started else JobStarted)(branch=ctx.job.branch))
         # "sync": a node's checkpoint is on disk before the next node acts, so a kill never resumes a
         # node whose successor already changed the world (LangGraph's default writes it in the background).
-        graph.invoke(None if started else {}, config, context=ctx, durability="sync")
+        start: JobState | Command[Any] | None = Command(resume=answer) if answer else (None if started else {})
+        graph.invoke(start, config, context=ctx, durability="sync")
+        if graph.get_state(config).interrupts:
+            mark_waiting(ctx)
     except INTERRUPTIONS as exc:
         reason = scrub(str(exc)) or "interrupted by the user"
         store.update_job(

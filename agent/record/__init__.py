@@ -9,6 +9,7 @@ from agent.record.call_events import CalledTool, ModelCall, Steering, ToolCall
 from agent.record.events import EVENT_TYPES, Recorded, UnknownEventKind, event_from, read_events, record_event
 from agent.record.failure_report import BudgetUsed, FailureReport, ReportedAttempt, ReportedStep
 from agent.record.job_events import (
+    Approval,
     Delivered,
     Feedback,
     JobFinished,
@@ -50,6 +51,7 @@ __all__ = [
     "FailureReport",
     "ReportedAttempt",
     "ReportedStep",
+    "Approval",
     "Delivered",
     "Feedback",
     "JobFinished",

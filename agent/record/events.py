@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar, overload
 from agent.record.base import EventModel
 from agent.record.call_events import ModelCall, Steering, ToolCall
 from agent.record.job_events import (
+    Approval,
     Delivered,
     Feedback,
     JobFinished,
@@ -45,6 +46,7 @@ EVENT_TYPES: dict[str, type[EventModel]] = {
         SandboxSetup,
         Delivered,
         Plan,
+        Approval,
         Feedback,
         Review,
         TestRun,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from agent.record.base import EventModel, PlannedStep, ReviewDecision
@@ -62,6 +64,16 @@ class Plan(EventModel):
     """The repository's full test run."""
     steps: list[PlannedStep] = Field(default_factory=list)
     """The steps planned, in order."""
+
+
+class Approval(EventModel):
+    kind = "approval"
+    decision: Literal["waiting", "approved", "rejected"]
+    """The plan waits for the user, or the user approved or rejected it."""
+    edited: bool = False
+    """The user replaced the plan's steps while approving it."""
+    reason: str = ""
+    """Why the user rejected it."""
 
 
 class Feedback(EventModel):

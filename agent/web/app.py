@@ -35,9 +35,7 @@ class Templates:
     """Jinja2 with autoescape on: every value a page shows is escaped unless a renderer made it Markup."""
 
     def __init__(self, guard: Guard) -> None:
-        self.env = Environment(
-            loader=FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True
-        )
+        self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True)
         self.env.filters["brief"] = brief
         self.env.filters["web_url"] = web_url
         self.guard = guard
@@ -152,6 +150,7 @@ def build_app(settings: Settings, guard: Guard, config: Path | None) -> Starlett
         Route("/login", login_page, methods=["GET"]),
         Route("/login", login, methods=["POST"]),
         Route("/static/pygments.css", css),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         Route("/jobs/{job}", job_page),
         Route("/jobs/{job}/live", live),

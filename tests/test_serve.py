@@ -39,12 +39,17 @@ def fast_script(path: Path, rules: list[tuple[str, list[dict]]], delay: float = 
 def test_live_page_follows_the_job_and_stops_and_resumes_it(page, server, repo, tmp_path, home):
     deep = write_script(
         tmp_path / "deep.json",
-        [(PLANNER, [plan(step("Count quantities", QTY_CHECK), step("Write a note", "test -f NOTES.md"))]), finish_review()],
+        [
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK), step("Write a note", "test -f NOTES.md"))]),
+            finish_review(),
+        ],
     )
     fast = fast_script(
         tmp_path / "fast.json",
-        [("Your step: Count quantities", [*browsing(6), FIX, tc("finish", summary="counted")]),
-         ("Your step: Write a note", [*browsing(40), NOTE, tc("finish", summary="noted")])],
+        [
+            ("Your step: Count quantities", [*browsing(6), FIX, tc("finish", summary="counted")]),
+            ("Your step: Write a note", [*browsing(40), NOTE, tc("finish", summary="noted")]),
+        ],
         delay=0.5,
     )
     job = Job(repo, "quantities", deep, fast, extra_env=SLOW)
@@ -74,11 +79,15 @@ def test_live_page_follows_the_job_and_stops_and_resumes_it(page, server, repo, 
 
 
 def test_a_message_typed_on_the_page_steers_the_worker(page, server, repo, tmp_path, home):
-    deep = write_script(tmp_path / "deep.json", [(PLANNER, [plan(step("Count quantities", QTY_CHECK))]), finish_review()])
+    deep = write_script(
+        tmp_path / "deep.json", [(PLANNER, [plan(step("Count quantities", QTY_CHECK))]), finish_review()]
+    )
     fast = fast_script(
         tmp_path / "fast.json",
-        [("Message from the user (steering): multiply", [FIX, tc("finish", summary="steered")]),
-         ("Your step", [*browsing(50), tc("stuck", reason="lost")])],
+        [
+            ("Message from the user (steering): multiply", [FIX, tc("finish", summary="steered")]),
+            ("Your step", [*browsing(50), tc("stuck", reason="lost")]),
+        ],
         delay=0.4,
     )
     job = Job(repo, "quantities", deep, fast, extra_env=SLOW)
@@ -95,7 +104,9 @@ def test_a_message_typed_on_the_page_steers_the_worker(page, server, repo, tmp_p
 
 
 def test_a_plan_waits_for_approval_on_the_page_then_the_job_finishes(page, server, repo, tmp_path, home):
-    deep = write_script(tmp_path / "deep.json", [(PLANNER, [plan(step("Count quantities", QTY_CHECK))]), finish_review()])
+    deep = write_script(
+        tmp_path / "deep.json", [(PLANNER, [plan(step("Count quantities", QTY_CHECK))]), finish_review()]
+    )
     fast = write_script(tmp_path / "fast.json", [("", [FIX, tc("finish", summary="counted")])])
     job_id = run_job(repo, "quantities", deep, fast, "--approve-plan")
     with SqlStore(home / "sparkwright.db") as store:
@@ -116,14 +127,19 @@ def test_comments_on_diff_lines_drive_a_revise_round(page, server, repo, tmp_pat
         tmp_path / "deep.json",
         [
             (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]),
-            (REVISE, [tc("add_steps", reason="the reviewer wants a note", steps=[step("Write a note", "test -f NOTES.md")])]),
+            (
+                REVISE,
+                [tc("add_steps", reason="the reviewer wants a note", steps=[step("Write a note", "test -f NOTES.md")])],
+            ),
             finish_review(),
         ],
     )
     fast = fast_script(
         tmp_path / "fast.json",
-        [("Your step: Count quantities", [FIX, tc("finish", summary="counted")]),
-         ("Your step: Write a note", [NOTE, tc("finish", summary="noted")])],
+        [
+            ("Your step: Count quantities", [FIX, tc("finish", summary="counted")]),
+            ("Your step: Write a note", [NOTE, tc("finish", summary="noted")]),
+        ],
     )
     job_id = run_job(repo, "quantities", deep, fast)
     page.goto(f"{server.url}/jobs/{job_id}/review")

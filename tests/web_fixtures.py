@@ -125,7 +125,9 @@ def server(home: Path, tmp_path: Path) -> Iterator[Server]:
 class Job:
     """A `sparkwright run --json` process; its events are read as they come (the pipe never fills)."""
 
-    def __init__(self, repo: Path, issue: str, deep: str, fast: str, *flags: str, extra_env: dict[str, str] | None = None):
+    def __init__(
+        self, repo: Path, issue: str, deep: str, fast: str, *flags: str, extra_env: dict[str, str] | None = None
+    ):
         argv = [sys.executable, "-m", "agent", "run", "--repo", str(repo), "--issue", issue]
         argv += ["--deep-model", deep, "--fast-model", fast, "--json", *flags]
         self.proc = subprocess.Popen(

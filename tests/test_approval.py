@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from state import SqlStore
 from tests.conftest import git
 from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script
 

@@ -171,7 +171,8 @@ def say(*parts: str | tuple[str, str]) -> None:
 
 def print_outcome(job: Job, store: SqlStore) -> None:
     status = JobStatus(job.status)
-    style = {JobStatus.SUCCEEDED: "green", JobStatus.INTERRUPTED: "yellow"}.get(status, "red")
+    waiting = (JobStatus.INTERRUPTED, JobStatus.AWAITING_APPROVAL)
+    style = "green" if status == JobStatus.SUCCEEDED else "yellow" if status in waiting else "red"
     done = sum(1 for s in store.steps(job.id) if s.status == StepStatus.DONE)
     Console(stderr=True).print(
         safe_text((status.value, style), f": {job.outcome_reason} — {done} step commit(s) on {job.branch}"),

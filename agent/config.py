@@ -23,6 +23,20 @@ class Price(BaseModel):
     output: float = Field(description="Price in dollars per million output tokens.")
 
 
+class Candidate(BaseModel):
+    """One way to attempt a step; a failing step tries its tier's candidates in order, each from the same start."""
+
+    format: Literal["tools", "whole_file", "search_replace"] = Field(
+        default="tools",
+        description="tools: edit_file and run calls; whole_file: the corrected file in a code block; "
+        "search_replace: SEARCH/REPLACE blocks.",
+    )
+    temperature: float | None = Field(
+        default=None, ge=0, le=2, description="Sampling temperature; default: the server's."
+    )
+    failure_in_brief: bool = Field(default=False, description="Show the failing check's output in the first message.")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SPARKWRIGHT_", extra="forbid")
 
@@ -70,6 +84,16 @@ class Settings(BaseSettings):
     worker_max_tokens: int = Field(300_000, gt=0, description="Tokens (in + out) a worker attempt may spend.")
     check_failures_per_attempt: int = Field(
         3, gt=0, description="Failed checks after 'done' before the step escalates."
+    )
+    fast_candidates: list[Candidate] | None = Field(
+        None, description="How the fast worker attempts a step, in order; default: by provider (see README)."
+    )
+    deep_candidates: list[Candidate] | None = Field(
+        None, description="How the deep model attempts a step it took over; default: by provider."
+    )
+    max_candidates: int = Field(3, gt=0, description="Candidates tried per step before it escalates.")
+    text_edit_tries: int = Field(
+        3, gt=0, description="Replies a whole_file or search_replace candidate gets, each judged by the check."
     )
     max_escalations_per_step: int = Field(2, ge=0, description="Escalations to the planner per step; 0 = fail at once.")
     max_escalations_per_job: int = Field(8, ge=0, description="Escalations to the planner per job.")

@@ -67,6 +67,12 @@ def edit_file(sandbox: Sandbox, may_edit: Callable[[str], None], args: EditArgs)
         raise ToolError("old_text is empty: copy the exact lines to replace from the file (use view_file)")
     text = sandbox.read_file(args.path)
     count = text.count(args.old_text)
+    if count == 0 and (loose := loose_replace(text, args.old_text, args.new_text)) is not None:
+        new, first, last = loose
+        sandbox.write_file(args.path, new)
+        return (
+            f"edited {args.path} (matched ignoring whitespace); now lines {first}-{last}:\n{numbered(new, first, last)}"
+        )
     if count == 0:
         raise ToolError(f"old_text was not found in {args.path}. {_closest(text, args.old_text)}")
     if count > 1:
@@ -82,6 +88,43 @@ def edit_file(sandbox: Sandbox, may_edit: Callable[[str], None], args: EditArgs)
     return (
         f"edited {args.path}; now lines {max(1, first - 2)}-{last + 2}:\n{numbered(new, max(1, first - 2), last + 2)}"
     )
+
+
+def loose_replace(text: str, old: str, new: str) -> tuple[str, int, int] | None:
+    """`old` found once when whitespace is ignored (at line ends, then indentation too), replaced by `new`
+    indented as the matched lines are: small models rarely copy whitespace exactly. The new text and the
+    first and last line to show, or None when there is no single such match."""
+    lines, old_lines = text.splitlines(keepends=True), old.strip("\n").splitlines()
+    new_lines = new.strip("\n").splitlines()
+    if not old_lines:
+        return None
+    for key in (str.rstrip, str.strip):
+        wanted = [key(line) for line in old_lines]
+        found = [
+            i for i in range(len(lines) - len(wanted) + 1) if [key(x) for x in lines[i : i + len(wanted)]] == wanted
+        ]
+        if len(found) == 1:
+            start = found[0]
+            shift = _indent(lines[start]) - _indent(old_lines[0])
+            body = [_reindent(line, shift) + "\n" for line in new_lines]
+            result = "".join(lines[:start] + body + lines[start + len(wanted) :])
+            return result, max(1, start - 1), min(result.count("\n") + 1, start + len(body) + 2)
+        if len(found) > 1:
+            return None
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _reindent(line: str, shift: int) -> str:
+    if shift > 0 and line.strip():
+        return " " * shift + line
+    if shift < 0:
+        cut = min(-shift, _indent(line))
+        return line[cut:]
+    return line
 
 
 def _checked(path: str) -> str:

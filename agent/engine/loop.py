@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
 
 from agent.faults import fault_point
 from agent.models.llm import LLM, ModelReply
@@ -48,6 +48,15 @@ class Control:
     answer: Callable[[dict[str, Any]], End | Observation]
 
 
+@dataclass(frozen=True)
+class TextFormat:
+    """A model that edits in text (code blocks) rather than tool calls: its reply is read into calls, and the
+    calls' results come back as one user message. The model is offered no tools."""
+
+    read: Callable[[str], list[ToolCall]]
+    nudge: str
+
+
 @dataclass
 class ModelLoop:
     """One conversation with one model: make a new loop for each run; its counts are what that run used."""
@@ -67,6 +76,8 @@ class ModelLoop:
     steering: Callable[[], list[str]]
     detect_loops: bool = False
     """End as "loop" when the same call gives the same result, or a reply has no tool call, 3 times."""
+    text_format: TextFormat | None = None
+    temperature: float | None = None
     messages: list[BaseMessage] = field(default_factory=list)
     turns: int = 0
     tokens_in: int = 0
@@ -93,41 +104,56 @@ class ModelLoop:
             self.messages.append(HumanMessage(f"Message from the user (steering): {note}"))
             self.emit("steering", message=note)
         fault_point(f"{self.fault_points}.before_model")
-        reply = self.llm.invoke(self.messages, self._schemas)
+        reply = self.llm.invoke(self.messages, [] if self.text_format else self._schemas, self.temperature)
         fault_point(f"{self.fault_points}.after_model")
         replied_at = time.perf_counter()
         self._count(reply)
         self.messages.append(reply.message)
-        if not reply.message.tool_calls:
+        calls = self._calls(reply.message)
+        if not calls:
             return self._nudge()
         self._silent_turns = 0
-        for index, call in enumerate(reply.message.tool_calls):
-            if ended := self._act(call, replied_at if index == 0 else None):
+        said: list[str] = []
+        for index, call in enumerate(calls):
+            ended, observation = self._act(call, replied_at if index == 0 else None)
+            if ended:
                 return ended
+            if self.text_format:
+                said.append(observation)
+        if said:
+            self.messages.append(HumanMessage("\n\n".join(said)))
         return None
+
+    def _calls(self, message: AIMessage) -> list[ToolCall]:
+        if self.text_format is None:
+            return message.tool_calls
+        return self.text_format.read(str(message.content))
 
     def _nudge(self) -> End | None:
         self._silent_turns += 1
         if self.detect_loops and self._silent_turns >= REPEATS_FOR_LOOP:
             return End("loop", "the worker replied without tool calls three times in a row")
         names = [t["function"]["name"] for t in self._schemas]
-        self.messages.append(HumanMessage(self.nudge.format(tools=", ".join(names), controls=", ".join(self._answers))))
+        nudge = self.text_format.nudge if self.text_format else self.nudge
+        self.messages.append(HumanMessage(nudge.format(tools=", ".join(names), controls=", ".join(self._answers))))
         return None
 
-    def _act(self, call: ToolCall, replied_at: float | None) -> End | None:
+    def _act(self, call: ToolCall, replied_at: float | None) -> tuple[End | None, str]:
+        """Answers one call; an `End` when it ends the loop, else the observation's text as the model reads it."""
         args = call.get("args") or {}
         if answer := self._answers.get(call["name"]):
             observation = answer(args)
             if isinstance(observation, End):
-                return observation
+                return observation, ""
         else:
             fault_point(f"{self.fault_points}.before_tool")
             observation = self.toolbox.call(call["name"], call.get("args"))
             fault_point(f"{self.fault_points}.after_tool")
         self._record_tool(call, observation, replied_at)
-        status = "success" if observation.ok else "error"
-        self.messages.append(ToolMessage(observation.text, tool_call_id=call["id"], status=status))
-        return self._loop_detected(call, observation.text) if self.detect_loops else None
+        if not self.text_format:
+            status = "success" if observation.ok else "error"
+            self.messages.append(ToolMessage(observation.text, tool_call_id=call["id"], status=status))
+        return (self._loop_detected(call, observation.text) if self.detect_loops else None), observation.text
 
     def _loop_detected(self, call: ToolCall, text: str) -> End | None:
         signature = (call["name"], json.dumps(call.get("args"), sort_keys=True), text)

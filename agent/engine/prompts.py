@@ -47,6 +47,21 @@ read the full test run. Call finish_job if the issue is resolved (note anything 
 follow-up steps if something is missing or broken. Keep tests that the job added or changed."""
 
 
+TEXT_EDIT_SYSTEM = {
+    "whole_file": """You fix issues in a code repository with minimal, precise changes. For every file you change,
+write its path on a line of its own, then the WHOLE corrected file in one fenced code block. Keep everything that
+does not need to change exactly as it is. Do not change tests unless the task says so.""",
+    "search_replace": """You fix issues in a code repository with minimal, precise changes. For every change, write
+the file's path on a line of its own, then an edit block:
+<<<<<<< SEARCH
+lines copied exactly from the file
+=======
+the lines that replace them
+>>>>>>> REPLACE
+Keep SEARCH short: the lines that change and one line around them. Do not change tests unless the task says so.""",
+}
+
+
 def attempt_system(tier: str) -> str:
     """Who works a step: the fast worker, or the deep model when the planner took the step over."""
     return TAKEOVER_SYSTEM if tier == "deep" else WORKER_SYSTEM
@@ -68,7 +83,13 @@ def planner_brief(job: Job, tree: str, agents_md: str | None) -> str:
 
 
 def worker_brief(
-    job: Job, step: Step, plan: Sequence[Step], files: dict[str, str], agents_md: str | None, notes: Sequence[str]
+    job: Job,
+    step: Step,
+    plan: Sequence[Step],
+    files: dict[str, str],
+    agents_md: str | None,
+    notes: Sequence[str],
+    failure: str | None = None,
 ) -> str:
     outline = "\n".join(f"{'->' if s.id == step.id else '  '} [{s.status}] {s.title}" for s in plan)
     parts = [
@@ -78,12 +99,26 @@ def worker_brief(
     ]
     if step.guidance:
         parts.append(f"## Guidance from the planner\n{step.guidance}")
+    if failure is not None:
+        parts.append(f"## The check fails now\n{failure}")
     if notes:
         parts.append("## Notes from earlier steps\n" + "\n".join(f"- {n}" for n in notes))
     if agents_md:
         parts.append(f"## Repository instructions (AGENTS.md)\n{agents_md}")
     for path, text in files.items():
         parts.append(f"## {path}\n{text}")
+    return "\n\n".join(parts)
+
+
+def text_edit_brief(job: Job, step: Step, files: dict[str, str], failure: str | None) -> str:
+    """The brief of a text-format candidate: like a single good prompt, the issue and the files whole."""
+    parts = [f"## Issue\n{issue_block(job)}", f"## Your task: {step.title}\n{step.instructions}"]
+    if step.guidance:
+        parts.append(f"## Guidance from the planner\n{step.guidance}")
+    if failure is not None:
+        parts.append(f"## The check `{step.check_command}` fails now\n{failure}")
+    for path, text in files.items():
+        parts.append(f"{path}\n```\n{text}\n```" if text else f"{path}\n(does not exist yet)")
     return "\n\n".join(parts)
 
 

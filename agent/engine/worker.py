@@ -10,12 +10,12 @@ from typing import Any, Literal, cast
 from langchain_core.messages import BaseMessage
 
 from agent.engine.control import FINISH, RUN_CHECK, STUCK
-from agent.engine.loop import Budget, Control, End, ModelLoop
+from agent.engine.feedback import failing_part, worse
+from agent.engine.loop import Budget, Control, End, ModelLoop, TextFormat
 from agent.faults import fault_point
 from agent.models.llm import LLM
 from sandbox import CommandResult
 from tools import Observation, Toolbox
-from tools.base import truncate_middle
 
 Outcome = Literal["passed", "stuck", "budget", "loop", "check_failed"]
 CHECK_TAIL = 4000
@@ -47,11 +47,22 @@ class StepAttempt:
     """Raises when the job must stop; called between turns."""
     steering: Callable[[], list[str]]
     check_failures_allowed: int = 3
+    baseline: CommandResult | None = None
+    """The check as it ran before the attempt: an edit that leaves it worse than that is undone."""
+    snapshot: Callable[[], str] | None = None
+    """The files as they are now, to go back to; with `restore`, how worse edits are undone."""
+    restore: Callable[[str], None] | None = None
+    text_format: TextFormat | None = None
+    temperature: float | None = None
+    retry_hint: str = ""
+    """What to do after a failed check, in the candidate's own format."""
     result: AttemptResult = field(init=False)
     loop: ModelLoop = field(init=False)
 
     def run(self, system: str, brief: str) -> AttemptResult:
         self.result, self._check_failures = AttemptResult("budget", ""), 0
+        self._best = self.baseline
+        self._best_files = self.snapshot() if self.snapshot and self.baseline else None
         controls = [Control(FINISH, self._finish), Control(STUCK, self._stuck), Control(RUN_CHECK, self._run_check)]
         self.loop = ModelLoop(
             self.llm,
@@ -64,6 +75,8 @@ class StepAttempt:
             self.interrupted,
             self.steering,
             detect_loops=True,
+            text_format=self.text_format,
+            temperature=self.temperature,
         )
         ended = self.loop.run(system, brief)
         r, loop = self.result, self.loop
@@ -88,11 +101,27 @@ class StepAttempt:
             self.result.summary = str(args.get("summary", ""))
             return End("passed", "the check passed")
         self._check_failures += 1
+        undone = self._undo_if_worse(outcome)
         if self._check_failures >= self.check_failures_allowed:
             return End(
                 "check_failed", f"the check still failed after the worker said done {self._check_failures} times"
             )
-        return Observation(f"The step is NOT done: its check failed.\n{_check_text(outcome)}", False, outcome.duration)
+        text = f"The step is NOT done: its check failed.\n{undone}{_check_text(outcome)}\n{self.retry_hint}"
+        return Observation(text.rstrip(), False, outcome.duration)
+
+    def _undo_if_worse(self, outcome: CommandResult) -> str:
+        """Keep the best state the check has seen: an edit that made it worse goes before the next try."""
+        if self._best is None or self._best_files is None or self.snapshot is None or self.restore is None:
+            return ""
+        if worse(outcome, self._best):
+            self.restore(self._best_files)
+            self.emit("edits_undone", reason="the check got worse than before the edit")
+            return (
+                "Your last change made the check WORSE than before it, so it was undone: the files are back as "
+                "they were. Try a different change.\n"
+            )
+        self._best, self._best_files = outcome, self.snapshot()
+        return ""
 
     def _run_check(self, _: dict[str, Any]) -> Observation:
         outcome = self._check("run_check")
@@ -116,4 +145,4 @@ class StepAttempt:
 def _check_text(outcome: CommandResult) -> str:
     status = "timed out" if outcome.timed_out else f"exit code {outcome.exit_code}"
     verdict = "PASSED" if outcome.ok else "FAILED"
-    return f"check {verdict} ({status}):\n{truncate_middle(outcome.output, 6000)}"
+    return f"check {verdict} ({status}):\n{outcome.output if outcome.ok else failing_part(outcome.output)}"

@@ -125,8 +125,12 @@ class LLM:
         self.tier, self.spec, self.model = tier, spec, model
         self._bound: dict[tuple[str, ...], Any] = {}
 
-    def invoke(self, messages: Sequence[BaseMessage], tools: Sequence[dict[str, Any]]) -> ModelReply:
+    def invoke(
+        self, messages: Sequence[BaseMessage], tools: Sequence[dict[str, Any]], temperature: float | None = None
+    ) -> ModelReply:
         runnable = self._bind(tools)
+        if temperature is not None:
+            runnable = runnable.bind(temperature=temperature)
         started = time.perf_counter()
         try:
             message = runnable.invoke(list(messages))
@@ -141,7 +145,9 @@ class LLM:
             raise
         latency = time.perf_counter() - started
         usage = message.usage_metadata or {}
-        message = with_text_tool_calls(with_repaired_tool_calls(message))
+        message = with_repaired_tool_calls(message)
+        if tools:  # offered no tools, a reply is text to read, never calls
+            message = with_text_tool_calls(message)
         return ModelReply(message, latency, usage.get("input_tokens", 0), usage.get("output_tokens", 0))
 
     def event(self, reply: ModelReply) -> dict[str, Any]:

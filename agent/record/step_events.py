@@ -19,6 +19,8 @@ class AttemptStarted(EventModel):
     """Who works: the fast worker, or the deep planner that took the step over."""
     title: str
     """The step's title."""
+    how: str = ""
+    """The candidate: edit format, temperature, whether the failure was shown first."""
 
 
 class AttemptFinished(EventModel):
@@ -48,7 +50,7 @@ class StepDone(EventModel):
 class Check(EventModel):
     kind = "check"
     trigger: str = ""
-    """The worker's call that ran it: `finish` or `run_check`."""
+    """What ran it: `before` the attempt, or the worker's call, `finish` or `run_check`."""
     passed: bool = False
     """Whether the step's check passed."""
     exit_code: int | None = None
@@ -88,3 +90,9 @@ class TestsRestored(EventModel):
     kind = "tests_restored"
     paths: list[str]
     """Test files the step may not change, put back before its check ran."""
+
+
+class EditsUndone(EventModel):
+    kind = "edits_undone"
+    reason: str
+    """Why the attempt's last edits were undone (they made the check worse)."""

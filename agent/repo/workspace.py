@@ -97,6 +97,16 @@ class Workspace:
         self.git("reset", "-q", "--hard", "HEAD")
         self.git("clean", "-q", "-fd")
 
+    def snapshot(self) -> str:
+        """The files as they are now, as a git tree (no commit, no ref moved), for `restore` to go back to."""
+        self.git("add", "-A")
+        return self.git("write-tree")
+
+    def restore(self, tree: str) -> None:
+        """The files exactly as `snapshot` saw them: later edits undone, files made since removed."""
+        self.git("read-tree", "--reset", "-u", tree)
+        self.git("clean", "-q", "-fd")
+
     def diff(self, base: str = "HEAD") -> str:
         """Everything changed since `base`, untracked files included."""
         self.git("add", "-A")

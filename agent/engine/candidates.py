@@ -1,0 +1,90 @@
+"""How a step is attempted: its tier's candidates, and how a text-format candidate's reply becomes tool calls.
+
+Different formats and prompts fix different bugs, so a failing step tries several, each judged by its check.
+Small local models edit best by rewriting a short file whole; hosted models by tool calls."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from langchain_core.messages import ToolCall
+
+from agent.config import Candidate, Settings
+from agent.engine.loop import TextFormat
+from agent.models.llm import LOCAL_SERVERS, split_spec
+from tools.blocks import search_replace, whole_files
+
+WHOLE_FILE_MAX_LINES = 250
+"""Longer files are not rewritten whole: a small model's reply would be slow and cut off."""
+FOR_LOCAL_MODELS = (
+    Candidate(format="whole_file"),
+    Candidate(format="search_replace", failure_in_brief=True),
+    Candidate(format="whole_file", temperature=0.8, failure_in_brief=True),
+)
+NUDGES = {
+    "whole_file": "No file found in your reply. Reply with the file's path on a line of its own, then the whole "
+    "corrected file in one fenced code block.",
+    "search_replace": "No edit block found in your reply. Reply with the file's path on a line of its own, then\n"
+    "<<<<<<< SEARCH\nlines copied exactly from the file\n=======\nthe new lines\n>>>>>>> REPLACE",
+}
+
+
+def candidates(settings: Settings, tier: str, spec: str, files: Mapping[str, str]) -> list[Candidate]:
+    """The candidates a tier tries on a step with these files, in order; at least one."""
+    configured = settings.fast_candidates if tier == "fast" else settings.deep_candidates
+    default = FOR_LOCAL_MODELS if split_spec(spec)[0] in LOCAL_SERVERS else (Candidate(),)
+    usable = [c for c in (configured or default) if _usable(c, files)]
+    return (usable or [Candidate()])[: settings.max_candidates]
+
+
+def _usable(candidate: Candidate, files: Mapping[str, str]) -> bool:
+    """A text format needs the step's files in front of the model, and whole files short enough to rewrite."""
+    if candidate.format == "tools":
+        return True
+    if not files:
+        return False
+    return candidate.format != "whole_file" or all(len(t.splitlines()) <= WHOLE_FILE_MAX_LINES for t in files.values())
+
+
+def describe(candidate: Candidate) -> str:
+    temperature = f", temperature {candidate.temperature:g}" if candidate.temperature is not None else ""
+    return f"{candidate.format}{temperature}{', failure shown first' if candidate.failure_in_brief else ''}"
+
+
+def text_format(candidate: Candidate, paths: list[str]) -> TextFormat | None:
+    """How the reply of a text-format candidate is read; None for tool calls."""
+    if candidate.format == "whole_file":
+        return TextFormat(partial(_whole_file_calls, paths), NUDGES["whole_file"])
+    if candidate.format == "search_replace":
+        return TextFormat(partial(_search_replace_calls, paths), NUDGES["search_replace"])
+    return None
+
+
+def _whole_file_calls(paths: list[str], text: str) -> list[ToolCall]:
+    edits = [_call("create_file", path=f.path, content=f.content) for f in whole_files(text, paths)]
+    return [*edits, _call("finish", summary=_summary(text))] if edits else []
+
+
+def _search_replace_calls(paths: list[str], text: str) -> list[ToolCall]:
+    edits = [
+        _call("create_file", path=b.path, content=b.replace)
+        if not b.search.strip()
+        else _call("edit_file", path=b.path, old_text=b.search, new_text=b.replace)
+        for b in search_replace(text, paths)
+    ]
+    return [*edits, _call("finish", summary=_summary(text))] if edits else []
+
+
+def _summary(text: str) -> str:
+    """The reply's first line of prose, if it has one, as the step's summary."""
+    for line in text.splitlines():
+        if " " in line.strip() and not line.lstrip().startswith(("```", "<<<<<<<", "#")):
+            return line.strip()[:200]
+    return ""
+
+
+def _call(name: str, **args: Any) -> ToolCall:
+    return ToolCall(name=name, args=args, id=f"call_{uuid.uuid4().hex[:12]}", type="tool_call")

@@ -1,0 +1,123 @@
+"""Edits written as text by small models: whole files and SEARCH/REPLACE blocks, read and applied; several
+candidates tried in turn, each judged by the step's check; an edit that makes the check worse is undone."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from agent.config import Settings
+from agent.engine.candidates import FOR_LOCAL_MODELS, candidates
+from tests.conftest import git
+from tests.scripting import PLANNER, finish_review, plan, step, text, write_script
+from tools.blocks import search_replace, whole_files
+from tools.files import loose_replace
+
+QTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
+CART = (Path(__file__).parent.parent / "examples/shopcart/shopcart/cart.py").read_text()
+BUGGY = "return sum(item.price_cents for item in self.items)"
+FIXED = "return sum(item.price_cents * item.quantity for item in self.items)"
+
+
+def test_whole_files_are_told_by_the_path_before_them_in_the_fence_or_as_the_only_file():
+    reply = (
+        "Here is the fix for cart.py:\n\nshopcart/cart.py\n```python\nA = 1\n```\n"
+        "```python tests/test_new.py\ndef test_a():\n    pass\n```\n"
+        "I also looked at utils.py:\n```\nignored = True\n```\n"
+    )
+    found = {f.path: f.content for f in whole_files(reply, ["shopcart/cart.py"])}
+    assert found == {"shopcart/cart.py": "A = 1\n", "tests/test_new.py": "def test_a():\n    pass\n"}
+    assert [f.path for f in whole_files("```\nB = 2\n```", ["only.py"])] == ["only.py"]
+    labelled = whole_files("```python\n# shopcart/cart.py\nC = 3\n```", ["shopcart/cart.py", "x.py"])
+    assert [(f.path, f.content) for f in labelled] == [("shopcart/cart.py", "C = 3\n")]
+
+
+def test_search_replace_blocks_name_their_file_and_match_loosely():
+    reply = f"shopcart/cart.py\n```python\n<<<<<<< SEARCH\n  {BUGGY}\n=======\n  {FIXED}\n>>>>>>> REPLACE\n```\n"
+    (block,) = search_replace(reply, ["shopcart/cart.py", "tests/test_cart.py"])
+    assert block.path == "shopcart/cart.py"
+    # The model's indentation (2 spaces) is not the file's (8): the match ignores it and keeps the file's.
+    new, _, _ = loose_replace(CART, block.search, block.replace)
+    assert f"        {FIXED}\n" in new and BUGGY not in new
+    assert loose_replace(CART, "return nothing_like_this", "x") is None
+
+
+def test_local_models_get_text_formats_and_hosted_ones_tool_calls():
+    settings = Settings()
+    files = {"a.py": "x = 1\n"}
+    assert candidates(settings, "fast", "llamacpp:qwen", files) == list(FOR_LOCAL_MODELS)
+    assert [c.format for c in candidates(settings, "fast", "openai:gpt-4.1", files)] == ["tools"]
+    # With no file to show, or a file too long to rewrite, whole files are not asked for.
+    assert [c.format for c in candidates(settings, "fast", "llamacpp:qwen", {})] == ["tools"]
+    long = {"a.py": "x = 1\n" * 400}
+    assert [c.format for c in candidates(settings, "fast", "llamacpp:qwen", long)] == ["search_replace"]
+
+
+def run_job(cli, repo, tmp_path, fast_rules):
+    deep = write_script(
+        tmp_path / "deep.json",
+        [(PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]), finish_review()],
+    )
+    fast = write_script(tmp_path / "fast.json", fast_rules)
+    result = cli(
+        "run", "--repo", repo, "--issue", "Cart total ignores item quantities",
+        "--deep-model", deep, "--fast-model", fast, "--json",
+    )  # fmt: skip
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    return result, events
+
+
+def test_a_whole_file_reply_is_applied_checked_and_retried_with_the_failure(cli, repo, store, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", '[{"format": "whole_file"}]')
+    wrong = CART.replace(BUGGY, "return sum(item.price_cents for item in self.items) * 1")
+    result, events = run_job(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (
+                "",
+                [
+                    text(f"shopcart/cart.py\n```python\n{wrong}```"),
+                    text(f"Multiply by quantity.\n\nshopcart/cart.py\n```python\n{CART.replace(BUGGY, FIXED)}```"),
+                ],
+            )
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    job = store.jobs()[0]
+    assert job.status == "succeeded"
+    assert FIXED in git(repo, "show", f"{job.branch}:shopcart/cart.py")
+    checks = [(e["trigger"], e["passed"]) for e in events if e["kind"] == "check"]
+    assert checks == [("before", False), ("finish", False), ("finish", True)]
+    # The second reply was asked for with the failing test's output, cut to its failure.
+    second_ask = [e for e in events if e["kind"] == "tool_call" and e["tool"] == "finish"][0]["output"]
+    assert "NOT done" in second_ask and "test_quantity_counts_in_subtotal" in second_ask
+    assert "whole corrected file" in second_ask
+
+
+def test_candidates_run_in_turn_from_the_same_start_and_worse_edits_are_undone(cli, repo, store, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", '[{"format": "whole_file"}, {"format": "search_replace"}]')
+    monkeypatch.setenv("SPARKWRIGHT_TEXT_EDIT_TRIES", "2")
+    broken = CART.replace(BUGGY, "return sum(item.price_cents for item in self.items")  # a syntax error
+    block = f"shopcart/cart.py\n<<<<<<< SEARCH\n{BUGGY}\n=======\n{FIXED}\n>>>>>>> REPLACE\n"
+    result, events = run_job(
+        cli,
+        repo,
+        tmp_path,
+        [
+            ("WHOLE corrected file", [text(f"shopcart/cart.py\n```python\n{broken}```"), text("no idea")]),
+            ("SEARCH", [text(block)]),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    job = store.jobs()[0]
+    attempts = store.attempts(job.id)
+    assert [a.status for a in attempts] == ["failed", "passed"]
+    started = [e["how"] for e in events if e["kind"] == "attempt_started"]
+    assert started == ["whole_file", "search_replace"]
+    # The syntax error made the check worse than before it: undone at once, and the model was told so.
+    assert any(e["kind"] == "edits_undone" for e in events)
+    told = [e["output"] for e in events if e["kind"] == "tool_call" and e["tool"] == "finish"][0]
+    assert "WORSE" in told
+    assert git(repo, "show", f"{job.branch}:shopcart/cart.py") == CART.replace(BUGGY, FIXED).strip()

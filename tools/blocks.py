@@ -1,0 +1,85 @@
+"""Edits written as text, for models that edit better in prose than in tool calls: whole files in fenced code
+blocks, and SEARCH/REPLACE blocks. Parsing only; the edits are applied by the file tools, which keep every guard."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_FENCE = re.compile(r"^(`{3,}|~{3,})[ \t]*([^\n`]*)\n(.*?)^\1[ \t]*$", re.DOTALL | re.MULTILINE)
+_PATH = re.compile(r"[\w.\-/]+\.\w+")
+_SEARCH_REPLACE = re.compile(
+    r"^<{5,9} ?SEARCH[^\n]*\n(.*?)^={5,9}[ \t]*\n(.*?)^>{5,9} ?REPLACE[^\n]*$", re.DOTALL | re.MULTILINE
+)
+
+
+@dataclass(frozen=True)
+class WholeFile:
+    path: str
+    content: str
+
+
+@dataclass(frozen=True)
+class SearchReplace:
+    path: str
+    search: str
+    replace: str
+
+
+def whole_files(text: str, paths: list[str]) -> list[WholeFile]:
+    """Every fenced block whose file can be told: named in its info string, on the line before it, or in a first
+    comment line; a block with no name is the step's only file, unless the line before names another file.
+    A later block for the same file wins."""
+    found: dict[str, str] = {}
+    for match in _FENCE.finditer(text):
+        info, body = match.group(2), match.group(3)
+        before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
+        path = _named(info, paths) or _named(before, paths) or _first_line_name(body, paths)
+        if path is None and len(paths) == 1 and not _PATH.search(info + " " + before):
+            path = paths[0]  # unnamed, and not said to be some other file
+        if path is not None:
+            found[path] = _first_line_dropped(body, path)
+    return [WholeFile(p, c) for p, c in found.items()]
+
+
+def search_replace(text: str, paths: list[str]) -> list[SearchReplace]:
+    """SEARCH/REPLACE blocks (aider's format), each under a line naming its file, fenced or not."""
+    blocks = []
+    for match in _SEARCH_REPLACE.finditer(text):
+        lines = [ln for ln in text[: match.start()].splitlines() if ln.strip() and not ln.strip().startswith("```")]
+        path = next((p for ln in reversed(lines[-3:]) if (p := _named(ln, paths))), None)
+        if path is None and len(paths) == 1:
+            path = paths[0]
+        if path is not None:
+            blocks.append(SearchReplace(path, match.group(1), match.group(2)))
+    return blocks
+
+
+def _named(line: str, paths: list[str]) -> str | None:
+    """A path in `line`: one of the step's files if it names one (a bare file name will do), else a path with a
+    directory or a new test file's name; prose naming some other file does not make one."""
+    words: list[str] = _PATH.findall(line.replace("\\", "/"))
+    for word in words:
+        for path in paths:
+            clean = word.lstrip("./")
+            if clean == path or path.endswith("/" + clean) or clean.endswith("/" + path):
+                return path
+    for word in words:
+        clean = word.lstrip("./")
+        if "/" in clean or clean.rsplit("/", 1)[-1].startswith("test_"):
+            return clean
+    return None
+
+
+def _first_line_name(body: str, paths: list[str]) -> str | None:
+    first = body.split("\n", 1)[0].strip()
+    return _named(first, paths) if first.startswith(("#", "//")) else None
+
+
+def _first_line_dropped(body: str, path: str) -> str:
+    """A comment line that only names the file is the model's label, not part of the file."""
+    first, _, rest = body.partition("\n")
+    label = first.strip().lstrip("#/ ").strip()
+    if first.strip().startswith(("#", "//")) and label.endswith(path.rsplit("/", 1)[-1]) and " " not in label:
+        return rest
+    return body

@@ -24,6 +24,7 @@ FOR_LOCAL_MODELS = (
     Candidate(format="search_replace", failure_in_brief=True),
     Candidate(format="whole_file", temperature=0.8, failure_in_brief=True),
 )
+FOR_HOSTED_MODELS = (Candidate(failure_in_brief=True),)
 NUDGES = {
     "whole_file": "No file found in your reply. Reply with the file's path on a line of its own, then the whole "
     "corrected file in one fenced code block.",
@@ -35,7 +36,7 @@ NUDGES = {
 def candidates(settings: Settings, tier: str, spec: str, files: Mapping[str, str]) -> list[Candidate]:
     """The candidates a tier tries on a step with these files, in order; at least one."""
     configured = settings.fast_candidates if tier == "fast" else settings.deep_candidates
-    default = FOR_LOCAL_MODELS if split_spec(spec)[0] in LOCAL_SERVERS else (Candidate(),)
+    default = FOR_LOCAL_MODELS if split_spec(spec)[0] in LOCAL_SERVERS else FOR_HOSTED_MODELS
     usable = [c for c in (configured or default) if _usable(c, files)]
     return (usable or [Candidate()])[: settings.max_candidates]
 

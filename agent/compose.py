@@ -23,7 +23,8 @@ from agent.engine.sandbox_factory import open_sandbox, preflight
 from agent.github.client import token_from_env
 from agent.github.delivery import Delivery, DeliveryError
 from agent.github.job_delivery import has_origin, push_job
-from agent.models.llm import LLM, ModelConfigError, Tier, check_reachable, make_chat_model, split_spec
+from agent.models.llm import LLM, ModelConfigError, Tier, check_reachable, make_chat_model, split_spec, tool_calls_for
+from agent.models.local_probe import find_local_server
 from agent.record import Delivered, read_events
 from agent.repo import Workspace
 from agent.views import jobs as report
@@ -54,18 +55,24 @@ def ready(settings: Settings) -> tuple[LLM, LLM]:
 
 def build_models(settings: Settings) -> tuple[LLM, LLM]:
     if not settings.deep_model or not settings.fast_model:
-        raise ModelConfigError(NO_MODEL)
+        raise ModelConfigError(no_model(settings))
     models = []
-    tiers: tuple[tuple[Tier, str, str | None], ...] = (
-        ("deep", settings.deep_model, settings.deep_base_url or settings.base_url),
-        ("fast", settings.fast_model, settings.fast_base_url or settings.base_url),
+    tiers: tuple[tuple[Tier, str, str | None, str], ...] = (
+        ("deep", settings.deep_model, settings.deep_base_url or settings.base_url, settings.deep_tool_calls),
+        ("fast", settings.fast_model, settings.fast_base_url or settings.base_url, settings.fast_tool_calls),
     )
-    for tier, spec, url in tiers:
+    for tier, spec, url, tool_calls in tiers:
         chat = make_chat_model(spec, url)
         if url and split_spec(spec)[0] != "scripted":
             check_reachable(url)
-        models.append(LLM(tier, spec, chat))
+        models.append(LLM(tier, spec, chat, tool_calls_for(tool_calls, spec)))
     return models[0], models[1]
+
+
+def no_model(settings: Settings) -> str:
+    """The "no model configured" error, with the settings for a local server if one answers."""
+    server = find_local_server(settings.local_servers)
+    return f"{NO_MODEL}; {server.hint()}" if server else NO_MODEL
 
 
 def check_delivery(settings: Settings, repo: Path) -> None:

@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     base_url: str | None = Field(None, description="OpenAI-compatible server for both tiers (vLLM, llama.cpp, Ollama).")
     deep_base_url: str | None = Field(None, description="OpenAI-compatible server for the deep model only.")
     fast_base_url: str | None = Field(None, description="OpenAI-compatible server for the fast model only.")
+    deep_tool_calls: Literal["auto", "native", "schema"] = Field(
+        "auto",
+        description="How the deep model calls tools: native (the provider's tool calling), schema (exactly one "
+        "call as JSON-schema-constrained output), auto = schema for local servers, native otherwise.",
+    )
+    fast_tool_calls: Literal["auto", "native", "schema"] = Field(
+        "auto", description="How the fast model calls tools; as deep_tool_calls."
+    )
+    local_servers: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:11434/v1", "http://127.0.0.1:8080/v1"],
+        description="OpenAI-compatible servers looked for when no model is configured (Ollama's, llama.cpp's port).",
+    )
 
     sandbox: Literal["auto", "docker", "local"] = Field(
         "auto", description="Where commands run; auto = docker if an engine answers."

@@ -31,6 +31,12 @@ replay=()
 if ! model_configured "$@"; then
     echo "example: no model configured, so this is a REPLAY of a recorded job (scripted models, real graph, git and"
     echo "example: sandbox). To run it live, set SPARKWRIGHT_DEEP_MODEL and SPARKWRIGHT_FAST_MODEL (see README)."
+    local_server=$(.venv/bin/python -c 'from agent.config import load_settings; from agent.models.local_probe import find_local_server
+found = find_local_server(load_settings().local_servers)
+print(found.hint() if found else "")' 2>/dev/null || true)
+    if [ -n "$local_server" ]; then
+        echo "example: $local_server"
+    fi
     # The recorded replies are known and harmless, so the replay runs on this machine: no image needed.
     replay=(--deep-model scripted:examples/shopcart-replay/deep.json --fast-model scripted:examples/shopcart-replay/fast.json
             --sandbox local)

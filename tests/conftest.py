@@ -43,6 +43,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SPARKWRIGHT_SANDBOX_ENV", '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]')
     for name in ("SPARKWRIGHT_DEEP_MODEL", "SPARKWRIGHT_FAST_MODEL", "SPARKWRIGHT_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
+    # Whatever model server runs on this machine's usual ports is no business of the tests.
+    monkeypatch.setenv("SPARKWRIGHT_LOCAL_SERVERS", "[]")
     return home
 
 

@@ -138,7 +138,13 @@ class FakeOpenAI(_FakeProvider):
         if picked is None:
             return self.no_rule(conversation)
         rule, reply = picked
-        message, finish = _openai_message(reply, rule.text_calls)
+        if "response_format" in body:
+            problem = _schema_problem(body, reply)
+            if problem:
+                return 400, self.error(problem, "invalid_request_error")
+            message, finish = {"role": "assistant", "content": _schema_content(reply)}, "stop"
+        else:
+            message, finish = _openai_message(reply, rule.text_calls)
         tokens_in, tokens_out = self.usage(body, reply)
         response = {
             "id": f"chatcmpl-{uuid.uuid4().hex[:16]}",
@@ -201,6 +207,32 @@ def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
     return "\n".join(part.get("text", "") for part in content or [] if part.get("type") == "text")
+
+
+def _schema_problem(body: dict[str, Any], reply: dict[str, Any]) -> str | None:
+    """Why a server constraining its output to the request's schema could not have given this reply, if so.
+
+    As llama.cpp serves it: `response_format` json_schema whose schema is a oneOf of {name: const, arguments},
+    and no `tools`, since the reply is the call itself."""
+    if "tools" in body:
+        return "schema mode sent tools too"
+    fmt = body["response_format"]
+    choices = fmt.get("json_schema", {}).get("schema", {}).get("oneOf") if fmt.get("type") == "json_schema" else None
+    if not choices:
+        return f"response_format is not a json_schema with oneOf: {json.dumps(fmt)[:300]}"
+    names = {c["properties"]["name"]["const"] for c in choices}
+    calls = reply.get("tool_calls", [])
+    if len(calls) > 1 or any(c["name"] not in names for c in calls):
+        return f"the scripted reply {json.dumps(calls)[:200]} is not one call of {sorted(names)}"
+    return None
+
+
+def _schema_content(reply: dict[str, Any]) -> str:
+    """The reply as the grammar forces it: the call's JSON alone (a scripted text stands in for a broken server)."""
+    calls = reply.get("tool_calls", [])
+    if not calls:
+        return reply.get("content", "")
+    return json.dumps({"name": calls[0]["name"], "arguments": calls[0]["args"]})
 
 
 def _openai_message(reply: dict[str, Any], text_calls: bool) -> tuple[dict[str, Any], str]:

@@ -27,6 +27,12 @@ def script_fast(fake: FakeOpenAI, text_calls: bool = False) -> None:
     fake.script(WORKER, [tc("edit_file", **FIX), tc("finish", summary="multiply by quantity")], text_calls=text_calls)
 
 
+def native(monkeypatch) -> None:
+    """Native tool calling for local servers too (their default is schema-constrained output)."""
+    monkeypatch.setenv("SPARKWRIGHT_DEEP_TOOL_CALLS", "native")
+    monkeypatch.setenv("SPARKWRIGHT_FAST_TOOL_CALLS", "native")
+
+
 def chats(fake: FakeOpenAI, match: str) -> list[RecordedRequest]:
     return [
         r
@@ -41,7 +47,8 @@ def assert_step_committed(repo: Path, store) -> None:
     assert git(repo, "log", "--format=%s", f"{job.base_commit}..{job.branch}") == STEP_TITLE
 
 
-def test_openai_compatible_server_with_structured_tool_calls(cli, repo, store):
+def test_openai_compatible_server_with_structured_tool_calls(cli, repo, store, monkeypatch):
+    native(monkeypatch)
     with FakeOpenAI() as fake:
         script_deep(fake)
         script_fast(fake)
@@ -73,7 +80,8 @@ def assert_usage_matches(cli, store, deep_served, fast_served) -> None:
         assert usage[tier]["tokens_out"] == sum(s.tokens_out for s in mine)
 
 
-def test_llamacpp_style_tool_calls_in_the_text_still_work(cli, repo, store):
+def test_llamacpp_style_tool_calls_in_the_text_still_work(cli, repo, store, monkeypatch):
+    native(monkeypatch)
     with FakeOpenAI() as fake:
         script_deep(fake)
         script_fast(fake, text_calls=True)
@@ -179,7 +187,8 @@ def test_a_server_outage_interrupts_the_job_and_resume_finishes_it(cli, repo, st
     assert len(chats(fake, PLANNER)) == 2  # the plan was kept, not made again
 
 
-def test_a_call_with_broken_json_arguments_gets_an_error_and_the_job_goes_on(cli, repo, store):
+def test_a_call_with_broken_json_arguments_gets_an_error_and_the_job_goes_on(cli, repo, store, monkeypatch):
+    native(monkeypatch)
     with FakeOpenAI() as fake:
         script_deep(fake)
         fake.script(

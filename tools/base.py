@@ -99,6 +99,19 @@ class Toolbox:
         return Observation(truncate_middle(text), ok, time.perf_counter() - started)
 
 
+def signature(schema: dict[str, Any]) -> str:
+    """One line a model can read: `edit_file(path, old_text, new_text): description`; optional arguments `=default`."""
+    function = schema["function"]
+    params = function.get("parameters") or {}
+    required = set(params.get("required", []))
+    args = [
+        name if name in required else f"{name}={json.dumps(spec.get('default'))[:20]}"
+        for name, spec in (params.get("properties") or {}).items()
+    ]
+    description = " ".join(str(function.get("description", "")).split())
+    return f"{function['name']}({', '.join(args)}): {description}".rstrip(": ")
+
+
 def truncate_middle(text: str, limit: int = OBSERVATION_LIMIT) -> str:
     """Keep the head and the tail of long text, saying how much was cut."""
     if len(text) <= limit:

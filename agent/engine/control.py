@@ -8,7 +8,7 @@ from tools import Tool
 
 
 class FinishArgs(BaseModel):
-    summary: str = Field(description="One line: what you changed.")
+    summary: str = Field("", description="One line: what you changed.")
 
 
 class StuckArgs(BaseModel):
@@ -49,7 +49,7 @@ class ReviseArgs(BaseModel):
 
 
 class TakeOverArgs(BaseModel):
-    reason: str
+    reason: str = Field("", description="What the worker missed, as guidance for yourself.")
 
 
 class StopArgs(BaseModel):

@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from agent.faults import fault_point
 from agent.models.llm import LLM, ModelReply
 from tools import Observation, Tool, Toolbox
-from tools.base import brief_args, truncate_middle
+from tools.base import brief_args, signature, truncate_middle
 
 REPEATS_FOR_LOOP = 3
 
@@ -145,6 +145,8 @@ class ModelLoop:
             observation = answer(args)
             if isinstance(observation, End):
                 return observation, ""
+        elif call["name"] not in self.toolbox.tools:
+            observation = self._unknown_tool(call["name"])
         else:
             fault_point(f"{self.fault_points}.before_tool")
             observation = self.toolbox.call(call["name"], call.get("args"))
@@ -154,6 +156,11 @@ class ModelLoop:
             status = "success" if observation.ok else "error"
             self.messages.append(ToolMessage(observation.text, tool_call_id=call["id"], status=status))
         return (self._loop_detected(call, observation.text) if self.detect_loops else None), observation.text
+
+    def _unknown_tool(self, name: str) -> Observation:
+        """Every tool and control this loop offers, with its arguments: the Toolbox knows only its own tools."""
+        listed = "\n".join(f"- {signature(s)}" for s in self._schemas)
+        return Observation(f"error: unknown tool {name!r}; call one of these tools:\n{listed}", False)
 
     def _loop_detected(self, call: ToolCall, text: str) -> End | None:
         signature = (call["name"], json.dumps(call.get("args"), sort_keys=True), text)

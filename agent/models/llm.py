@@ -15,11 +15,13 @@ from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import SecretStr
 
 from agent.errors import Interruption, UserError
-from agent.models.textcalls import with_repaired_tool_calls, with_text_tool_calls
+from agent.models.schema_calls import response_format, schema_history, with_schema_call
+from agent.models.textcalls import offered_tools, with_repaired_tool_calls, with_text_tool_calls
 from agent.redact import scrub
 from tools.base import brief_args, truncate_middle
 
 Tier = Literal["deep", "fast"]
+ToolCalls = Literal["native", "schema"]
 LOCAL_SERVERS = {
     "ollama": "http://localhost:11434/v1",
     "llamacpp": "http://localhost:8080/v1",
@@ -118,22 +120,35 @@ def check_reachable(base_url: str, timeout: float = 3.0) -> None:
         ) from None
 
 
-class LLM:
-    """One tier's chat model. Every call returns its latency and token usage for the record."""
+def tool_calls_for(setting: str, spec: str) -> ToolCalls:
+    """How a tier asks for tool calls; "auto" is constrained output (schema) for local servers, native otherwise."""
+    if setting == "auto":
+        return "schema" if split_spec(spec)[0] in LOCAL_SERVERS else "native"
+    if setting not in ("native", "schema"):
+        raise ModelConfigError(f"tool calls {setting!r} is not native, schema or auto: fix deep/fast_tool_calls")
+    return "schema" if setting == "schema" else "native"
 
-    def __init__(self, tier: Tier, spec: str, model: BaseChatModel) -> None:
-        self.tier, self.spec, self.model = tier, spec, model
+
+class LLM:
+    """One tier's chat model. Every call returns its latency and token usage for the record.
+
+    `tool_calls="schema"` asks for exactly one call as constrained JSON output instead of binding the tools."""
+
+    def __init__(self, tier: Tier, spec: str, model: BaseChatModel, tool_calls: ToolCalls = "native") -> None:
+        self.tier, self.spec, self.model, self.tool_calls = tier, spec, model, tool_calls
         self._bound: dict[tuple[str, ...], Any] = {}
 
     def invoke(
         self, messages: Sequence[BaseMessage], tools: Sequence[dict[str, Any]], temperature: float | None = None
     ) -> ModelReply:
-        runnable = self._bind(tools)
-        if temperature is not None:
+        """One model call offering `tools` (none: a plain text reply); `temperature` overrides the sampling one."""
+        schema = self.tool_calls == "schema" and bool(tools)
+        runnable = self._bind(tools, schema)
+        if temperature is not None and not self.spec.startswith("scripted:"):
             runnable = runnable.bind(temperature=temperature)
         started = time.perf_counter()
         try:
-            message = runnable.invoke(list(messages))
+            message = runnable.invoke(schema_history(messages, tools) if schema else list(messages))
         except Exception as exc:
             # langchain re-raises SDK errors as its own subclasses (langchain_openai's OpenAIAPIError …).
             if any(
@@ -146,8 +161,7 @@ class LLM:
         latency = time.perf_counter() - started
         usage = message.usage_metadata or {}
         message = with_repaired_tool_calls(message)
-        if tools:  # offered no tools, a reply is text to read, never calls
-            message = with_text_tool_calls(message)
+        message = with_schema_call(message, tools) if schema else with_text_tool_calls(message, offered_tools(tools))
         return ModelReply(message, latency, usage.get("input_tokens", 0), usage.get("output_tokens", 0))
 
     def event(self, reply: ModelReply) -> dict[str, Any]:
@@ -162,8 +176,11 @@ class LLM:
             "tool_calls": [{"name": c["name"], "args": brief_args(c.get("args"))} for c in reply.message.tool_calls],
         }
 
-    def _bind(self, tools: Sequence[dict[str, Any]]) -> Any:
+    def _bind(self, tools: Sequence[dict[str, Any]], schema: bool) -> Any:
         key = tuple(t["function"]["name"] for t in tools)
         if key not in self._bound:
-            self._bound[key] = self.model.bind_tools(list(tools)) if tools else self.model
+            if schema:
+                self._bound[key] = self.model.bind(response_format=response_format(tools))
+            else:
+                self._bound[key] = self.model.bind_tools(list(tools)) if tools else self.model
         return self._bound[key]

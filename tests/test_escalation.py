@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
-from tests.scripting import ESCALATION, PLANNER, TAKEOVER, plan, step, tc, write_script
+from tests.scripting import ESCALATION, PLANNER, TAKEOVER, plan, step, tc, text, write_script
 
 QTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
 DISCOUNT_CHECK = "python3 -m pytest -q tests/test_cart.py::test_discount_applies_to_all_units"
@@ -191,6 +191,26 @@ def test_take_over_runs_the_step_on_the_deep_model(cli, repo, store, tmp_path):
         if e.payload["tool_calls"] and e.payload["tool_calls"][0]["name"] == "edit_file"
     ]
     assert [e.payload["tier"] for e in edits] == ["deep"]
+
+
+def test_a_bare_word_decision_is_taken_when_it_needs_no_arguments(cli, repo, store, tmp_path):
+    """As a 1.5B planner answered: bare words. `revise` needs steps, so it is asked again; `take_over` does not."""
+    result, events = run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (ESCALATION, [text("revise"), text("take_over")]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+            (TAKEOVER, [FIX, DONE]),
+        ],
+        [("Your step", [tc("stuck", reason="no idea")])],
+    )
+
+    assert result.exit_code == 0, result.stderr
+    job = store.jobs()[0]
+    assert [e["decision"] for e in events if e["kind"] == "decision"] == ["take_over"]
+    assert [(a.tier, a.status) for a in store.attempts(job.id)] == [("fast", "failed"), ("deep", "passed")]
 
 
 def test_stop_ends_the_job_with_the_planners_explanation(cli, repo, store, tmp_path):

@@ -3,6 +3,7 @@ The error ends the job (interrupted, to be resumed): its text must not carry the
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.loopback import RecordedRequest
@@ -36,3 +37,19 @@ def test_a_model_error_echoing_the_key_does_not_record_it(local_attack):
         )
     assert server.requests_to("/v1/chat/completions"), "the model server was never asked"
     local_attack.assert_contained()
+
+
+class HostileNames(FakeOpenAI):
+    """Whatever listens on a usual port names the models: settings the user is told to paste, in their terminal."""
+
+    model_ids = ("x\x1b]0;owned\x07 $(touch /tmp/pwned); rm -rf ~", "qwen2.5-coder:1.5b")
+
+
+def test_a_local_server_cannot_put_commands_or_escapes_into_the_printed_settings(cli, repo, monkeypatch):
+    with HostileNames() as server:
+        monkeypatch.setenv("SPARKWRIGHT_LOCAL_SERVERS", json.dumps([server.base_url]))
+        result = cli("run", "--repo", repo, "--issue", "x")
+
+    assert result.exit_code == 2
+    assert "SPARKWRIGHT_DEEP_MODEL=openai-compatible:qwen2.5-coder:1.5b" in result.stderr
+    assert "\x1b" not in result.stderr and "touch" not in result.stderr and "rm -rf" not in result.stderr

@@ -145,3 +145,17 @@ def test_history_has_no_tool_roles_in_schema_mode():
 )
 def test_auto_is_schema_for_local_servers_only(setting, spec, mode):
     assert tool_calls_for(setting, spec) == mode
+
+
+def test_schema_mode_is_refused_for_anthropic(cli, repo, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    monkeypatch.setenv("SPARKWRIGHT_DEEP_TOOL_CALLS", "schema")
+    result = cli("run", "--repo", repo, "--issue", "x", "--deep-model", "anthropic:claude-x", "--fast-model", QWEN)
+    assert result.exit_code == 2
+    assert "anthropic:claude-x takes no output schema: set its tier's tool_calls to native or auto" in result.stderr
+
+
+def test_a_schema_reply_with_an_odd_name_is_no_call():
+    model = ScriptedChatModel(rules=[Rule(replies=[AIMessage('{"name": ["run"], "arguments": {}}')])])
+    reply = LLM("fast", "scripted:x", model, "schema").invoke([HumanMessage("go")], TOOLS)
+    assert reply.message.tool_calls == [] and reply.message.content == '{"name": ["run"], "arguments": {}}'

@@ -124,6 +124,8 @@ def tool_calls_for(setting: str, spec: str) -> ToolCalls:
     """How a tier asks for tool calls; "auto" is constrained output (schema) for local servers, native otherwise."""
     if setting == "auto":
         return "schema" if split_spec(spec)[0] in LOCAL_SERVERS else "native"
+    if setting == "schema" and split_spec(spec)[0] == "anthropic":
+        raise ModelConfigError(f"{spec} takes no output schema: set its tier's tool_calls to native or auto")
     if setting not in ("native", "schema"):
         raise ModelConfigError(f"tool calls {setting!r} is not native, schema or auto: fix deep/fast_tool_calls")
     return "schema" if setting == "schema" else "native"

@@ -89,7 +89,7 @@ def with_schema_call(message: AIMessage, tools: Sequence[dict[str, Any]]) -> AIM
         data = json.loads(message.content)
     except json.JSONDecodeError:
         data = None
-    if isinstance(data, dict) and data.get("name") in offered and isinstance(data.get("arguments"), dict):
+    if isinstance(data, dict) and isinstance(data.get("arguments"), dict) and str(data.get("name")) in offered:
         call = new_call(data["name"], data["arguments"])
         return message.model_copy(update={"tool_calls": [call], "content": ""})
     return with_text_tool_calls(message, offered)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import git
 from tests.model_fakes import FakeAnthropic, FakeOpenAI, RecordedRequest
 from tests.scripting import PLANNER, REVIEW, plan, step, tc
@@ -25,6 +27,13 @@ def script_deep(fake: FakeOpenAI | FakeAnthropic) -> None:
 
 def script_fast(fake: FakeOpenAI, text_calls: bool = False) -> None:
     fake.script(WORKER, [tc("edit_file", **FIX), tc("finish", summary="multiply by quantity")], text_calls=text_calls)
+
+
+@pytest.fixture(autouse=True)
+def tool_calls_only(monkeypatch):
+    """These tests are about tool calls on the wire: local models would try a whole-file text reply first."""
+    monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", '[{"format": "tools"}]')
+    monkeypatch.setenv("SPARKWRIGHT_DEEP_CANDIDATES", '[{"format": "tools"}]')
 
 
 def native(monkeypatch) -> None:

@@ -14,7 +14,7 @@ from agent.models.scripted import Rule, ScriptedChatModel
 from tests.model_fakes import FakeOpenAI
 from tests.scripting import PLANNER, text
 from tests.test_job_end_to_end import FIX, run_json
-from tests.test_providers import QWEN, WORKER, assert_step_committed, chats, script_deep, script_fast
+from tests.test_providers import QWEN, WORKER, assert_step_committed, chats, script_deep, script_fast, tool_calls_only
 from tools import Tool
 from tools.base import Toolbox
 
@@ -40,6 +40,7 @@ def local_llm(fake: FakeOpenAI, tool_calls: str = "schema") -> LLM:
     return LLM("fast", QWEN, make_chat_model(QWEN, fake.base_url), tool_calls_for(tool_calls, QWEN))
 
 
+@pytest.mark.usefixtures(tool_calls_only.__name__)
 def test_a_job_on_a_local_server_asks_for_one_call_by_schema_and_gets_it(cli, repo, store):
     with FakeOpenAI() as fake:
         script_deep(fake)

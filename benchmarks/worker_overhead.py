@@ -37,9 +37,9 @@ class TimedLLM(LLM):
         super().__init__("fast", "scripted:bench", model)
         self.spans: list[tuple[float, float]] = []
 
-    def invoke(self, messages, tools):
+    def invoke(self, messages, tools, temperature=None):
         started = time.perf_counter()
-        reply = super().invoke(messages, tools)
+        reply = super().invoke(messages, tools, temperature)
         self.spans.append((started, time.perf_counter()))
         return reply
 

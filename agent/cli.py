@@ -89,6 +89,12 @@ def run(
     network: Annotated[bool | None, Opt("--network/--no-network", help="Network in the sandbox while working.")] = None,
     keep_sandbox: Annotated[bool | None, Opt("--keep-sandbox", help="Keep the Docker container afterwards.")] = None,
     test_command: Annotated[str | None, Opt(help="The repo's full test command.")] = None,
+    quick: Annotated[
+        bool, Opt("--quick", help="No planner call: the fast worker starts at once; the planner only if it is stuck.")
+    ] = False,
+    planned: Annotated[
+        bool, Opt("--planned", help="The planner plans first (default: quick for small issues).")
+    ] = False,
     push: Annotated[bool, Opt("--push", help="Push the job branch to origin if the job succeeds.")] = False,
     pr: Annotated[bool, Opt("--pr", help="Also open a draft pull request for the issue (implies --push).")] = False,
     approve_plan: Annotated[
@@ -99,6 +105,8 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Run a job: plan the issue, work each step, commit each passing step on the job branch."""
+    if quick and planned:
+        raise IntakeError("--quick and --planned exclude each other: pass one of them")
     settings = load_settings(
         config,
         deep_model=deep_model,
@@ -112,6 +120,7 @@ def run(
         network=network,
         keep_sandbox=keep_sandbox,
         test_command=test_command,
+        mode="quick" if quick else "planned" if planned else None,
         db=db,
         push=push or pr or None,
         pull_request=pr or None,

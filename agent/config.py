@@ -88,6 +88,14 @@ class Settings(BaseSettings):
     command_timeout: float = Field(120, gt=0, description="Seconds a worker command may run.")
     check_timeout: float = Field(600, gt=0, description="Seconds a step's check or the final test run may run.")
 
+    mode: Literal["auto", "quick", "planned"] = Field(
+        "auto",
+        description="quick: no planner call, the fast worker starts on the issue at once (the planner only when it "
+        "is stuck); planned: the planner plans first; auto: quick when a first test run finds the issue small.",
+    )
+    plan_retries: int = Field(
+        2, ge=0, description="Times an unusable plan goes back to the planner before one fallback step is used."
+    )
     planner_max_turns: int = Field(
         30, gt=0, description="Model calls the planner may spend exploring before it must plan."
     )

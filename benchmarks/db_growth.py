@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import make_repo  # noqa: E402
-from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script  # noqa: E402
+from tests.scripting import PLANNER, finish_review, note_step, plan, tc, write_note, write_script  # noqa: E402
 
 
 def db_bytes(home: Path) -> int:
@@ -37,10 +37,10 @@ def run_until(tmp: Path, name: str, steps: int, turns: int, stop_step: int) -> i
     repo, home = make_repo(tmp / f"repo-{name}"), tmp / f"home-{name}"
     deep = write_script(
         tmp / "deep.json",
-        [(PLANNER, [plan(*[step(f"Step {i}", "true") for i in range(steps)], test_command="true")]), finish_review()],
+        [(PLANNER, [plan(*[note_step(f"Step {i}") for i in range(steps)], test_command="true")]), finish_review()],
     )
     views = [tc("view_file", path="shopcart/cart.py", start=n, end=n + 20) for n in range(1, turns)]
-    fast = write_script(tmp / "fast.json", [("", views + [tc("finish", summary="ok")])])
+    fast = write_script(tmp / "fast.json", [("", views + [write_note(), tc("finish", summary="ok")])])
     env = {
         **os.environ,
         "SPARKWRIGHT_HOME": str(home),
@@ -59,6 +59,7 @@ def run_until(tmp: Path, name: str, steps: int, turns: int, stop_step: int) -> i
             str(repo),
             "--issue",
             "growth",
+            "--planned",
             "--deep-model",
             deep,
             "--fast-model",

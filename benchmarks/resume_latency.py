@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import make_repo  # noqa: E402
-from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script  # noqa: E402
+from tests.scripting import PLANNER, finish_review, note_step, plan, tc, write_note, write_script  # noqa: E402
 
 
 def sparkwright(home: Path, *args: str, fault: str | None = None) -> subprocess.Popen:
@@ -46,11 +46,11 @@ def main() -> None:
         deep = write_script(
             tmp / "deep.json",
             [
-                (PLANNER, [plan(*[step(f"Step {i}", "true") for i in range(steps + 1)], test_command="true")]),
+                (PLANNER, [plan(*[note_step(f"Step {i}") for i in range(steps + 1)], test_command="true")]),
                 finish_review(),
             ],
         )
-        fast = write_script(tmp / "fast.json", [("", [tc("finish", summary="nothing to do")])])
+        fast = write_script(tmp / "fast.json", [("", [write_note(), tc("finish", summary="nothing to do")])])
         built = time.perf_counter()
         killed = sparkwright(
             home,
@@ -59,11 +59,12 @@ def main() -> None:
             str(repo),
             "--issue",
             "many steps",
+            "--planned",
             "--deep-model",
             deep,
             "--fast-model",
             fast,
-            fault=f"worker.before_model:{steps + 1}",
+            fault=f"worker.before_model:{2 * steps + 1}",  # two replies a step: the note, then finish
         )
         killed.communicate()
         print(f"built a job with {steps} done steps in {time.perf_counter() - built:.1f}s (exit {killed.returncode})")

@@ -2,7 +2,7 @@
 step N+1 — the orchestrator's check, the commit, the record, the graph's checkpoints and the next brief.
 
 Runs a real job (scripted zero-latency models, real git, real SQLite, local sandbox) whose STEPS steps
-each finish at once with a trivial check (`true`), and prints where the time goes.
+each write a note and finish at once with a trivial check (`test -f NOTES.md`), and prints where the time goes.
 
     python benchmarks/step_overhead.py [STEPS]
 """
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import make_repo  # noqa: E402
-from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script  # noqa: E402
+from tests.scripting import PLANNER, finish_review, note_step, plan, tc, write_note, write_script  # noqa: E402
 
 
 def main() -> None:
@@ -35,11 +35,11 @@ def main() -> None:
         deep = write_script(
             tmp / "deep.json",
             [
-                (PLANNER, [plan(*[step(f"Step {i}", "true") for i in range(steps)], test_command="true")]),
+                (PLANNER, [plan(*[note_step(f"Step {i}") for i in range(steps)], test_command="true")]),
                 finish_review(),
             ],
         )
-        fast = write_script(tmp / "fast.json", [("", [tc("finish", summary="ok")])])
+        fast = write_script(tmp / "fast.json", [("", [write_note(), tc("finish", summary="ok")])])
         env = {
             **os.environ,
             "SPARKWRIGHT_HOME": str(tmp / "home"),
@@ -56,6 +56,7 @@ def main() -> None:
                 str(repo),
                 "--issue",
                 "bench",
+                "--planned",
                 "--deep-model",
                 deep,
                 "--fast-model",
@@ -73,12 +74,13 @@ def main() -> None:
         for e in events
         if e["kind"] == "model_call" and e.get("tier") == "fast"
     ]
-    gaps = [(b[0] - a[0]).total_seconds() * 1000 for a, b in pairwise(calls)]
+    # A step is two replies (write a note, finish): only the gaps from one step to the next count.
+    gaps = [(b[0] - a[0]).total_seconds() * 1000 for a, b in pairwise(calls) if a[1] != b[1]]
     phases = defaultdict(list)
     marks = [(datetime.fromisoformat(e["ts"]), e["kind"]) for e in events]
     for (t0, k0), (t1, _) in pairwise(marks):
         phases[k0].append((t1 - t0).total_seconds() * 1000)
-    print(f"{steps} steps: finishing reply of a step -> first model call of the next (trivial check `true`)")
+    print(f"{steps} steps: finishing reply of a step -> first model call of the next (trivial check `test -f NOTES.md`)")
     print(
         f"  p50 {statistics.median(gaps):.1f} ms   p95 {statistics.quantiles(gaps, n=20)[18]:.1f} ms   "
         f"max {max(gaps):.1f} ms"

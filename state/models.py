@@ -56,6 +56,10 @@ class RevisionKind(enum.StrEnum):
     """Why the plan changed: its first version, an escalation's decision, the final review, a reviewer's feedback."""
 
     INITIAL = "initial"
+    QUICK = "quick"
+    """The first plan, made without the planner: one step for the fast worker."""
+    FALLBACK = "fallback"
+    """The first plan, the quick one step, after the planner's plans could not work."""
     RETRY = "retry"
     SPLIT = "split"
     REVISE = "revise"

@@ -150,9 +150,16 @@ class SqlStore:
     def revisions(self, job_id: str) -> Sequence[PlanRevision]:
         return self._all(select(PlanRevision).where(PlanRevision.job_id == job_id).order_by(PlanRevision.number))
 
-    def save_plan(self, job_id: str, summary: str, specs: Sequence[StepSpec], test_command: str | None) -> list[Step]:
+    def save_plan(
+        self,
+        job_id: str,
+        summary: str,
+        specs: Sequence[StepSpec],
+        test_command: str | None,
+        kind: RevisionKind = RevisionKind.INITIAL,
+    ) -> list[Step]:
         with self.session() as s:
-            revision = add_revision(s, job_id, RevisionKind.INITIAL, summary)
+            revision = add_revision(s, job_id, kind, summary)
             s.execute(
                 update(Job)
                 .where(Job.id == job_id)

@@ -38,6 +38,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "sparkwright-home"
     monkeypatch.setenv("SPARKWRIGHT_HOME", str(home))
     monkeypatch.setenv("SPARKWRIGHT_SANDBOX", "local")
+    # Most tests script the planner's plan; quick mode's own tests ask for auto or quick.
+    monkeypatch.setenv("SPARKWRIGHT_MODE", "planned")
     # The checks run pytest on the example repo; this machine's many pytest plugins cost 2 s a run.
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     monkeypatch.setenv("SPARKWRIGHT_SANDBOX_ENV", '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]')

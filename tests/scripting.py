@@ -25,6 +25,15 @@ def step(title: str, check: str, instructions: str = "", files: list[str] | None
     return {"title": title, "instructions": instructions or title, "check": check, "files": files or []}
 
 
+def note_step(title: str = "Add a note", path: str = "NOTES.md") -> dict[str, Any]:
+    """A step that can pass validation and needs no real change: the worker creates `path` (see WRITE_NOTE)."""
+    return step(title, f"test -f {path}", instructions=f"Create {path}.", files=[path])
+
+
+def write_note(path: str = "NOTES.md") -> dict[str, Any]:
+    return tc("create_file", path=path, content="a note\n")
+
+
 def plan(
     *steps: dict[str, Any], test_command: str = "python3 -m pytest -q", summary: str = "Fix it."
 ) -> dict[str, Any]:

@@ -9,14 +9,14 @@ import pytest
 
 from state import SqlStore
 from tests.conftest import git
-from tests.scripting import PLANNER, plan, step, write_script
+from tests.scripting import PLANNER, note_step, plan, write_note, write_script
 
 
 @pytest.fixture
 def models(tmp_path):
-    deep = write_script(tmp_path / "deep.json", [(PLANNER, [plan(step("x", "true"))])])
+    deep = write_script(tmp_path / "deep.json", [(PLANNER, [plan(note_step())])])
     fast = write_script(
-        tmp_path / "fast.json", [("", [{"tool_calls": [{"name": "finish", "args": {"summary": "x"}}]}])]
+        tmp_path / "fast.json", [("", [write_note(), {"tool_calls": [{"name": "finish", "args": {"summary": "x"}}]}])]
     )
     return ["--deep-model", deep, "--fast-model", fast]
 

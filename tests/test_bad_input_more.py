@@ -14,7 +14,7 @@ import pytest
 
 from state import SqlStore
 from tests.conftest import git, make_repo
-from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script
+from tests.scripting import PLANNER, finish_review, note_step, plan, step, tc, write_note, write_script
 from tests.test_bad_input import models, no_job_made  # noqa: F401  (models is a fixture)
 from tests.test_github_job import URL, github, quick_scripts, remote, remote_head  # noqa: F401  (fixtures)
 
@@ -49,7 +49,11 @@ def record_jobs(store: SqlStore, repo: Path, *ids: str, status: str = "succeeded
 def test_hostile_issue_and_model_text_is_shown_escaped_and_kept_raw_in_json(cli, repo, store, tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKWRIGHT_MAX_ESCALATIONS_PER_STEP", "0")
     deep = write_script(
-        tmp_path / "deep.json", [(PLANNER, [plan(step(HOSTILE, "false"), summary=HOSTILE)]), finish_review(HOSTILE)]
+        tmp_path / "deep.json",
+        [
+            (PLANNER, [plan(step(HOSTILE, "false", files=["shopcart/cart.py"]), summary=HOSTILE)]),
+            finish_review(HOSTILE),
+        ],
     )
     fast = write_script(
         tmp_path / "fast.json",
@@ -235,11 +239,11 @@ def test_push_and_pr_are_kept_with_the_job_and_resume_and_revise_deliver(cli, gi
         tmp_path / "deep.json",
         [
             ("back on a job that has finished", [tc("add_steps", reason="a note", steps=[step("Add a note", "true")])]),
-            (PLANNER, [plan(step("Touch nothing", "true"), test_command="true")]),
+            (PLANNER, [plan(note_step("Write a note"), test_command="true")]),
             finish_review(),
         ],
     )
-    fast = write_script(tmp_path / "fast.json", [("Your step", [tc("finish", summary="nothing to change")])])
+    fast = write_script(tmp_path / "fast.json", [("Your step", [write_note(), tc("finish", summary="a note")])])
     killed = sparkwright(
         home,
         "run",

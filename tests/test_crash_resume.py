@@ -300,7 +300,7 @@ def test_a_follow_up_step_from_the_final_review_is_added_once(tmp_path):
                     )
                 ],
             ),
-            (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]),
         ],
     )
     fast = write_script(

@@ -99,7 +99,13 @@ def test_the_planner_does_not_wait_for_the_sandbox_to_start(cli, repo, store, tm
     deep = write_script(
         tmp_path / "deep.json",
         [
-            (PLANNER, [tc("search", pattern="def subtotal_cents"), plan(step("Count quantities", QTY_CHECK))]),
+            (
+                PLANNER,
+                [
+                    tc("search", pattern="def subtotal_cents"),
+                    plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"])),
+                ],
+            ),
             finish_review(),
         ],
     )

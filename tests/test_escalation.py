@@ -26,6 +26,7 @@ WRONG = tc(
 )
 JUNK = tc("create_file", path="junk.txt", content="scratch\n")
 DONE = tc("finish", summary="done")
+CART = ["shopcart/cart.py"]
 
 
 @pytest.fixture(autouse=True)
@@ -109,12 +110,17 @@ def test_split_replaces_the_step_with_smaller_ones(cli, repo, store, tmp_path):
                                 "check": QTY_CHECK,
                                 "files": ["shopcart/cart.py"],
                             },
-                            {"title": "Check the discount", "instructions": "verify", "check": DISCOUNT_CHECK},
+                            {
+                                "title": "Check the discount",
+                                "instructions": "verify",
+                                "check": DISCOUNT_CHECK,
+                                "files": CART,
+                            },
                         ],
                     )
                 ],
             ),
-            (PLANNER, [plan(step("Fix the whole cart", DISCOUNT_CHECK))]),
+            (PLANNER, [plan(step("Fix the whole cart", DISCOUNT_CHECK, files=CART))]),
         ],
         [
             ("Your step: Fix the subtotal", [FIX, DONE]),
@@ -149,11 +155,25 @@ def test_revise_replaces_the_remaining_plan(cli, repo, store, tmp_path):
                     tc(
                         "revise",
                         reason="the quantity bug is the root cause",
-                        steps=[{"title": "Count quantities first", "instructions": "multiply", "check": QTY_CHECK}],
+                        steps=[
+                            {
+                                "title": "Count quantities first",
+                                "instructions": "multiply",
+                                "check": QTY_CHECK,
+                                "files": CART,
+                            }
+                        ],
                     )
                 ],
             ),
-            (PLANNER, [plan(step("Fix the discount", DISCOUNT_CHECK), step("Polish", "true"))]),
+            (
+                PLANNER,
+                [
+                    plan(
+                        step("Fix the discount", DISCOUNT_CHECK, files=CART), step("Polish", DISCOUNT_CHECK, files=CART)
+                    )
+                ],
+            ),
         ],
         [("Your step: Count quantities first", [FIX, DONE]), ("Your step: Fix the discount", [DONE])],
     )
@@ -175,7 +195,7 @@ def test_take_over_runs_the_step_on_the_deep_model(cli, repo, store, tmp_path):
         tmp_path,
         [
             (ESCALATION, [tc("take_over", reason="the worker keeps missing the quantity")]),
-            (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=CART))]),
             (TAKEOVER, [FIX, DONE]),  # the deep model, now doing the step itself
         ],
         [("Your step", [tc("stuck", reason="no idea")])],
@@ -220,7 +240,15 @@ def test_stop_ends_the_job_with_the_planners_explanation(cli, repo, store, tmp_p
         tmp_path,
         [
             (ESCALATION, [tc("stop", explanation="the tests contradict the issue; a human must decide")]),
-            (PLANNER, [plan(step("Count quantities", QTY_CHECK), step("Later", "true"))]),
+            (
+                PLANNER,
+                [
+                    plan(
+                        step("Count quantities", QTY_CHECK, files=CART),
+                        step("Fix the discount", DISCOUNT_CHECK, files=CART),
+                    )
+                ],
+            ),
         ],
         [("Your step", [JUNK, tc("stuck", reason="contradiction")])],
     )
@@ -241,7 +269,7 @@ def test_a_repeated_failing_action_is_detected_as_a_loop_and_escalated(cli, repo
         tmp_path,
         [
             (ESCALATION, [tc("retry", guidance="Copy old_text from the file exactly.")]),
-            (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=CART))]),
         ],
         [("Guidance from the planner", [FIX, DONE]), ("Your step", [bad_edit])],
     )
@@ -261,7 +289,7 @@ def test_the_escalation_limit_stops_a_job_that_keeps_failing(cli, repo, store, t
         tmp_path,
         [
             (ESCALATION, [tc("retry", guidance="Try again, harder.")]),
-            (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=CART))]),
         ],
         [("Your step", [WRONG, DONE])],
     )
@@ -314,7 +342,7 @@ def test_kept_edits_are_the_next_attempts_starting_point(cli, repo, store, tmp_p
                 ESCALATION,
                 [tc("retry", guidance="Your subtotal edit is right; also keep the notes file.", keep_edits=True)],
             ),
-            (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=CART))]),
         ],
         [
             ("Guidance from the planner", [DONE]),
@@ -344,11 +372,18 @@ def test_final_review_can_add_follow_up_steps_within_its_bound(cli, repo, store,
                     tc(
                         "add_steps",
                         reason="the discount path is untested",
-                        steps=[{"title": "Check the discount", "instructions": "verify", "check": DISCOUNT_CHECK}],
+                        steps=[
+                            {
+                                "title": "Check the discount",
+                                "instructions": "verify",
+                                "check": DISCOUNT_CHECK,
+                                "files": CART,
+                            }
+                        ],
                     )
                 ],
             ),
-            (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=CART))]),
         ],
         [("Your step: Count quantities", [FIX, DONE]), ("Your step: Check the discount", [DONE])],
     )

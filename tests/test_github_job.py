@@ -14,7 +14,7 @@ import pytest
 from state.models import utcnow
 from tests.conftest import git, make_repo
 from tests.github_fake import FakeGitHub, push_commit
-from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script
+from tests.scripting import PLANNER, finish_review, note_step, plan, step, tc, write_note, write_script
 
 TOKEN = "ghp_" + "Sp4rkwrightJ0bT0ken" * 2
 URL = "https://github.com/acme/shopcart/issues/7"
@@ -88,12 +88,13 @@ def fixing_scripts(tmp: Path) -> tuple[str, str]:
     return deep, fast
 
 
-def quick_scripts(tmp: Path, check: str = "true") -> tuple[str, str]:
-    """A one-step job that takes a second: an (empty) commit when `check` passes."""
-    deep = write_script(
-        tmp / "quick-deep.json", [(PLANNER, [plan(step("Touch nothing", check), test_command="true")]), finish_review()]
-    )
-    fast = write_script(tmp / "quick-fast.json", [("Your step", [tc("finish", summary="nothing to change")])])
+def quick_scripts(tmp: Path, check: str = "") -> tuple[str, str]:
+    """A one-step job that takes a second: the worker writes a note, committed when `check` (then the note's) passes."""
+    noted = note_step("Write a note")
+    if check:
+        noted["check"] = f"{check} && {noted['check']}"
+    deep = write_script(tmp / "quick-deep.json", [(PLANNER, [plan(noted, test_command="true")]), finish_review()])
+    fast = write_script(tmp / "quick-fast.json", [("Your step", [write_note(), tc("finish", summary="a note")])])
     return deep, fast
 
 

@@ -140,7 +140,9 @@ def test_tool_errors_become_observations_and_the_job_goes_on(cli, repo, store, t
 
 def test_a_step_whose_check_never_passes_fails_the_job_with_the_reason(cli, repo, store, tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKWRIGHT_MAX_ESCALATIONS_PER_STEP", "0")
-    deep = write_script(tmp_path / "deep.json", [(PLANNER, [plan(step("Count quantities", QTY_CHECK))])])
+    deep = write_script(
+        tmp_path / "deep.json", [(PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))])]
+    )
     fast = write_script(tmp_path / "fast.json", [("Your step", [tc("finish", summary="I think it is fine")])])
 
     result, events = run_json(cli, repo, deep, fast)
@@ -159,7 +161,10 @@ def test_planner_and_worker_both_get_the_repos_agents_md(cli, repo, store, tmp_p
     rule = "Keep prices in integer cents"
     deep = write_script(
         tmp_path / "deep.json",
-        [("## Final review", [tc("finish_job", summary="ok")]), (rule, [plan(step("Count quantities", QTY_CHECK))])],
+        [
+            ("## Final review", [tc("finish_job", summary="ok")]),
+            (rule, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]),
+        ],
     )
     fast = write_script(tmp_path / "fast.json", [(rule, [tc("edit_file", **FIX), tc("finish", summary="ok")])])
 

@@ -244,8 +244,17 @@ def test_revise_of_a_failed_job_retires_its_failed_step_and_can_succeed(cli, rep
     deep = write_script(
         tmp_path / "deep.json",
         [
-            (REVISE_SYSTEM[:60], [tc("add_steps", reason="multiply", steps=[step("Multiply by quantity", QTY_CHECK)])]),
-            (PLANNER, [plan(step("Count quantities", QTY_CHECK))]),
+            (
+                REVISE_SYSTEM[:60],
+                [
+                    tc(
+                        "add_steps",
+                        reason="multiply",
+                        steps=[step("Multiply by quantity", QTY_CHECK, files=["shopcart/cart.py"])],
+                    )
+                ],
+            ),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]),
             (REVIEW, [tc("finish_job", summary="Fixed.", uncertainties=[])]),
         ],
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from state import SqlStore
 from tests.conftest import git
-from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script
+from tests.scripting import PLANNER, finish_review, note_step, plan, step, tc, write_note, write_script
 
 ROOT = Path(__file__).resolve().parent.parent
 QTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
@@ -24,7 +24,8 @@ FIX = tc(
 
 def test_steering_reaches_the_running_worker(repo, tmp_path, cli, home):
     deep = write_script(
-        tmp_path / "deep.json", [(PLANNER, [plan(step("Count quantities", QTY_CHECK))]), finish_review()]
+        tmp_path / "deep.json",
+        [(PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]), finish_review()],
     )
     browsing = [tc("view_file", path="shopcart/cart.py", start=n, end=n + 1) for n in range(1, 25)]
     fast_rules = {
@@ -77,8 +78,8 @@ def test_steering_reaches_the_running_worker(repo, tmp_path, cli, home):
 
 
 def test_steering_a_finished_job_points_to_revise(cli, repo, tmp_path, store):
-    deep = write_script(tmp_path / "deep.json", [(PLANNER, [plan(step("noop", "true"))]), finish_review()])
-    fast = write_script(tmp_path / "fast.json", [("", [tc("finish", summary="ok")])])
+    deep = write_script(tmp_path / "deep.json", [(PLANNER, [plan(note_step("Write a note"))]), finish_review()])
+    fast = write_script(tmp_path / "fast.json", [("", [write_note(), tc("finish", summary="ok")])])
     cli("run", "--repo", repo, "--issue", "x", "--deep-model", deep, "--fast-model", fast, "--json")
     job = store.jobs()[0]
     result = cli("steer", job.id, "more")

@@ -11,10 +11,11 @@ from agent.engine.planner import specs
 from agent.engine.prompts import REVIEW_SYSTEM, review_brief
 from agent.faults import fault_point
 from agent.record import Review, ReviewDecision, TestRun
-from state import RevisionKind
+from state import RevisionKind, StepStatus
 from tools.base import truncate_middle
 
 REVIEW_DIFF_CHARS = 30_000
+QUICK_UNREVIEWED = "quick mode: the full test run passed, so the planner did not review the diff"
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ def final_review(ctx: JobContext, rounds_done: int) -> Reviewed:
             output=result.output[-8000:],
         )
     )
+    if result.ok and _quick(ctx):
+        _finish_unreviewed(ctx)
+        return Reviewed(False, True)
     if rounds_done >= ctx.settings.max_review_rounds:
         return Reviewed(False, result.ok)
     if _follow_ups_recorded(ctx) > rounds_done:  # this round's steps were added before a crash
@@ -62,6 +66,20 @@ def final_review(ctx: JobContext, rounds_done: int) -> Reviewed:
     ctx.store.update_job(ctx.job.id, summary=args.summary, uncertainties=args.uncertainties)
     ctx.record.emit(Review(decision=ReviewDecision.FINISH, summary=args.summary, uncertainties=args.uncertainties))
     return Reviewed(False, result.ok)
+
+
+def _quick(ctx: JobContext) -> bool:
+    revisions = ctx.store.revisions(ctx.job.id)
+    return bool(revisions) and revisions[0].kind == RevisionKind.QUICK
+
+
+def _finish_unreviewed(ctx: JobContext) -> None:
+    """Quick mode trusts the full test run: no planner call when it passes."""
+    done = [s.result for s in ctx.store.steps(ctx.job.id) if s.status == StepStatus.DONE.value and s.result]
+    summary = "; ".join(done) or "the full test run passes"
+    doubts = [QUICK_UNREVIEWED]
+    ctx.store.update_job(ctx.job.id, summary=summary, uncertainties=doubts)
+    ctx.record.emit(Review(decision=ReviewDecision.FINISH, summary=summary, uncertainties=doubts))
 
 
 def _follow_ups_recorded(ctx: JobContext) -> int:

@@ -1,17 +1,22 @@
-"""Planning: the deep model reads the issue and the repo, then the plan becomes rows in SQLite."""
+"""Planning: a first look at the tests, then either the quick path (one step, no planner call) or the deep
+model's plan, checked before work and sent back while it cannot work; the plan becomes rows in SQLite."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from agent.engine.context import JobContext
 from agent.engine.control import SUBMIT_PLAN, PlanArgs, StepPlan
 from agent.engine.deliberate import deliberate
-from agent.engine.prompts import PLANNER_SYSTEM, planner_brief
+from agent.engine.plan_check import Validated, validate_plan
+from agent.engine.prompts import PLANNER_SYSTEM, planner_brief, rejected_plan
+from agent.engine.quick import quick_plan, quick_reason
+from agent.engine.triage import Triage, failing_part, triage
 from agent.faults import fault_point
-from agent.record import Plan, PlannedStep
-from sandbox import SandboxCallError
-from state import StepSpec
+from agent.record import Plan, PlanCheck, PlannedStep, PlanPath, PlanRejected, Triaged
+from sandbox import CommandResult, SandboxCallError
+from state import RevisionKind, StepSpec
 from tools.search import ListArgs, list_files
 
 
@@ -30,22 +35,86 @@ def make_plan(ctx: JobContext) -> None:
     """Plan once: a job that already has steps (resumed) keeps them."""
     if ctx.store.steps(ctx.job.id):
         return
-    tree = list_files(ctx.reader, ListArgs())
-    _, plan = deliberate(ctx, PLANNER_SYSTEM, planner_brief(ctx.job, tree, agents_md(ctx)), [SUBMIT_PLAN], "plan")
-    assert isinstance(plan, PlanArgs)
+    found = triage(ctx)
+    ctx.record.emit(
+        Triaged(
+            test_command=found.test_command,
+            passed=found.passed,
+            failing_tests=found.failing_tests,
+            check=found.check,
+            files=found.files,
+            small=found.small,
+        )
+    )
+    if why := quick_reason(ctx.settings.mode, found):
+        _save_quick(ctx, found, PlanPath.QUICK, why)
+        return
+    planned = _valid_plan(ctx, found)
+    if planned is None:
+        tries = ctx.settings.plan_retries + 1
+        why = f"none of the planner's {tries} plans could work" if tries > 1 else "the planner's plan could not work"
+        _save_quick(ctx, found, PlanPath.FALLBACK, why)
+        return
+    plan, checks = planned
     fault_point("plan.before_save")
-    save_plan(ctx, plan)
+    save_plan(ctx, plan, [_checked(r) for r in checks])
     fault_point("plan.saved")
 
 
-def save_plan(ctx: JobContext, plan: PlanArgs) -> None:
-    test_command = ctx.settings.test_command or plan.test_command
-    steps = ctx.store.save_plan(ctx.job.id, plan.summary, specs(plan.steps), test_command)
+def _valid_plan(ctx: JobContext, found: Triage) -> tuple[PlanArgs, list[CommandResult]] | None:
+    """The planner's first plan that can work, within `plan_retries` returns with the reasons."""
+    brief = planner_brief(ctx.job, list_files(ctx.reader, ListArgs()), agents_md(ctx), found)
+    rejected: list[str] = []
+    for number in range(1, ctx.settings.plan_retries + 2):
+        _, plan = deliberate(ctx, PLANNER_SYSTEM, brief + "".join(rejected), [SUBMIT_PLAN], "plan")
+        assert isinstance(plan, PlanArgs)
+        verdict: Validated = validate_plan(ctx, plan.steps)
+        if not verdict.problems:
+            return plan, verdict.checks
+        import os
+
+        assert not os.environ.get("SW_STRICT"), verdict.problems  # TEMP
+        ctx.record.emit(PlanRejected(number=number, problems=verdict.problems))
+        rejected.append(rejected_plan(number, plan, verdict.problems))
+    return None
+
+
+def _save_quick(ctx: JobContext, found: Triage, path: PlanPath, why: str) -> None:
+    plan = quick_plan(ctx.job, found, why)
+    kind = RevisionKind.QUICK if path == PlanPath.QUICK else RevisionKind.FALLBACK
+    fault_point("plan.before_save")
+    save_plan(ctx, plan, [(found.passed, None, found.check_output)], kind, path, why, found.test_command)
+    fault_point("plan.saved")
+
+
+def _checked(result: CommandResult) -> tuple[bool, int | None, str]:
+    return result.ok, result.exit_code, failing_part(result.output)
+
+
+def save_plan(
+    ctx: JobContext,
+    plan: PlanArgs,
+    checks: Sequence[tuple[bool, int | None, str]] = (),
+    kind: RevisionKind = RevisionKind.INITIAL,
+    path: PlanPath = PlanPath.PLANNED,
+    why: str | None = None,
+    test_command: str | None = None,
+) -> None:
+    """The plan as rows, then its events: the plan, and each step's check as it ran before work."""
+    test_command = ctx.settings.test_command or test_command or plan.test_command
+    steps = ctx.store.save_plan(ctx.job.id, plan.summary, specs(plan.steps), test_command, kind)
     ctx.job.test_command = test_command
+    # A planner's plan records what it always did; only the other paths say which they were and why.
+    taken: dict[str, Any] = {} if path == PlanPath.PLANNED else {"path": path, "why": why}
     ctx.record.emit(
         Plan(
             summary=plan.summary,
             test_command=test_command,
             steps=[PlannedStep(id=s.id, title=s.title, check=s.check_command) for s in steps],
+            **taken,
         )
     )
+    for step, (passed, exit_code, output) in zip(steps, checks, strict=False):
+        ctx.record.emit(
+            PlanCheck(command=step.check_command, passed=passed, exit_code=exit_code, output=output), step_id=step.id
+        )

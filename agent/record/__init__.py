@@ -4,7 +4,7 @@ planner, and the job and review records that `show --json` and `review --format 
 Emitters construct an event's model (`ctx.record.emit(StepDone(...))`); readers get the same models back
 (`read_events(store, job_id, StepDone)`). The stored JSON is each model's `payload()`."""
 
-from agent.record.base import AttemptOutcome, EventModel, PlannedStep, ReviewDecision
+from agent.record.base import AttemptOutcome, EventModel, PlannedStep, PlanPath, ReviewDecision
 from agent.record.call_events import CalledTool, ModelCall, Steering, ToolCall
 from agent.record.events import EVENT_TYPES, Recorded, UnknownEventKind, event_from, read_events, record_event
 from agent.record.failure_report import BudgetUsed, FailureReport, ReportedAttempt, ReportedStep
@@ -17,9 +17,11 @@ from agent.record.job_events import (
     JobResumed,
     JobStarted,
     Plan,
+    PlanRejected,
     Review,
     SandboxSetup,
     TestRun,
+    Triaged,
 )
 from agent.record.step_events import (
     AttemptFinished,
@@ -27,6 +29,7 @@ from agent.record.step_events import (
     Check,
     Decision,
     Escalation,
+    PlanCheck,
     StepDone,
     TestsRestored,
     WorkspaceRepaired,
@@ -36,6 +39,7 @@ __all__ = [
     "AttemptOutcome",
     "EventModel",
     "PlannedStep",
+    "PlanPath",
     "ReviewDecision",
     "CalledTool",
     "ModelCall",
@@ -59,6 +63,8 @@ __all__ = [
     "JobResumed",
     "JobStarted",
     "Plan",
+    "PlanRejected",
+    "Triaged",
     "Review",
     "SandboxSetup",
     "TestRun",
@@ -67,6 +73,7 @@ __all__ = [
     "Check",
     "Decision",
     "Escalation",
+    "PlanCheck",
     "StepDone",
     "TestsRestored",
     "WorkspaceRepaired",

@@ -25,6 +25,14 @@ class ReviewDecision(enum.StrEnum):
     ADD_STEPS = "add_steps"
 
 
+class PlanPath(enum.StrEnum):
+    """Who made a job's first plan."""
+
+    PLANNED = "planned"
+    QUICK = "quick"
+    FALLBACK = "fallback"
+
+
 class EventModel(BaseModel):
     """One kind of event in a job's record; `kind` is the name it is stored under."""
 

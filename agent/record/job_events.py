@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from agent.record.base import EventModel, PlannedStep, ReviewDecision
+from agent.record.base import EventModel, PlannedStep, PlanPath, ReviewDecision
 from state import JobStatus
 
 
@@ -64,6 +64,34 @@ class Plan(EventModel):
     """The repository's full test run."""
     steps: list[PlannedStep] = Field(default_factory=list)
     """The steps planned, in order."""
+    path: PlanPath = PlanPath.PLANNED
+    """Who made the plan: the planner, the quick path (no planner call) or the fallback after invalid plans."""
+    why: str | None = None
+    """Why the quick path or the fallback was taken."""
+
+
+class Triaged(EventModel):
+    kind = "triage"
+    test_command: str
+    """The full test run triage ran."""
+    passed: bool
+    """Whether it passed before any change."""
+    failing_tests: list[str] = Field(default_factory=list)
+    """The failing tests' node ids."""
+    check: str
+    """The narrowest command that fails now."""
+    files: list[str] = Field(default_factory=list)
+    """The files the issue, its traceback and the failing tests point to."""
+    small: bool = False
+    """One failing test file, or a traceback naming one source file."""
+
+
+class PlanRejected(EventModel):
+    kind = "plan_rejected"
+    number: int
+    """Which of the planner's plans this was, from 1."""
+    problems: list[str]
+    """Why it cannot work, one line per problem, as the planner was told."""
 
 
 class Approval(EventModel):

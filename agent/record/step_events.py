@@ -23,6 +23,18 @@ class AttemptStarted(EventModel):
     """The candidate: edit format, temperature, whether the failure was shown first."""
 
 
+class PlanCheck(EventModel):
+    kind = "plan_check"
+    command: str
+    """The step's check, run once before any work on the plan."""
+    passed: bool
+    """Whether it passed then (a planner's step must fail before it is done; a quick step may not)."""
+    exit_code: int | None = None
+    """Its exit status then; none for the quick step, whose output is the first full test run's."""
+    output: str = ""
+    """Its output cut to the failing part: what the worker can start from."""
+
+
 class AttemptFinished(EventModel):
     kind = "attempt_finished"
     outcome: AttemptOutcome

@@ -23,7 +23,7 @@ from sandbox.container import WORKSPACE_LABEL, connect, job_containers, remove
 from state import SqlStore
 from tests.conftest import git
 from tests.sandbox_fixtures import image_under_test
-from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script
+from tests.scripting import PLANNER, finish_review, note_step, plan, tc, write_note, write_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,6 +46,8 @@ HOST_TOKEN = "SPWhostCanaryT0ken-7f3a9c1e"
 NAME_TOKEN = "SPWnameT0ken-b81d44"
 """Part of a host file's *name* outside the worktree: listing the host must not record it."""
 REVISE = "back on a job that has finished"
+NOTE = "STEP-NOTE.md"
+"""What each planned step writes by default."""
 """Opening words of the planner's brief in a `revise` round."""
 JOB_TIMEOUT = 150.0
 """Seconds any one CLI run may take before the test calls it hung."""
@@ -242,23 +244,32 @@ class Attack:
         self,
         planner: Sequence[dict] = (),
         worker: Sequence[dict] = (),
-        check: str = "true",
+        check: str | None = None,
         files: Sequence[str] = (),
         steps: int = 1,
     ) -> tuple[str, str]:
-        """The planner explores with `planner`, plans `steps` steps checked by `check`; the worker does `worker`."""
+        """The planner explores with `planner`, plans `steps` steps checked by `check`; the worker does `worker`.
+        By default each step writes a note (a plan must edit a file and have a check that fails before it)."""
         self._runs += 1
-        planned = [step(f"Step {n}", check, files=list(files)) for n in range(1, steps + 1)]
+
+        def planned_step(title: str) -> dict:
+            noted = note_step(title, NOTE)
+            return {**noted, "check": check or noted["check"], "files": list(files) or noted["files"]}
+
         deep = write_script(
             self.tmp / f"deep-{self._runs}.json",
             [
-                (PLANNER, [*planner, plan(*planned, test_command="true")]),
-                (REVISE, [tc("add_steps", reason="feedback", steps=[step("Follow-up", check, files=list(files))])]),
+                (
+                    PLANNER,
+                    [*planner, plan(*[planned_step(f"Step {n}") for n in range(1, steps + 1)], test_command="true")],
+                ),
+                (REVISE, [tc("add_steps", reason="feedback", steps=[planned_step("Follow-up")])]),
                 finish_review("done"),
             ],
         )
         fast = write_script(
-            self.tmp / f"fast-{self._runs}.json", [("Your step", [*worker, tc("finish", summary="done")])]
+            self.tmp / f"fast-{self._runs}.json",
+            [("Your step", [*worker, write_note(NOTE), tc("finish", summary="done")])],
         )
         return deep, fast
 
@@ -284,7 +295,7 @@ class Attack:
         self,
         planner: Sequence[dict] = (),
         worker: Sequence[dict] = (),
-        check: str = "true",
+        check: str | None = None,
         subprocess: bool = False,
         timeout: float = JOB_TIMEOUT,
         **plan_options: Any,

@@ -1,0 +1,125 @@
+"""Whether a plan can work, before any work on it: each step edits files that exist (or that it creates), and
+its check runs and fails now, so that its passing later shows the step worked. A step that adds a test may
+name the test it adds, which cannot be found yet."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from agent.engine.context import JobContext
+from agent.engine.control import StepPlan
+from agent.test_files import is_test_path, normalized
+from sandbox import CommandResult, SandboxCallError
+from sandbox.confined import CONTAINER_ROOT
+
+NOT_AN_EDIT = re.compile(
+    r"^\W*(identify|analy[sz]e|investigate|debug|understand|review|inspect|examine|locate|find|explore|read|look"
+    r"|reproduce|diagnose|determine|research|study|confirm|run)\b",
+    re.IGNORECASE,
+)
+TESTING = re.compile(r"^\W*(test|verify)\b", re.IGNORECASE)
+"""A "test …" or "verify …" step is an edit only when it writes a test."""
+CREATES = re.compile(r"\b(create|add|new|write)\b", re.IGNORECASE)
+CANNOT_RUN = ("file or directory not found", "no tests ran", "ERROR: not found")
+_NOT_FOUND = re.compile(r"(?:file or directory not found|ERROR: not found): (\S+)")
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A plan's verdict: the problems found (none: it can work) and each step's check as it ran before work."""
+
+    problems: list[str]
+    checks: list[CommandResult]
+
+
+def validate_plan(ctx: JobContext, steps: Sequence[StepPlan]) -> Validated:
+    problems: list[str] = []
+    checks: list[CommandResult] = []
+    planned: set[str] = set()
+    for number, step in enumerate(steps, 1):
+        where = f"step {number} ({step.title!r})"
+        problems += [f"{where}: {p}" for p in edit_problems(ctx, step, planned)]
+        planned |= {normalized(f) for f in step.files}
+        ctx.check_cancelled()
+        result = ctx.sandbox.run(step.check, ctx.settings.check_timeout)
+        checks.append(result)
+        problems += [f"{where}: {p}" for p in check_problems(ctx, step, result)]
+    return Validated(problems, checks)
+
+
+def edit_problems(ctx: JobContext, step: StepPlan, planned: set[str]) -> list[str]:
+    """What a step's title and files say about whether it edits anything; `planned` are earlier steps' files."""
+    found = []
+    if NOT_AN_EDIT.match(step.title) or (TESTING.match(step.title) and not any(map(is_test_path, step.files))):
+        found.append(
+            "is not an edit: every step must change files; do the finding, reading and testing inside the step "
+            "that makes the change"
+        )
+    if not step.files:
+        found.append("names no file: list in `files` the files the step edits (paths from the repository root)")
+    for path in step.files:
+        if not (_is_repo_file(ctx, path) or normalized(path) in planned or _creates(step, path)):
+            found.append(
+                f"file {path!r} does not exist: name existing files from the repository root, or say in the "
+                "instructions that the step creates it"
+            )
+    return found
+
+
+def check_problems(ctx: JobContext, step: StepPlan, result: CommandResult) -> list[str]:
+    """What the check's run before work says: it must run, and fail, unless it names the test the step adds."""
+    command = step.check
+    if result.timed_out:
+        return [f"its check `{command}` did not finish in {ctx.settings.check_timeout:.0f} s: check less"]
+    if result.ok:
+        return [
+            f"its check `{command}` already passes before the step, so it cannot show the step worked: "
+            "check what the step changes (a test that fails now, or the test the step adds)"
+        ]
+    broken = cannot_run(command, result)
+    if broken and not _names_new_test(ctx, step, result):
+        return [f"its check `{command}` cannot run: {broken}; give a command that runs and fails now"]
+    return []
+
+
+def cannot_run(command: str, result: CommandResult) -> str | None:
+    """Why a check's failure says the check itself is wrong, or None when it failed as a check may."""
+    said = next((line.strip()[:200] for line in result.output.splitlines() if any(s in line for s in CANNOT_RUN)), "")
+    if result.exit_code in (126, 127):
+        return f"the command was not found or cannot execute (exit {result.exit_code}) {said}".strip()
+    if "pytest" in command and result.exit_code in (4, 5):
+        why = "a usage error or a path not found" if result.exit_code == 4 else "no tests were collected"
+        return f"pytest exit {result.exit_code}, {why}: {said}".rstrip(": ")
+    return f"pytest said: {said}" if said else None
+
+
+def _names_new_test(ctx: JobContext, step: StepPlan, result: CommandResult) -> bool:
+    """The check names only tests in the step's own test files: tests the step adds, not found yet."""
+    if result.exit_code in (126, 127):
+        return False
+    tests = {normalized(f) for f in step.files if is_test_path(f)}
+    root = str(ctx.reader.workspace)
+    missing = [_relative(m.split("::")[0], root) for m in _NOT_FOUND.findall(result.output)]
+    named = missing or [normalized(t.split("::")[0]) for t in step.check.split() if is_test_path(t.split("::")[0])]
+    return bool(named) and all(n in tests for n in named)
+
+
+def _creates(step: StepPlan, path: str) -> bool:
+    new_test = is_test_path(path) and normalized(path) in step.check
+    return new_test or bool(CREATES.search(step.instructions) or CREATES.search(step.title))
+
+
+def _relative(path: str, root: str) -> str:
+    for base in (f"{root}/", f"{CONTAINER_ROOT}/"):
+        path = path.removeprefix(base)
+    return normalized(path)
+
+
+def _is_repo_file(ctx: JobContext, path: str) -> bool:
+    try:
+        ctx.reader.read_file(path)
+    except (SandboxCallError, ValueError):
+        return False
+    return True

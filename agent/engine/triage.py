@@ -1,0 +1,183 @@
+"""The cheap look before any model call: run the tests once, see what fails and which files it points to.
+
+Everything read here (the issue, the test output, the repository's files) is untrusted: a path is used only when
+it names a regular file inside the worktree, and no command is ever taken from it."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.engine.context import JobContext
+from agent.engine.prompts import issue_block
+from agent.engine.sandbox_factory import repo_settings
+from agent.test_files import is_test_path
+from sandbox import SandboxCallError
+from sandbox.confined import CONTAINER_ROOT
+
+DEFAULT_TEST_COMMAND = "python -m pytest -q"
+MAX_FILES = 4
+MAX_IDS = 8
+"""More failing tests than this are named by their files in the check."""
+
+_SUMMARY_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+?\.py(?:::\S+)?)(?: - .*)?$", re.MULTILINE)
+_FRAME = re.compile(r'File "([^"\n]+\.py)", line \d+|^(\S+\.py):\d+: ', re.MULTILINE)
+_PATH = re.compile(r"[\w./-]+\.py\b")
+_MODULE = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b")
+_SECTION = re.compile(r"^=+ (?:FAILURES|ERRORS|short test summary info) =+$", re.MULTILINE)
+_PYTEST_PREFIX = re.compile(r"^(?:python3?(?:\.\d+)? -m pytest|pytest)\b")
+
+
+@dataclass(frozen=True)
+class Triage:
+    test_command: str
+    """settings.test_command, else the repo's .sparkwright.toml test_command, else `python -m pytest -q`."""
+    passed: bool
+    """The full test run passed before any change."""
+    failing_tests: list[str]
+    """Pytest node ids that failed (empty when the run passed or is not pytest's)."""
+    check: str
+    """The narrowest command that fails now: the failing tests under pytest, else the test command."""
+    check_output: str
+    """The test run's output cut to the failing part."""
+    files: list[str]
+    """Existing files the issue, its traceback and the failing tests point to; most relevant and non-test first."""
+    small: bool
+    """One failing test file, or a traceback naming one source file of the repo."""
+
+
+def triage(ctx: JobContext) -> Triage:
+    """Runs the test command once in the sandbox."""
+    command = test_command(ctx)
+    ctx.check_cancelled()
+    result = ctx.sandbox.run(command, ctx.settings.check_timeout)
+    failing = [] if result.ok else failing_ids(result.output, ctx)
+    test_files = _unique(t.split("::")[0] for t in failing)
+    issue = issue_block(ctx.job)
+    issue_frames = _repo_files(ctx, _frames(ctx, issue))
+    output_frames = _repo_files(ctx, _frames(ctx, result.output))
+    named = _repo_files(ctx, [*_PATH.findall(issue), *(_module_path(m) for m in _MODULE.findall(issue))])
+    imported = [f for t in test_files for f in _imports(ctx, t)]
+    files = _rank([*output_frames, *issue_frames, *named, *imported, *test_files])
+    sources = {f for f in [*issue_frames, *output_frames] if not is_test_path(f)}
+    return Triage(
+        test_command=command,
+        passed=result.ok,
+        failing_tests=failing,
+        check=narrow_check(command, failing, test_files),
+        check_output="" if result.ok else failing_part(result.output),
+        files=files,
+        small=len(test_files) == 1 or len(sources) == 1,
+    )
+
+
+def test_command(ctx: JobContext) -> str:
+    configured = repo_settings(Path(ctx.job.repo_path), ctx.job.base_commit).get("test_command")
+    return ctx.settings.test_command or (configured if isinstance(configured, str) else None) or DEFAULT_TEST_COMMAND
+
+
+def failing_ids(output: str, ctx: JobContext) -> list[str]:
+    """Node ids from pytest's short summary whose file is a regular file of the worktree."""
+    ids = _unique(_SUMMARY_LINE.findall(output))
+    return [i for i in ids if _is_repo_file(ctx, i.split("::")[0])]
+
+
+def narrow_check(command: str, failing: list[str], test_files: list[str]) -> str:
+    if not failing:
+        return command
+    prefix = m.group(0) if (m := _PYTEST_PREFIX.match(command.strip())) else "python -m pytest"
+    targets = failing if len(failing) <= MAX_IDS else test_files
+    return f"{prefix} -q {' '.join(shlex.quote(t) for t in targets)}"
+
+
+def failing_part(output: str, limit: int = 3000) -> str:
+    """Pytest's failure sections and short summary when it printed them, else the tail."""
+    start = _SECTION.search(output)
+    part = output[start.start() :] if start else output
+    if len(part) <= limit:
+        return part
+    if not start:
+        return part[-limit:]
+    half = limit // 2
+    return f"{part[:half]}\n[... cut ...]\n{part[-(limit - half) :]}"
+
+
+def _frames(ctx: JobContext, text: str) -> list[str]:
+    """Repo files named by traceback frames. A frame from the user's machine has the user's path to the repo, so
+    an absolute path outside the worktree is matched by its longest tail that names a file of the repo."""
+    roots = (f"{ctx.reader.workspace}/", f"{CONTAINER_ROOT}/")
+    found = []
+    for quoted, short in _FRAME.findall(text):
+        path = quoted or short
+        for base in roots:
+            path = path.removeprefix(base)
+        parts = [p for p in path.split("/") if p]
+        tails = ["/".join(parts[i:]) for i in range(len(parts))] if path.startswith("/") else [path]
+        found += next(([t] for t in tails if _is_repo_file(ctx, t)), [])
+    return found
+
+
+def _module_path(module: str) -> str:
+    return module.replace(".", "/") + ".py"
+
+
+def _imports(ctx: JobContext, test_file: str) -> list[str]:
+    """The repo's modules a test file imports; a package's `__init__` is followed to the modules it imports."""
+    found = _imported_files(ctx, test_file)
+    inits = [f for f in found if f.endswith("__init__.py")]
+    return [f for f in found if f not in inits] + [g for i in inits for g in _imported_files(ctx, i)] + inits
+
+
+def _imported_files(ctx: JobContext, path: str) -> list[str]:
+    try:
+        tree = ast.parse(ctx.reader.read_file(path))
+    except (SandboxCallError, SyntaxError, ValueError):
+        return []
+    package = path.rsplit("/", 1)[0] if "/" in path else ""
+    candidates: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            candidates += [n.name for n in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(node, package)
+            candidates += [base] + [f"{base}.{n.name}" for n in node.names] if base else []
+    paths = [p for c in candidates for p in (_module_path(c), c.replace(".", "/") + "/__init__.py")]
+    return _repo_files(ctx, [*paths, *(f"src/{p}" for p in paths)])
+
+
+def _absolute(node: ast.ImportFrom, package: str) -> str:
+    if not node.level:
+        return node.module or ""
+    parts = package.split("/") if package else []
+    parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
+    return ".".join([*parts, *([node.module] if node.module else [])])
+
+
+def _repo_files(ctx: JobContext, paths: list[str]) -> list[str]:
+    return [p for p in _unique(_normal(p) for p in paths) if p and _is_repo_file(ctx, p)]
+
+
+def _normal(path: str) -> str:
+    return path[2:] if path.startswith("./") else path
+
+
+def _is_repo_file(ctx: JobContext, path: str) -> bool:
+    """A regular file inside the worktree, reached without following links (read through the confined view)."""
+    try:
+        ctx.reader.read_file(path)
+    except (SandboxCallError, ValueError):
+        return False
+    return True
+
+
+def _rank(paths: list[str]) -> list[str]:
+    ordered = _unique(paths)
+    return ([p for p in ordered if not is_test_path(p)] + [p for p in ordered if is_test_path(p)])[:MAX_FILES]
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))

@@ -26,7 +26,7 @@ def step(title: str, check: str, instructions: str = "", files: list[str] | None
 
 
 def note_step(title: str = "Add a note", path: str = "NOTES.md") -> dict[str, Any]:
-    """A step that can pass validation and needs no real change: the worker creates `path` (see WRITE_NOTE)."""
+    """A step that can pass validation and needs no real change: the worker creates `path` (see write_note)."""
     return step(title, f"test -f {path}", instructions=f"Create {path}.", files=[path])
 
 

@@ -37,4 +37,5 @@ def test_the_example_replays_a_recorded_job_when_no_model_is_configured(tmp_path
     assert '"status": "succeeded"' in result.stdout
     example = tmp_path / "home" / "examples" / "shopcart"
     log = subprocess.run(["git", "-C", str(example), "log", "--all", "--format=%s"], capture_output=True, text=True)
-    assert "Count item quantities in the cart subtotal" in log.stdout
+    # One failing test file: the default mode takes the quick path, one step and no planner call.
+    assert "Resolve the issue: Cart total ignores item quantities" in log.stdout

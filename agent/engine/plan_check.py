@@ -107,8 +107,13 @@ def _names_new_test(ctx: JobContext, step: StepPlan, result: CommandResult) -> b
 
 
 def _creates(step: StepPlan, path: str) -> bool:
-    new_test = is_test_path(path) and normalized(path) in step.check
-    return new_test or bool(CREATES.search(step.instructions) or CREATES.search(step.title))
+    """A new test the check names, or a file the step says it creates (by name: a wrong path is not a new file)."""
+    path = normalized(path)
+    if is_test_path(path) and path in step.check:
+        return True
+    said = f"{step.title}\n{step.instructions}"
+    stem = path.rsplit("/", 1)[-1].split(".")[0]
+    return bool(CREATES.search(said) and re.search(rf"\b{re.escape(stem)}\b", said, re.IGNORECASE))
 
 
 def _relative(path: str, root: str) -> str:

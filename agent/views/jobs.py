@@ -11,7 +11,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from agent.record import Check, EventModel, FailureReport, ModelCall, TestRun, ToolCall, read_events
+from agent.record import (
+    Check,
+    EventModel,
+    FailureReport,
+    ModelCall,
+    PlanCheck,
+    PlanRejected,
+    TestRun,
+    ToolCall,
+    Triaged,
+    read_events,
+)
 from agent.record.job_record import AttemptRow, JobRecord, StepRow, Usage
 from agent.views.terminal import printable, safe_text
 from state import Attempt, Job, JobStatus, SqlStore, Step, StepStatus
@@ -192,6 +203,13 @@ def event_line(event: EventModel) -> str:
         case Check() | TestRun():
             run = event.command if isinstance(event, TestRun) else event.trigger
             return f"{'passed' if event.passed else 'failed'} ({run or ''})"
+        case PlanCheck():
+            return f"{'passed' if event.passed else 'failed'} before work ({event.command})"
+        case PlanRejected():
+            return f"plan {event.number} cannot work: {'; '.join(event.problems)}"
+        case Triaged():
+            verdict = "passed" if event.passed else f"{len(event.failing_tests)} failing"
+            return f"{event.test_command}: {verdict}; {'small' if event.small else 'not small'}; check {event.check}"
     return "; ".join(f"{key}={str(value)[:80]}" for key, value in _headline(event) if value)
 
 

@@ -80,7 +80,9 @@ def main() -> None:
     marks = [(datetime.fromisoformat(e["ts"]), e["kind"]) for e in events]
     for (t0, k0), (t1, _) in pairwise(marks):
         phases[k0].append((t1 - t0).total_seconds() * 1000)
-    print(f"{steps} steps: finishing reply of a step -> first model call of the next (trivial check `test -f NOTES.md`)")
+    print(
+        f"{steps} steps: finishing reply of a step -> first model call of the next (trivial check `test -f NOTES.md`)"
+    )
     print(
         f"  p50 {statistics.median(gaps):.1f} ms   p95 {statistics.quantiles(gaps, n=20)[18]:.1f} ms   "
         f"max {max(gaps):.1f} ms"

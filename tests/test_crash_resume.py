@@ -112,6 +112,7 @@ def sparkwright(home: Path, *args: str, fault: str | None = None) -> subprocess.
         "SPARKWRIGHT_HOME": str(home),
         "SPARKWRIGHT_SANDBOX": "local",
         "SPARKWRIGHT_CHECK_FAILURES_PER_ATTEMPT": "1",
+        "SPARKWRIGHT_MODE": "planned",  # the scripted plan (module fixtures start jobs before conftest sets it)
         "PYTHONPATH": str(ROOT),
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         "SPARKWRIGHT_SANDBOX_ENV": '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]',
@@ -229,6 +230,7 @@ def _interrupt(tmp: Path, signals: int) -> tuple[Path, Path, subprocess.Popen, f
         "SPARKWRIGHT_HOME": str(home),
         "SPARKWRIGHT_SANDBOX": "local",
         "SPARKWRIGHT_CHECK_FAILURES_PER_ATTEMPT": "1",
+        "SPARKWRIGHT_MODE": "planned",  # the scripted plan (module fixtures start jobs before conftest sets it)
         "PYTHONPATH": str(ROOT),
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         "SPARKWRIGHT_SANDBOX_ENV": '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]',

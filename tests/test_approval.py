@@ -22,7 +22,7 @@ def waiting_job(cli, repo, tmp_path, store):
     deep = write_script(
         tmp_path / "deep.json",
         [
-            (PLANNER, [plan(step("Rewrite the whole cart", "false"))]),
+            (PLANNER, [plan(step("Rewrite the whole cart", "false", files=["shopcart/cart.py"]))]),
             (
                 "back on a job that has finished",
                 [tc("add_steps", reason="a note", steps=[step("Note", "test -f NOTES.md")])],

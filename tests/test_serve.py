@@ -10,7 +10,7 @@ import pytest
 
 from state import SqlStore
 from tests.conftest import git
-from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script
+from tests.scripting import PLANNER, finish_review, note_step, plan, step, tc, write_script
 from tests.web_fixtures import Job, page, run_job, server, shoot  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,10 @@ def test_live_page_follows_the_job_and_stops_and_resumes_it(page, server, repo, 
     deep = write_script(
         tmp_path / "deep.json",
         [
-            (PLANNER, [plan(step("Count quantities", QTY_CHECK), step("Write a note", "test -f NOTES.md"))]),
+            (
+                PLANNER,
+                [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]), note_step("Write a note"))],
+            ),
             finish_review(),
         ],
     )
@@ -80,7 +83,8 @@ def test_live_page_follows_the_job_and_stops_and_resumes_it(page, server, repo, 
 
 def test_a_message_typed_on_the_page_steers_the_worker(page, server, repo, tmp_path, home):
     deep = write_script(
-        tmp_path / "deep.json", [(PLANNER, [plan(step("Count quantities", QTY_CHECK))]), finish_review()]
+        tmp_path / "deep.json",
+        [(PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]), finish_review()],
     )
     fast = fast_script(
         tmp_path / "fast.json",
@@ -105,7 +109,8 @@ def test_a_message_typed_on_the_page_steers_the_worker(page, server, repo, tmp_p
 
 def test_a_plan_waits_for_approval_on_the_page_then_the_job_finishes(page, server, repo, tmp_path, home):
     deep = write_script(
-        tmp_path / "deep.json", [(PLANNER, [plan(step("Count quantities", QTY_CHECK))]), finish_review()]
+        tmp_path / "deep.json",
+        [(PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]), finish_review()],
     )
     fast = write_script(tmp_path / "fast.json", [("", [FIX, tc("finish", summary="counted")])])
     job_id = run_job(repo, "quantities", deep, fast, "--approve-plan")

@@ -34,7 +34,9 @@ class Validated:
     checks: list[CommandResult]
 
 
-def validate_plan(ctx: JobContext, steps: Sequence[StepPlan]) -> Validated:
+def validate_plan(ctx: JobContext, steps: Sequence[StepPlan], failing_check: str | None) -> Validated:
+    """`failing_check` is a command that fails now (triage's), or None when every test passes before any change:
+    then a check that passes already is allowed, since no test shows the issue yet."""
     problems: list[str] = []
     checks: list[CommandResult] = []
     planned: set[str] = set()
@@ -45,7 +47,7 @@ def validate_plan(ctx: JobContext, steps: Sequence[StepPlan]) -> Validated:
         ctx.check_cancelled()
         result = ctx.sandbox.run(step.check, ctx.settings.check_timeout)
         checks.append(result)
-        problems += [f"{where}: {p}" for p in check_problems(ctx, step, result)]
+        problems += [f"{where}: {p}" for p in check_problems(ctx, step, result, failing_check)]
     return Validated(problems, checks)
 
 
@@ -68,15 +70,15 @@ def edit_problems(ctx: JobContext, step: StepPlan, planned: set[str]) -> list[st
     return found
 
 
-def check_problems(ctx: JobContext, step: StepPlan, result: CommandResult) -> list[str]:
+def check_problems(ctx: JobContext, step: StepPlan, result: CommandResult, failing_check: str | None) -> list[str]:
     """What the check's run before work says: it must run, and fail, unless it names the test the step adds."""
     command = step.check
     if result.timed_out:
         return [f"its check `{command}` did not finish in {ctx.settings.check_timeout:.0f} s: check less"]
-    if result.ok:
+    if result.ok and failing_check:
         return [
             f"its check `{command}` already passes before the step, so it cannot show the step worked: "
-            "check what the step changes (a test that fails now, or the test the step adds)"
+            f"check what the step changes (the tests that fail now, `{failing_check}`, or a test the step adds)"
         ]
     broken = cannot_run(command, result)
     if broken and not _names_new_test(ctx, step, result):

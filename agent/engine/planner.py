@@ -68,7 +68,7 @@ def _valid_plan(ctx: JobContext, found: Triage) -> tuple[PlanArgs, list[CommandR
     for number in range(1, ctx.settings.plan_retries + 2):
         _, plan = deliberate(ctx, PLANNER_SYSTEM, brief + "".join(rejected), [SUBMIT_PLAN], "plan")
         assert isinstance(plan, PlanArgs)
-        verdict: Validated = validate_plan(ctx, plan.steps)
+        verdict: Validated = validate_plan(ctx, plan.steps, None if found.passed else found.check)
         if not verdict.problems:
             return plan, verdict.checks
         ctx.record.emit(PlanRejected(number=number, problems=verdict.problems))

@@ -24,7 +24,7 @@ def test_a_failing_test_named_like_a_command_is_run_quoted_in_the_quick_check(cl
     [job] = store.jobs()
     [quick] = store.steps(job.id)
     assert f"'{HOSTILE_NAME}::test_x'" in quick.check_command
-    [ran] = store.events(job.id, kinds=["check"])
-    assert "test_x" in ran.payload["output"]  # the check ran, and named the hostile file as a file
+    ran = store.events(job.id, kinds=["check"])
+    assert ran and all("test_x" in c.payload["output"] for c in ran)  # it ran, naming the hostile file as a file
     for where in (Path(job.worktree_path), repo, Path.cwd()):
         assert not (where / "PWNED").exists()

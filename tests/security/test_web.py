@@ -25,7 +25,16 @@ def hostile_job(repo, tmp_path, *flags: str) -> str:
     deep = write_script(
         tmp_path / "deep.json",
         [
-            (PLANNER, [plan(step(f"Fix {IMG}", CHECK, instructions=HOSTILE), summary=HOSTILE, test_command="true")]),
+            (
+                PLANNER,
+                [
+                    plan(
+                        step(f"Fix {IMG}", CHECK, instructions=f"{HOSTILE} Create notes.html.", files=["notes.html"]),
+                        summary=HOSTILE,
+                        test_command="true",
+                    )
+                ],
+            ),
             finish_review(HOSTILE),
         ],
     )

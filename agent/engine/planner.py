@@ -32,9 +32,35 @@ def specs(steps: Sequence[StepPlan]) -> list[StepSpec]:
 
 
 def make_plan(ctx: JobContext) -> None:
-    """Plan once: a job that already has steps (resumed) keeps them."""
+    """Plan once: a job that already has steps (resumed) keeps them. Planned mode asks the planner before the
+    first test run, so the planner does not wait for the sandbox to start."""
     if ctx.store.steps(ctx.job.id):
         return
+    found = None if ctx.settings.mode == "planned" else _triage(ctx)
+    if found and (why := quick_reason(ctx.settings.mode, found)):
+        _save_quick(ctx, found, PlanPath.QUICK, why)
+        return
+    brief = planner_brief(ctx.job, list_files(ctx.reader, ListArgs()), agents_md(ctx), found)
+    rejected: list[str] = []
+    for number in range(1, ctx.settings.plan_retries + 2):
+        _, plan = deliberate(ctx, PLANNER_SYSTEM, brief + "".join(rejected), [SUBMIT_PLAN], "plan")
+        assert isinstance(plan, PlanArgs)
+        found = found or _triage(ctx)
+        verdict: Validated = validate_plan(ctx, plan.steps, None if found.passed else found.check)
+        if not verdict.problems:
+            fault_point("plan.before_save")
+            save_plan(ctx, plan, [_checked(r) for r in verdict.checks])
+            fault_point("plan.saved")
+            return
+        ctx.record.emit(PlanRejected(number=number, problems=verdict.problems))
+        rejected.append(rejected_plan(number, plan, verdict.problems))
+    assert found is not None, "the loop runs at least once"
+    tries = ctx.settings.plan_retries + 1
+    why = f"none of the planner's {tries} plans could work" if tries > 1 else "the planner's plan could not work"
+    _save_quick(ctx, found, PlanPath.FALLBACK, why)
+
+
+def _triage(ctx: JobContext) -> Triage:
     found = triage(ctx)
     ctx.record.emit(
         Triaged(
@@ -46,34 +72,7 @@ def make_plan(ctx: JobContext) -> None:
             small=found.small,
         )
     )
-    if why := quick_reason(ctx.settings.mode, found):
-        _save_quick(ctx, found, PlanPath.QUICK, why)
-        return
-    planned = _valid_plan(ctx, found)
-    if planned is None:
-        tries = ctx.settings.plan_retries + 1
-        why = f"none of the planner's {tries} plans could work" if tries > 1 else "the planner's plan could not work"
-        _save_quick(ctx, found, PlanPath.FALLBACK, why)
-        return
-    plan, checks = planned
-    fault_point("plan.before_save")
-    save_plan(ctx, plan, [_checked(r) for r in checks])
-    fault_point("plan.saved")
-
-
-def _valid_plan(ctx: JobContext, found: Triage) -> tuple[PlanArgs, list[CommandResult]] | None:
-    """The planner's first plan that can work, within `plan_retries` returns with the reasons."""
-    brief = planner_brief(ctx.job, list_files(ctx.reader, ListArgs()), agents_md(ctx), found)
-    rejected: list[str] = []
-    for number in range(1, ctx.settings.plan_retries + 2):
-        _, plan = deliberate(ctx, PLANNER_SYSTEM, brief + "".join(rejected), [SUBMIT_PLAN], "plan")
-        assert isinstance(plan, PlanArgs)
-        verdict: Validated = validate_plan(ctx, plan.steps, None if found.passed else found.check)
-        if not verdict.problems:
-            return plan, verdict.checks
-        ctx.record.emit(PlanRejected(number=number, problems=verdict.problems))
-        rejected.append(rejected_plan(number, plan, verdict.problems))
-    return None
+    return found
 
 
 def _save_quick(ctx: JobContext, found: Triage, path: PlanPath, why: str) -> None:

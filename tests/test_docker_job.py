@@ -77,7 +77,7 @@ def test_job_runs_its_commands_in_docker_and_produces_the_branch(cli, repo, stor
     assert "uid=0" not in probe and "key=none" in probe  # non-root, no host secrets
     assert "Network is unreachable" in probe or "Errno" in probe  # no network
     checks = [json.loads(line) for line in result.stdout.splitlines() if '"kind": "check"' in line]
-    assert checks and all(c["passed"] for c in checks)
+    assert [c["passed"] for c in checks] == [False, True]  # before the attempt, then after its edit
     assert sparkwright_container_ids() == before  # the job's container is gone
     (setup,) = [e.payload for e in store.events(job.id, kinds=["sandbox_setup"])]
     assert setup["ok"] and "setting-up" in setup["log"] and "pytest" in setup["log"]

@@ -121,3 +121,28 @@ def test_candidates_run_in_turn_from_the_same_start_and_worse_edits_are_undone(c
     told = [e["output"] for e in events if e["kind"] == "tool_call" and e["tool"] == "finish"][0]
     assert "WORSE" in told
     assert git(repo, "show", f"{job.branch}:shopcart/cart.py") == CART.replace(BUGGY, FIXED).strip()
+
+
+def test_a_reply_is_read_in_either_format_and_a_block_that_is_not_the_file_is_not_written():
+    from agent.config import Candidate
+    from agent.engine.candidates import text_format
+
+    originals = {"shopcart/cart.py": CART, "tests/test_new.py": None}
+    read = text_format(Candidate(format="search_replace"), originals).read
+    # Asked for SEARCH/REPLACE blocks, the model answered with the whole file (real 1.5B behaviour): taken.
+    fixed = CART.replace(BUGGY, FIXED)
+    calls = read(f"shopcart/cart.py\n```python\n{fixed}```")
+    assert [(c["name"], c["args"].get("path")) for c in calls] == [
+        ("create_file", "shopcart/cart.py"),
+        ("finish", None),
+    ]
+    # Git's conflict markers instead of SEARCH/REPLACE: taken as a block.
+    calls = read(f"shopcart/cart.py\n<<<<<<< HEAD\n{BUGGY}\n=======\n{FIXED}\n>>>>>>> REPLACE\n")
+    assert calls[0]["name"] == "edit_file" and calls[0]["args"]["new_text"].strip() == FIXED
+    # An echo of the prompt, a bare path or an empty block "replacing" the file: nothing is written.
+    for reply in (
+        "```\n## Issue\n# Cart total ignores quantities\n```",
+        "```bash\n./shopcart/cart.py\n```",
+        "```\n```",
+    ):
+        assert read(reply) == []

@@ -76,7 +76,7 @@ def test_a_weakened_test_is_refused_and_put_back_so_the_job_cannot_pass_on_it(cl
     refused = next(e for e in events if e["kind"] == "tool_call" and e["tool"] == "create_file")
     assert not refused["ok"] and "call stuck" in refused["output"]
     assert any(e["kind"] == "tests_restored" and e["paths"] == ["tests/test_cart.py"] for e in events)
-    check = next(e for e in events if e["kind"] == "check")
+    check = next(e for e in events if e["kind"] == "check" and e["trigger"] != "before")
     assert not check["passed"] and "put back tests/test_cart.py" in check["output"]
     assert git(repo, "show", f"{job.branch}:tests/test_cart.py") + "\n" == original
     assert (Path(job.worktree_path) / "tests" / "test_cart.py").read_text() == original

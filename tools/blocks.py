@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})[ \t]*([^\n`]*)\n(.*?)^\1[ \t]*$", re.DOTALL | re.MULTILINE)
 _PATH = re.compile(r"[\w.\-/]+\.\w+")
-_SEARCH_REPLACE = re.compile(
-    r"^<{5,9} ?SEARCH[^\n]*\n(.*?)^={5,9}[ \t]*\n(.*?)^>{5,9} ?REPLACE[^\n]*$", re.DOTALL | re.MULTILINE
-)
+_SEARCH_REPLACE = re.compile(r"^<{5,9}[^\n]*\n(.*?)^={5,9}[ \t]*\n(.*?)^>{5,9}[^\n]*$", re.DOTALL | re.MULTILINE)
+"""`<<<<<<< SEARCH` … `=======` … `>>>>>>> REPLACE`; small models also write git's conflict markers."""
 
 
 @dataclass(frozen=True)

@@ -52,11 +52,13 @@ def guarded_check(ctx: JobContext, step: Step, guard: TestGuard) -> CommandResul
 
 def run_candidate(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard, brief: Brief) -> AttemptResult:
     s, candidate = ctx.settings, brief.candidate
-    text = text_format(candidate, step.files)
+    text = text_format(candidate, brief.files)
     failure = _failure(step, brief.before) if candidate.failure_in_brief or brief.before.ok else None
     if text is not None:
         system = TEXT_EDIT_SYSTEM[candidate.format]
-        opening = text_edit_brief(ctx.job, step, {p: t or "" for p, t in brief.files.items()}, failure)
+        opening = text_edit_brief(
+            ctx.job, step, {p: t or "" for p, t in brief.files.items()}, failure, candidate.format
+        )
         tries, turns = s.text_edit_tries, min(s.worker_max_turns, s.text_edit_tries + 2)
     else:
         plan = ctx.store.steps(ctx.job.id)

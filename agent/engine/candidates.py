@@ -5,6 +5,7 @@ Small local models edit best by rewriting a short file whole; hosted models by t
 
 from __future__ import annotations
 
+import difflib
 import uuid
 from collections.abc import Mapping
 from functools import partial
@@ -15,9 +16,12 @@ from langchain_core.messages import ToolCall
 from agent.config import Candidate, Settings
 from agent.engine.loop import TextFormat
 from agent.models.llm import LOCAL_SERVERS, split_spec
+from agent.test_files import is_test_path
 from tools.blocks import search_replace, whole_files
 
 WHOLE_FILE_MAX_LINES = 250
+WHOLE_FILE_LIKENESS = 0.6
+"""How alike (difflib's ratio) a rewritten file must be to the file it replaces: a fix changes a few lines."""
 """Longer files are not rewritten whole: a small model's reply would be slow and cut off."""
 FOR_LOCAL_MODELS = (
     Candidate(format="whole_file"),
@@ -55,28 +59,36 @@ def describe(candidate: Candidate) -> str:
     return f"{candidate.format}{temperature}{', failure shown first' if candidate.failure_in_brief else ''}"
 
 
-def text_format(candidate: Candidate, paths: list[str]) -> TextFormat | None:
-    """How the reply of a text-format candidate is read; None for tool calls."""
-    if candidate.format == "whole_file":
-        return TextFormat(partial(_whole_file_calls, paths), NUDGES["whole_file"])
-    if candidate.format == "search_replace":
-        return TextFormat(partial(_search_replace_calls, paths), NUDGES["search_replace"])
-    return None
+def text_format(candidate: Candidate, originals: Mapping[str, str | None]) -> TextFormat | None:
+    """How the reply of a text-format candidate is read (None for tool calls). Either way of writing an edit is
+    taken whichever was asked for: small models often answer a request for blocks with the whole file."""
+    if candidate.format == "tools":
+        return None
+    return TextFormat(partial(_text_calls, dict(originals)), NUDGES[candidate.format])
 
 
-def _whole_file_calls(paths: list[str], text: str) -> list[ToolCall]:
-    edits = [_call("create_file", path=f.path, content=f.content) for f in whole_files(text, paths)]
-    return [*edits, _call("finish", summary=_summary(text))] if edits else []
-
-
-def _search_replace_calls(paths: list[str], text: str) -> list[ToolCall]:
+def _text_calls(originals: dict[str, str | None], text: str) -> list[ToolCall]:
+    """Calls for the edits a reply holds, then `finish`; `originals` are the step's files (None: not made yet)."""
+    paths = list(originals)
     edits = [
         _call("create_file", path=b.path, content=b.replace)
         if not b.search.strip()
         else _call("edit_file", path=b.path, old_text=b.search, new_text=b.replace)
         for b in search_replace(text, paths)
+    ] or [
+        _call("create_file", path=f.path, content=f.content)
+        for f in whole_files(text, paths)
+        if (f.path in originals or is_test_path(f.path)) and looks_whole(originals.get(f.path), f.content)
     ]
     return [*edits, _call("finish", summary=_summary(text))] if edits else []
+
+
+def looks_whole(original: str | None, new: str) -> bool:
+    """A block that replaces an existing file must look like that file: small models answer with an echo of the
+    prompt, a bare path or an empty block, and writing those would only break the file."""
+    if original is None:
+        return bool(new.strip())
+    return difflib.SequenceMatcher(None, original, new, autojunk=False).ratio() >= WHOLE_FILE_LIKENESS
 
 
 def _summary(text: str) -> str:

@@ -72,6 +72,15 @@ the lines that replace them
 Keep SEARCH short: the lines that change and one line around them. Do not change tests unless the task says so.""",
 }
 
+TEXT_EDIT_ASK = {
+    # Small models follow the last words of the prompt: the ask comes after the files, as in one good prompt.
+    "whole_file": "Fix the issue. Reply with the whole corrected content of each file you change, each in its own "
+    "fenced code block directly preceded by a line holding the file's path. Change only what the issue needs.",
+    "search_replace": "Fix the issue. For each change, reply with the file's path on a line of its own, then:\n"
+    "<<<<<<< SEARCH\n(the lines to change, copied exactly from the file)\n=======\n(the new lines)\n"
+    ">>>>>>> REPLACE\nChange only what the issue needs.",
+}
+
 
 def attempt_system(tier: str) -> str:
     """Who works a step: the fast worker, or the deep model when the planner took the step over."""
@@ -146,7 +155,7 @@ def worker_brief(
     return "\n\n".join(parts)
 
 
-def text_edit_brief(job: Job, step: Step, files: dict[str, str], failure: str | None) -> str:
+def text_edit_brief(job: Job, step: Step, files: dict[str, str], failure: str | None, edit_format: str) -> str:
     """The brief of a text-format candidate: like a single good prompt, the issue and the files whole."""
     parts = [f"## Issue\n{issue_block(job)}", f"## Your task: {step.title}\n{step.instructions}"]
     if step.guidance:
@@ -155,6 +164,7 @@ def text_edit_brief(job: Job, step: Step, files: dict[str, str], failure: str | 
         parts.append(f"## The check `{step.check_command}` fails now\n{failure}")
     for path, text in files.items():
         parts.append(f"{path}\n```\n{text}\n```" if text else f"{path}\n(does not exist yet)")
+    parts.append(TEXT_EDIT_ASK[edit_format])
     return "\n\n".join(parts)
 
 

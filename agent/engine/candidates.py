@@ -6,6 +6,7 @@ Small local models edit best by rewriting a short file whole; hosted models by t
 from __future__ import annotations
 
 import difflib
+import re
 import uuid
 from collections.abc import Mapping
 from functools import partial
@@ -19,6 +20,7 @@ from agent.models.llm import LOCAL_SERVERS, split_spec
 from agent.test_files import is_test_path
 from tools.blocks import search_replace, whole_files
 
+_FENCED = re.compile(r"^(`{3,}|~{3,}).*?^\1", re.DOTALL | re.MULTILINE)
 WHOLE_FILE_MAX_LINES = 250
 WHOLE_FILE_LIKENESS = 0.6
 """How alike (difflib's ratio) a rewritten file must be to the file it replaces: a fix changes a few lines."""
@@ -92,8 +94,8 @@ def looks_whole(original: str | None, new: str) -> bool:
 
 
 def _summary(text: str) -> str:
-    """The reply's first line of prose, if it has one, as the step's summary."""
-    for line in text.splitlines():
+    """The reply's first line of prose outside its code blocks, if it has one, as the step's summary."""
+    for line in _FENCED.sub("", text).splitlines():
         if " " in line.strip() and not line.lstrip().startswith(("```", "<<<<<<<", "#")):
             return line.strip()[:200]
     return ""

@@ -32,9 +32,9 @@ FOR_LOCAL_MODELS = (
 )
 FOR_HOSTED_MODELS = (Candidate(failure_in_brief=True),)
 NUDGES = {
-    "whole_file": "No file found in your reply. Reply with the file's path on a line of its own, then the whole "
+    "whole_file": "Your reply changed no file. Reply with the file's path on a line of its own, then the whole "
     "corrected file in one fenced code block.",
-    "search_replace": "No edit block found in your reply. Reply with the file's path on a line of its own, then\n"
+    "search_replace": "Your reply changed no file. Reply with the file's path on a line of its own, then\n"
     "<<<<<<< SEARCH\nlines copied exactly from the file\n=======\nthe new lines\n>>>>>>> REPLACE",
 }
 
@@ -80,7 +80,9 @@ def _text_calls(originals: dict[str, str | None], text: str) -> list[ToolCall]:
     ] or [
         _call("create_file", path=f.path, content=f.content)
         for f in whole_files(text, paths)
-        if (f.path in originals or is_test_path(f.path)) and looks_whole(originals.get(f.path), f.content)
+        if (f.path in originals or is_test_path(f.path))
+        and looks_whole(originals.get(f.path), f.content)
+        and f.content.strip() != (originals.get(f.path) or "").strip()  # the file as it was is no edit
     ]
     return [*edits, _call("finish", summary=_summary(text))] if edits else []
 

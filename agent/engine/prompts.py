@@ -157,7 +157,9 @@ def worker_brief(
 
 def text_edit_brief(job: Job, step: Step, files: dict[str, str], failure: str | None, edit_format: str) -> str:
     """The brief of a text-format candidate: like a single good prompt, the issue and the files whole."""
-    parts = [f"## Issue\n{issue_block(job)}", f"## Your task: {step.title}\n{step.instructions}"]
+    parts = [f"## Issue\n{issue_block(job)}"]
+    if step.instructions[:60].strip() not in job.issue_text:  # quick mode's step is the issue itself: once is enough
+        parts.append(f"## Your task: {step.title}\n{step.instructions}")
     if step.guidance:
         parts.append(f"## Guidance from the planner\n{step.guidance}")
     if failure is not None:

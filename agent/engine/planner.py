@@ -9,10 +9,11 @@ from typing import Any
 from agent.engine.context import JobContext
 from agent.engine.control import SUBMIT_PLAN, PlanArgs, StepPlan
 from agent.engine.deliberate import deliberate
+from agent.engine.feedback import failing_part
 from agent.engine.plan_check import Validated, validate_plan
 from agent.engine.prompts import PLANNER_SYSTEM, planner_brief, rejected_plan
 from agent.engine.quick import quick_plan, quick_reason
-from agent.engine.triage import Triage, failing_part, triage
+from agent.engine.triage import Triage, triage
 from agent.faults import fault_point
 from agent.record import Plan, PlanCheck, PlannedStep, PlanPath, PlanRejected, Triaged
 from sandbox import CommandResult, SandboxCallError

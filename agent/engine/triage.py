@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.engine.context import JobContext
+from agent.engine.feedback import failing_part
 from agent.engine.prompts import issue_block
 from agent.engine.sandbox_factory import repo_settings
 from agent.test_files import is_test_path
@@ -28,7 +29,6 @@ _SUMMARY_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+?\.py(?:::\S+)?)(?: - .*)?$",
 _FRAME = re.compile(r'File "([^"\n]+\.py)", line \d+|^(\S+\.py):\d+: ', re.MULTILINE)
 _PATH = re.compile(r"[\w./-]+\.py\b")
 _MODULE = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b")
-_SECTION = re.compile(r"^=+ (?:FAILURES|ERRORS|short test summary info) =+$", re.MULTILINE)
 _PYTEST_PREFIX = re.compile(r"^(?:python3?(?:\.\d+)? -m pytest|pytest)\b")
 
 
@@ -92,18 +92,6 @@ def narrow_check(command: str, failing: list[str], test_files: list[str]) -> str
     prefix = m.group(0) if (m := _PYTEST_PREFIX.match(command.strip())) else "python -m pytest"
     targets = failing if len(failing) <= MAX_IDS else test_files
     return f"{prefix} -q {' '.join(shlex.quote(t) for t in targets)}"
-
-
-def failing_part(output: str, limit: int = 3000) -> str:
-    """Pytest's failure sections and short summary when it printed them, else the tail."""
-    start = _SECTION.search(output)
-    part = output[start.start() :] if start else output
-    if len(part) <= limit:
-        return part
-    if not start:
-        return part[-limit:]
-    half = limit // 2
-    return f"{part[:half]}\n[... cut ...]\n{part[-(limit - half) :]}"
 
 
 def _frames(ctx: JobContext, text: str) -> list[str]:

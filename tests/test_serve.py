@@ -164,3 +164,27 @@ def test_comments_on_diff_lines_drive_a_revise_round(page, server, repo, tmp_pat
     assert "shopcart/cart.py line 26" in feedback and "explain this in a note" in feedback
     assert page.locator("text=NOTES.md").count() >= 1
     shoot(page, "review-after-revise")
+
+
+def test_the_review_page_pushes_the_branch_to_origin(page, server, repo, tmp_path, home):
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", str(origin))
+    git(repo, "remote", "add", "origin", str(origin))
+    deep = write_script(
+        tmp_path / "deep.json",
+        [(PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]), finish_review()],
+    )
+    fast = fast_script(tmp_path / "fast.json", [("Your step: Count quantities", [FIX, tc("finish", summary="ok")])])
+    job_id = run_job(repo, "quantities", deep, fast)
+    with SqlStore(home / "sparkwright.db") as store:
+        job = store.job(job_id)
+    page.goto(f"{server.url}/jobs/{job_id}/review")
+    page.get_by_role("button", name=f"Push {job.branch}").click()
+
+    pushed = ""
+    for _ in range(120):
+        pushed = git(origin, "for-each-ref", "--format=%(objectname)", f"refs/heads/{job.branch}")
+        if pushed:
+            break
+        page.wait_for_timeout(500)
+    assert pushed == git(repo, "rev-parse", job.branch)

@@ -26,8 +26,9 @@ WHOLE_FILE_LIKENESS = 0.6
 """How alike (difflib's ratio) a rewritten file must be to the file it replaces: a fix changes a few lines."""
 """Longer files are not rewritten whole: a small model's reply would be slow and cut off."""
 FOR_LOCAL_MODELS = (
-    Candidate(format="whole_file"),
-    Candidate(format="search_replace", failure_in_brief=True),
+    # Greedy first (a server's default is often 0.8): a small model's most likely fix; then variety.
+    Candidate(format="whole_file", temperature=0),
+    Candidate(format="search_replace", temperature=0, failure_in_brief=True),
     Candidate(format="whole_file", temperature=0.8, failure_in_brief=True),
 )
 FOR_HOSTED_MODELS = (Candidate(failure_in_brief=True),)

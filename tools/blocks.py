@@ -54,6 +54,11 @@ def search_replace(text: str, paths: list[str]) -> list[SearchReplace]:
     return blocks
 
 
+def without_code_blocks(text: str) -> str:
+    """The reply's prose: every fenced block cut out."""
+    return _FENCE.sub("", text)
+
+
 def _named(line: str, paths: list[str]) -> str | None:
     """A path in `line`: one of the step's files if it names one (a bare file name will do), else a path with a
     directory or a new test file's name; prose naming some other file does not make one."""

@@ -6,21 +6,19 @@ Small local models edit best by rewriting a short file whole; hosted models by t
 from __future__ import annotations
 
 import difflib
-import re
-import uuid
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import ToolCall
 
 from agent.config import Candidate, Settings
 from agent.engine.loop import TextFormat
 from agent.models.llm import LOCAL_SERVERS, split_spec
+from agent.models.textcalls import new_call
 from agent.test_files import is_test_path
-from tools.blocks import search_replace, whole_files
+from tools.blocks import search_replace, whole_files, without_code_blocks
 
-_FENCED = re.compile(r"^(`{3,}|~{3,}).*?^\1", re.DOTALL | re.MULTILINE)
 WHOLE_FILE_MAX_LINES = 250
 WHOLE_FILE_LIKENESS = 0.6
 """How alike (difflib's ratio) a rewritten file must be to the file it replaces: a fix changes a few lines."""
@@ -74,10 +72,11 @@ def _text_calls(originals: dict[str, str | None], text: str) -> list[ToolCall]:
     """Calls for the edits a reply holds, then `finish`; `originals` are the step's files (None: not made yet)."""
     paths = list(originals)
     edits = [
-        _call("create_file", path=b.path, content=b.replace)
-        if not b.search.strip()
-        else _call("edit_file", path=b.path, old_text=b.search, new_text=b.replace)
+        _call("edit_file", path=b.path, old_text=b.search, new_text=b.replace)
+        if b.search.strip()
+        else _call("create_file", path=b.path, content=b.replace)
         for b in search_replace(text, paths)
+        if b.search.strip() or _new_file(originals, b.path)  # an empty SEARCH only makes a file, never overwrites one
     ] or [
         _call("create_file", path=f.path, content=f.content)
         for f in whole_files(text, paths)
@@ -86,6 +85,11 @@ def _text_calls(originals: dict[str, str | None], text: str) -> list[ToolCall]:
         and f.content.strip() != (originals.get(f.path) or "").strip()  # the file as it was is no edit
     ]
     return [*edits, _call("finish", summary=_summary(text))] if edits else []
+
+
+def _new_file(originals: dict[str, str | None], path: str) -> bool:
+    """A step's file not made yet, or a new test file (the file tools refuse a path that escapes the workspace)."""
+    return originals.get(path) is None and (path in originals or is_test_path(path))
 
 
 def looks_whole(original: str | None, new: str) -> bool:
@@ -98,11 +102,11 @@ def looks_whole(original: str | None, new: str) -> bool:
 
 def _summary(text: str) -> str:
     """The reply's first line of prose outside its code blocks, if it has one, as the step's summary."""
-    for line in _FENCED.sub("", text).splitlines():
+    for line in without_code_blocks(text).splitlines():
         if " " in line.strip() and not line.lstrip().startswith(("```", "<<<<<<<", "#")):
             return line.strip()[:200]
     return ""
 
 
 def _call(name: str, **args: Any) -> ToolCall:
-    return ToolCall(name=name, args=args, id=f"call_{uuid.uuid4().hex[:12]}", type="tool_call")
+    return cast(ToolCall, new_call(name, args))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 
 from agent.config import Candidate
-from agent.engine.candidates import text_format
+from agent.engine.candidates import RETRY_HINTS, text_format
 from agent.engine.context import JobContext
 from agent.engine.feedback import failing_part
 from agent.engine.loop import Budget
@@ -21,10 +21,6 @@ from tools import Toolbox, worker_tools
 from tools.files import numbered
 
 BRIEF_FILE_LINES = 400
-RETRY_HINTS = {
-    "whole_file": "Reply again with the path and the whole corrected file in a code block.",
-    "search_replace": "Reply again with SEARCH/REPLACE blocks against the file as it is now.",
-}
 
 
 @dataclass(frozen=True)
@@ -76,8 +72,7 @@ def run_candidate(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard
         steering=ctx.record.steering,
         check_failures_allowed=tries,
         baseline=brief.before,
-        snapshot=ctx.workspace.snapshot,
-        restore=ctx.workspace.restore,
+        files=ctx.workspace,
         text_format=text,
         temperature=candidate.temperature,
         retry_hint=RETRY_HINTS.get(candidate.format, ""),

@@ -36,6 +36,10 @@ NUDGES = {
     "search_replace": "Your reply changed no file. Reply with the file's path on a line of its own, then\n"
     "<<<<<<< SEARCH\nlines copied exactly from the file\n=======\nthe new lines\n>>>>>>> REPLACE",
 }
+RETRY_HINTS = {
+    "whole_file": "Reply again with the path and the whole corrected file in a code block.",
+    "search_replace": "Reply again with SEARCH/REPLACE blocks against the file as it is now.",
+}
 
 
 def candidates(settings: Settings, tier: str, spec: str, files: Mapping[str, str]) -> list[Candidate]:

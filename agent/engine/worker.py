@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal, Protocol, cast
 
 from langchain_core.messages import BaseMessage
 
@@ -36,6 +36,14 @@ class AttemptResult:
     """What was tried, one short line per tool call, for the failure report."""
 
 
+class Snapshots(Protocol):
+    """The worktree's files as a snapshot to go back to (the job's `Workspace`)."""
+
+    def snapshot(self) -> str: ...
+
+    def restore(self, tree: str) -> None: ...
+
+
 @dataclass
 class StepAttempt:
     llm: LLM
@@ -49,9 +57,8 @@ class StepAttempt:
     check_failures_allowed: int = 3
     baseline: CommandResult | None = None
     """The check as it ran before the attempt: an edit that leaves it worse than that is undone."""
-    snapshot: Callable[[], str] | None = None
-    """The files as they are now, to go back to; with `restore`, how worse edits are undone."""
-    restore: Callable[[str], None] | None = None
+    files: Snapshots | None = None
+    """Where worse edits are undone: the files as a snapshot, and back to it."""
     text_format: TextFormat | None = None
     temperature: float | None = None
     retry_hint: str = ""
@@ -61,8 +68,8 @@ class StepAttempt:
 
     def run(self, system: str, brief: str) -> AttemptResult:
         self.result, self._check_failures = AttemptResult("budget", ""), 0
-        self._best = self.baseline
-        self._best_files = self.snapshot() if self.snapshot and self.baseline else None
+        # The best check seen so far and the files it ran on (none to go back to without a baseline).
+        self._best = (self.baseline, self.files.snapshot()) if self.files and self.baseline else None
         controls = [Control(FINISH, self._finish), Control(STUCK, self._stuck), Control(RUN_CHECK, self._run_check)]
         self.loop = ModelLoop(
             self.llm,
@@ -111,16 +118,17 @@ class StepAttempt:
 
     def _undo_if_worse(self, outcome: CommandResult) -> str:
         """Keep the best state the check has seen: an edit that made it worse goes before the next try."""
-        if self._best is None or self._best_files is None or self.snapshot is None or self.restore is None:
+        if self._best is None or self.files is None:
             return ""
-        if worse(outcome, self._best):
-            self.restore(self._best_files)
+        best, tree = self._best
+        if worse(outcome, best):
+            self.files.restore(tree)
             self.emit("edits_undone", reason="the check got worse than before the edit")
             return (
                 "Your last change made the check WORSE than before it, so it was undone: the files are back as "
                 "they were. Try a different change.\n"
             )
-        self._best, self._best_files = outcome, self.snapshot()
+        self._best = (outcome, self.files.snapshot())
         return ""
 
     def _run_check(self, _: dict[str, Any]) -> Observation:

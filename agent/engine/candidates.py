@@ -6,6 +6,7 @@ Small local models edit best by rewriting a short file whole; hosted models by t
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
 from functools import partial
 from typing import Any, cast
@@ -20,6 +21,7 @@ from agent.test_files import is_test_path
 from tools.blocks import search_replace, whole_files, without_code_blocks
 
 WHOLE_FILE_MAX_LINES = 250
+_MARKER = re.compile(r"^(<{7}|>{7})", re.MULTILINE)
 WHOLE_FILE_LIKENESS = 0.6
 """How alike (difflib's ratio) a rewritten file must be to the file it replaces: a fix changes a few lines."""
 """Longer files are not rewritten whole: a small model's reply would be slow and cut off."""
@@ -99,6 +101,8 @@ def _new_file(originals: dict[str, str | None], path: str) -> bool:
 def looks_whole(original: str | None, new: str) -> bool:
     """A block that replaces an existing file must look like that file: small models answer with an echo of the
     prompt, a bare path or an empty block, and writing those would only break the file."""
+    if _MARKER.search(new):  # a SEARCH/REPLACE block written without its `=======` is still not a file
+        return False
     if original is None:
         return bool(new.strip())
     return difflib.SequenceMatcher(None, original, new, autojunk=False).ratio() >= WHOLE_FILE_LIKENESS

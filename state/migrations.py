@@ -7,7 +7,7 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from state.models import Base
 
@@ -24,7 +24,17 @@ def _v1_initial(conn: Connection) -> None:
     Base.metadata.create_all(conn)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial]
+def _v2_queue(conn: Connection) -> None:
+    """Leases' history, branch bundles, and a queued job's repository URL and time. v1 creates tables from
+    today's models, so only a database made by an older sparkwright lacks them: each is added if missing."""
+    Base.metadata.create_all(conn)
+    jobs = {c["name"] for c in inspect(conn).get_columns("jobs")}
+    for name, kind in (("repo_url", "TEXT"), ("queued_at", "TIMESTAMP")):
+        if name not in jobs:
+            conn.execute(text(f"ALTER TABLE jobs ADD COLUMN {name} {kind}"))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_initial, _v2_queue]
 
 
 def refuse_foreign(path: Path) -> None:

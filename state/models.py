@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -23,6 +23,8 @@ class Base(DeclarativeBase):
 
 
 class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    """Submitted to the queue (`submit`); no worker has taken it yet."""
     PLANNING = "planning"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
@@ -88,12 +90,17 @@ class Job(Base):
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
-    status: Mapped[str] = mapped_column(String(16), default=JobStatus.PLANNING.value)
+    status: Mapped[str] = mapped_column(String(24), default=JobStatus.PLANNING.value)
     issue_title: Mapped[str] = mapped_column(Text, default="")
     issue_text: Mapped[str] = mapped_column(Text)
     issue_url: Mapped[str | None] = mapped_column(Text)
     issue_comments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     repo_path: Mapped[str] = mapped_column(Text)
+    """The repository on the host that runs the job; a queued job's is set by the worker that takes it."""
+    repo_url: Mapped[str | None] = mapped_column(Text)
+    """Where a queued job's repository is cloned from, on whichever host runs it."""
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    """When `submit` queued the job: only queued jobs are resumed by the queue's sweep."""
     base_commit: Mapped[str] = mapped_column(String(64))
     branch: Mapped[str] = mapped_column(Text)
     worktree_path: Mapped[str] = mapped_column(Text)
@@ -105,7 +112,7 @@ class Job(Base):
     outcome_reason: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[str | None] = mapped_column(Text)
     uncertainties: Mapped[list[str]] = mapped_column(JSON, default=list)
-    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_owner: Mapped[str | None] = mapped_column(String(160))
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
@@ -196,3 +203,32 @@ class Steering(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     consumed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Lease(Base):
+    """One holding of a job's lease: who ran it, from when to when. Two rows of a job never overlap."""
+
+    __tablename__ = "leases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
+    owner: Mapped[str] = mapped_column(String(160))
+    """host:pid of the process."""
+    acquired_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ended: Mapped[str | None] = mapped_column(String(24))
+    """released (the process let go) or taken over (its heartbeat had stopped)."""
+
+    @property
+    def host(self) -> str:
+        return self.owner.rpartition(":")[0] or self.owner
+
+
+class JobBranch(Base):
+    """The job branch's commits since its base as a git bundle, saved after every step commit, so a job
+    taken over on another host carries on from its last finished step."""
+
+    __tablename__ = "job_branches"
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
+    head: Mapped[str] = mapped_column(String(64))
+    bundle: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

@@ -22,7 +22,9 @@ from state.models import (
     Event,
     FailureReport,
     Job,
+    JobBranch,
     JobStatus,
+    Lease,
     PlanRevision,
     RevisionKind,
     Steering,
@@ -121,8 +123,23 @@ class SqlStore:
                 .where(Job.id == job_id, Job.lease_owner.is_(job.lease_owner), Job.heartbeat_at.is_(job.heartbeat_at))
                 .values(lease_owner=owner, heartbeat_at=utcnow())
             ).rowcount  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult; the stub says Result
+            if swapped:
+                self._record_lease(s, job_id, owner, job.lease_owner)
         if not swapped:
             raise LeaseHeld(f"job {job_id} was just taken by another process: see `sparkwright jobs`")
+
+    @staticmethod
+    def _record_lease(s: Session, job_id: str, owner: str, previous: str | None) -> None:
+        """The lease history: the previous holding ends (taken over: its heartbeat had stopped), a new one
+        starts, unless the same process takes its own lease again."""
+        if previous == owner:
+            return
+        s.execute(
+            update(Lease)
+            .where(Lease.job_id == job_id, Lease.released_at.is_(None))
+            .values(released_at=utcnow(), ended="taken over")
+        )
+        s.add(Lease(job_id=job_id, owner=owner))
 
     def heartbeat(self, job_id: str, owner: str) -> None:
         with self.session() as s:
@@ -135,6 +152,24 @@ class SqlStore:
                 .where(Job.id == job_id, Job.lease_owner == owner)
                 .values(lease_owner=None, heartbeat_at=None)
             )
+            s.execute(
+                update(Lease)
+                .where(Lease.job_id == job_id, Lease.owner == owner, Lease.released_at.is_(None))
+                .values(released_at=utcnow(), ended="released")
+            )
+
+    def leases(self, job_id: str) -> Sequence[Lease]:
+        """Who held the job's lease, oldest first."""
+        return self._all(select(Lease).where(Lease.job_id == job_id).order_by(Lease.id))
+
+    # the branch, kept in the record for a job that may move to another host
+    def save_branch(self, job_id: str, head: str, bundle: bytes) -> None:
+        with self.session() as s:
+            s.merge(JobBranch(job_id=job_id, head=head, bundle=bundle))
+
+    def branch_bundle(self, job_id: str) -> JobBranch | None:
+        with self.session() as s:
+            return s.get(JobBranch, job_id)
 
     @staticmethod
     def _lease_live(job: Job, now: datetime | None = None) -> bool:

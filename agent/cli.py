@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from agent.cli_more import register_more
+from agent.cli_queue import register_queue, requeue
 from agent.compose import (
     check_delivery,
     check_origin_for_delivery,
@@ -154,10 +155,12 @@ def resume(
     force: Annotated[bool, Opt("--force", help="Take over a job whose lease looks stale.")] = False,
     config: ConfigOpt = None,
     db: DbOpt = None,
+    broker_url: Annotated[str | None, Opt("--broker-url", help="For a submitted job: the queue's broker.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Carry on an interrupted job from where it stood; finished steps are not redone."""
-    settings = load_settings(config, db=db)
+    """Carry on an interrupted job from where it stood; finished steps are not redone. A submitted job goes
+    back on the queue."""
+    settings = load_settings(config, db=db, broker_url=broker_url)
     with SqlStore(settings.db_path) as store:
         job = store.job(job_id)
         status = store.effective_status(job)
@@ -165,6 +168,9 @@ def resume(
             raise IntakeError(f"job {job.id} has {status.value}: nothing to resume (see `sparkwright show {job.id}`)")
         if status == JobStatus.AWAITING_APPROVAL:
             raise IntakeError(f"job {job.id} waits for its plan's approval: `sparkwright approve {job.id}` first")
+        if job.queued_at:
+            requeue(settings, store, job)
+            return
         settings = job_settings(settings, job)
         check_delivery(settings, Path(job.repo_path))
         finished = run_job(store, settings, job, *ready(settings), as_json, force=force)
@@ -270,6 +276,7 @@ def revise(
 
 
 register_more(app, friendly)
+register_queue(app, friendly)
 
 
 def main() -> None:

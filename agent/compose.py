@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -135,24 +136,47 @@ def run_job(
     prepare: Callable[[JobContext], None] | None = None,
     answer: dict[str, Any] | None = None,
 ) -> Job:
-    with ExitStack() as stack:
-        stack.enter_context(leased(store, job.id, force))
-        workspace = Workspace.ensure(Path(job.repo_path), Path(job.worktree_path), job.branch, job.base_commit)
-        listeners: list[Listener] = []
-        if as_json:
-            listeners.append(JsonLines())
-        else:
-            listeners.append(stack.enter_context(LiveProgress(store, job.id)))
-        sandbox = stack.enter_context(open_sandbox(settings, store, job, workspace, warn))
-        saver = stack.enter_context(SqliteSaver.from_conn_string(str(settings.db_path)))
-        recorder = stack.enter_context(Recorder(store, job.id, listeners))
-        ctx = JobContext(store, settings, job, workspace, sandbox, WorkspaceView(workspace.path), deep, fast, recorder)
-        with interruptible():
-            if prepare:
-                prepare(ctx)
-            finished = execute(ctx, build_graph(saver), answer)
+    """Run the job in this process under its lease, with progress on the terminal, until it ends or waits."""
+    store.update_job(job.id, stop_requested_at=None)  # the user runs it now: an earlier `stop` is answered
+    with leased(store, job.id, force) as stop_asked, ExitStack() as stack, interruptible():
+        listener = JsonLines() if as_json else stack.enter_context(LiveProgress(store, job.id))
+        finished = run_leased(store, settings, job, deep, fast, [listener], stop_asked, prepare, answer)
     report.print_outcome(finished, store)
     return finished
+
+
+def run_leased(
+    store: SqlStore,
+    settings: Settings,
+    job: Job,
+    deep: LLM,
+    fast: LLM,
+    listeners: list[Listener],
+    cancel: threading.Event,
+    prepare: Callable[[JobContext], None] | None = None,
+    answer: dict[str, Any] | None = None,
+    keep_branch: Callable[[Workspace, str], None] | None = None,
+) -> Job:
+    """Run the job whose lease the caller holds: worktree, sandbox, checkpoints and recorder wired together."""
+    with ExitStack() as stack:
+        workspace = Workspace.ensure(Path(job.repo_path), Path(job.worktree_path), job.branch, job.base_commit)
+        sandbox = stack.enter_context(open_sandbox(settings, store, job, workspace, warn))
+        saver = stack.enter_context(open_checkpointer(settings))
+        recorder = stack.enter_context(Recorder(store, job.id, listeners))
+        ctx = JobContext(
+            store, settings, job, workspace, sandbox, WorkspaceView(workspace.path), deep, fast, recorder, cancel
+        )
+        if keep_branch:
+            ctx.keep_branch = lambda head: keep_branch(workspace, head)
+        if prepare:
+            prepare(ctx)
+        return execute(ctx, build_graph(saver), answer)
+
+
+@contextmanager
+def open_checkpointer(settings: Settings) -> Iterator[SqliteSaver]:
+    with SqliteSaver.from_conn_string(str(settings.db_path)) as saver:
+        yield saver
 
 
 @contextmanager

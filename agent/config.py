@@ -135,6 +135,14 @@ class Settings(BaseSettings):
         default_factory=list, description="GitHub Enterprise web hosts whose issue URLs are accepted."
     )
 
+    broker_url: str | None = Field(
+        None, description="Celery broker of the job queue (redis://HOST:6379/0 or amqp://…), for submit and worker."
+    )
+    worker_concurrency: int = Field(1, gt=0, description="Jobs one `sparkwright worker` runs at once.")
+    sweep_seconds: float = Field(
+        30, gt=0, description="How often a worker's beat looks for queued jobs whose worker died, to resume them."
+    )
+
     prices: dict[str, Price] = Field(
         default_factory=dict, description="Prices per tier ('deep', 'fast') for cost reports."
     )
@@ -149,6 +157,10 @@ class Settings(BaseSettings):
     @property
     def db_path(self) -> Path:
         return self.db or self.home / "sparkwright.db"
+
+    @property
+    def database(self) -> str:
+        return str(self.db_path)
 
     @property
     def worktrees(self) -> Path:

@@ -70,5 +70,10 @@ def _insert_job(
         deep_model=settings.deep_model,
         fast_model=settings.fast_model,
         test_command=settings.test_command,
-        settings=settings.model_dump(mode="json", exclude={"home", "db"}),
+        settings=job_settings_record(settings),
     )
+
+
+def job_settings_record(settings: Settings) -> dict[str, object]:
+    """The settings kept with a job: not where this machine keeps things, nor a URL that may hold a password."""
+    return settings.model_dump(mode="json", exclude={"home", "db", "broker_url"})

@@ -25,11 +25,11 @@ def _v1_initial(conn: Connection) -> None:
 
 
 def _v2_queue(conn: Connection) -> None:
-    """Leases' history, branch bundles, and a queued job's repository URL and time. v1 creates tables from
+    """Leases' history, branch bundles, a queued job's repository URL and time, stop requests. v1 creates tables from
     today's models, so only a database made by an older sparkwright lacks them: each is added if missing."""
     Base.metadata.create_all(conn)
     jobs = {c["name"] for c in inspect(conn).get_columns("jobs")}
-    for name, kind in (("repo_url", "TEXT"), ("queued_at", "TIMESTAMP")):
+    for name, kind in (("repo_url", "TEXT"), ("queued_at", "TIMESTAMP"), ("stop_requested_at", "TIMESTAMP")):
         if name not in jobs:
             conn.execute(text(f"ALTER TABLE jobs ADD COLUMN {name} {kind}"))
 

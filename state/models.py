@@ -101,6 +101,8 @@ class Job(Base):
     """Where a queued job's repository is cloned from, on whichever host runs it."""
     queued_at: Mapped[datetime | None] = mapped_column(DateTime)
     """When `submit` queued the job: only queued jobs are resumed by the queue's sweep."""
+    stop_requested_at: Mapped[datetime | None] = mapped_column(DateTime)
+    """`stop` asked the job to stop, from any machine: its process stops at its next heartbeat."""
     base_commit: Mapped[str] = mapped_column(String(64))
     branch: Mapped[str] = mapped_column(Text)
     worktree_path: Mapped[str] = mapped_column(Text)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,7 +39,7 @@ LEASE_STALE_AFTER = timedelta(seconds=30)
 
 
 class SqlStore:
-    def __init__(self, path: Path, busy_timeout: float = 10.0) -> None:
+    def __init__(self, path: str | Path, busy_timeout: float = 10.0) -> None:
         self.path = Path(path)
         make_parent(self.path)
         try:
@@ -97,6 +97,11 @@ class SqlStore:
         with self.session() as s:
             return s.scalars(select(Job).order_by(Job.created_at.desc())).all()
 
+    def delete_queued_job(self, job_id: str) -> None:
+        """Undo `submit` for a job the broker never took: only a queued job's bare row goes."""
+        with self.session() as s:
+            s.execute(delete(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED.value))
+
     def update_job(self, job_id: str, **fields: Any) -> None:
         with self.session() as s:
             s.execute(update(Job).where(Job.id == job_id).values(**fields))
@@ -118,13 +123,14 @@ class SqlStore:
                     f"job {job_id} is running in another process ({job.lease_owner}): "
                     f"wait for it, or pass --force if that process is gone"
                 )
+            previous = job.lease_owner
             swapped = s.execute(
                 update(Job)
-                .where(Job.id == job_id, Job.lease_owner.is_(job.lease_owner), Job.heartbeat_at.is_(job.heartbeat_at))
+                .where(Job.id == job_id, Job.lease_owner.is_(previous), Job.heartbeat_at.is_(job.heartbeat_at))
                 .values(lease_owner=owner, heartbeat_at=utcnow())
             ).rowcount  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult; the stub says Result
             if swapped:
-                self._record_lease(s, job_id, owner, job.lease_owner)
+                self._record_lease(s, job_id, owner, previous)
         if not swapped:
             raise LeaseHeld(f"job {job_id} was just taken by another process: see `sparkwright jobs`")
 
@@ -157,6 +163,13 @@ class SqlStore:
                 .where(Lease.job_id == job_id, Lease.owner == owner, Lease.released_at.is_(None))
                 .values(released_at=utcnow(), ended="released")
             )
+
+    def request_stop(self, job_id: str) -> None:
+        self.update_job(job_id, stop_requested_at=utcnow())
+
+    def stop_requested(self, job_id: str) -> bool:
+        with self.session() as s:
+            return s.scalar(select(Job.stop_requested_at).where(Job.id == job_id)) is not None
 
     def leases(self, job_id: str) -> Sequence[Lease]:
         """Who held the job's lease, oldest first."""

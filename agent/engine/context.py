@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agent.config import Settings
@@ -34,6 +35,9 @@ class JobContext:
     fast: LLM
     record: Recorder
     cancel: threading.Event = field(default_factory=threading.Event)
+    keep_branch: Callable[[str], None] | None = None
+    """Called with the branch's new head after each step commit, before the step is recorded done: a queued
+    job keeps its branch in the record so that another host can carry on from it."""
 
     def check_cancelled(self) -> None:
         if self.cancel.is_set():

@@ -37,16 +37,17 @@ def graph_thread(store: SqlStore, job_id: str) -> str:
 
 
 @contextmanager
-def leased(store: SqlStore, job_id: str, force: bool = False) -> Iterator[None]:
+def leased(store: SqlStore, job_id: str, force: bool = False) -> Iterator[threading.Event]:
     """Hold the job's lease, kept alive by a heartbeat, for the block. Taken before anything of the job
-    (its sandbox, its worktree) is touched, so a job running elsewhere is refused, not disturbed."""
+    (its sandbox, its worktree) is touched, so a job running elsewhere is refused, not disturbed.
+    Yields an event the heartbeat sets when `stop` asked the job to stop, from whatever machine."""
     owner = lease_owner()
     store.acquire_lease(job_id, owner, force=force)
-    stop_beating = threading.Event()
-    beat = threading.Thread(target=_heartbeat, args=(store, job_id, owner, stop_beating), daemon=True)
+    stop_beating, stop_asked = threading.Event(), threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(store, job_id, owner, stop_beating, stop_asked), daemon=True)
     beat.start()
     try:
-        yield
+        yield stop_asked
     finally:
         stop_beating.set()
         beat.join()
@@ -95,6 +96,8 @@ def _fail(ctx: JobContext, reason: str, trace: str | None = None) -> None:
     ctx.record.emit(JobFinished(status=JobStatus.FAILED, reason=reason, **({"traceback": trace} if trace else {})))
 
 
-def _heartbeat(store: SqlStore, job_id: str, owner: str, stop: threading.Event) -> None:
+def _heartbeat(store: SqlStore, job_id: str, owner: str, stop: threading.Event, stop_asked: threading.Event) -> None:
     while not stop.wait(HEARTBEAT_SECONDS):
         store.heartbeat(job_id, owner)
+        if store.stop_requested(job_id):
+            stop_asked.set()

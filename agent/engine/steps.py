@@ -170,6 +170,8 @@ def _commit(ctx: JobContext, step: Step, result: AttemptResult, guard: TestGuard
 
 
 def _mark_done(ctx: JobContext, step: Step, sha: str, summary: str, out_of_scope: list[str] | None = None) -> None:
+    if ctx.keep_branch:
+        ctx.keep_branch(sha)
     ctx.store.update_step(step.id, status=StepStatus.DONE.value, commit_sha=sha, result=summary, finished_at=utcnow())
     ctx.record.emit(
         StepDone(title=step.title, commit=sha, summary=summary, out_of_scope=out_of_scope or []), step_id=step.id

@@ -1,0 +1,112 @@
+"""`submit`: jobs recorded as queued and put on the broker, for workers on any host. Everything a job needs
+is read first (issues, remote heads); a job is recorded only once it can be queued, so a failure leaves none."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.config import Settings
+from agent.github.client import GitHubClient
+from agent.github.clones import cache_path
+from agent.github.delivery import issue_branch_name
+from agent.github.intake import api_base, issue_text, parse_job_issue
+from agent.intake import job_settings_record
+from agent.issue import IntakeError, IssueText, job_title, slugify
+from agent.repo import GitFailed, run_git, safe_url
+from state import Job, JobStatus, SqlStore
+from state.models import utcnow
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One job to queue: where its repository comes from, its base there, its issue and branch."""
+
+    repo_url: str
+    base: str
+    issue: IssueText
+    branch: str | None = None
+    """None: sparkwright/<slug of the title>-<job id>."""
+
+
+def from_issue_url(settings: Settings, url: str, token: str | None) -> Submission:
+    ref = parse_job_issue(settings, url)
+    with GitHubClient(api_base(settings, url), token) as github:
+        issue = github.fetch_issue(ref)
+        repository = github.get_repo(ref)
+    heads = remote_heads(repository.clone_url, token)
+    base = heads.get(f"refs/heads/{repository.default_branch}") or heads.get("HEAD")
+    if base is None:
+        raise IntakeError(f"{safe_url(repository.clone_url)} has no branch {repository.default_branch!r} to start from")
+    branch = issue_branch_name(ref.number, issue.title)
+    return Submission(repository.clone_url, base, issue_text(issue, url), unused(branch, heads))
+
+
+def from_repo_url(repo_url: str, issue: IssueText, token: str | None) -> Submission:
+    heads = remote_heads(repo_url, token)
+    if "HEAD" not in heads:
+        raise IntakeError(f"{safe_url(repo_url)} has no commits to start from: push one first")
+    return Submission(repo_url, heads["HEAD"], issue)
+
+
+def remote_heads(url: str, token: str | None) -> dict[str, str]:
+    """The remote's refs (`HEAD`, `refs/heads/…`) and their commits, read without cloning."""
+    cache_path(url, Path("/"))  # a URL a worker could not clone into its cache is refused here
+    with tempfile.TemporaryDirectory() as empty:
+        try:
+            listing = run_git(["ls-remote", "--", url], Path(empty), url=url, token=token)
+        except GitFailed as exc:
+            hint = "" if token else " (for a private repository, set GITHUB_TOKEN)"
+            raise IntakeError(f"cannot read {safe_url(url)}: {exc.reason}{hint}") from None
+    return {ref: sha for sha, _, ref in (line.partition("\t") for line in listing.splitlines()) if ref}
+
+
+def unused(name: str, heads: dict[str, str]) -> str:
+    candidate, number = name, 1
+    while f"refs/heads/{candidate}" in heads:
+        number += 1
+        candidate = f"{name}-{number}"
+    return candidate
+
+
+def record_queued(store: SqlStore, settings: Settings, submission: Submission) -> Job:
+    """The job's row, queued: no worktree yet, the worker that takes it makes one on its host."""
+    issue = submission.issue
+    if not issue.text.strip() and not issue.title.strip():
+        raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
+    job_id, title = secrets.token_hex(4), job_title(issue)
+    branch = submission.branch or f"sparkwright/{slugify(title)}-{job_id}"
+    if submission.branch and any(j.branch == branch and j.repo_url == submission.repo_url for j in store.jobs()):
+        branch = f"{branch}-{job_id}"  # a second job on the same issue never shares the first one's branch
+    return store.create_job(
+        id=job_id,
+        status=JobStatus.QUEUED.value,
+        issue_title=title,
+        issue_text=issue.text,
+        issue_url=issue.url,
+        issue_comments=issue.comments,
+        repo_path="",
+        repo_url=submission.repo_url,
+        queued_at=utcnow(),
+        base_commit=submission.base,
+        branch=branch,
+        worktree_path="",
+        deep_model=settings.deep_model,
+        fast_model=settings.fast_model,
+        test_command=settings.test_command,
+        settings=job_settings_record(settings),
+    )
+
+
+def read_batch(path: Path) -> list[str]:
+    """Issue URLs, one per line; blank lines and `#` comments skipped."""
+    try:
+        lines = path.expanduser().read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IntakeError(f"cannot read the batch file {path} ({exc}): pass a text file of issue URLs") from None
+    urls = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not urls:
+        raise IntakeError(f"{path} holds no issue URL: one URL per line")
+    return urls

@@ -1,0 +1,95 @@
+"""What a worker does with a delivered job, and the sweep that hands a dead worker's jobs to live ones."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import ExitStack
+
+from agent.compose import deliver_succeeded, job_settings, ready, run_leased
+from agent.config import Settings
+from agent.engine.runner import leased
+from agent.engine.sandbox_factory import sandbox_kind
+from agent.errors import USER_ERRORS
+from agent.github.client import token_from_env
+from agent.queue.placement import keep_branch, place_on_host
+from agent.record import JobInterrupted, record_event
+from agent.redact import scrub
+from agent.views.progress import JsonLines
+from state import Job, JobStatus, LeaseHeld, SqlStore
+
+log = logging.getLogger("sparkwright.worker")
+
+
+def run_delivery(settings: Settings, job_id: str) -> str:
+    """Run the job here unless it has ended, was stopped, or runs elsewhere; a duplicate delivery lets go."""
+    with SqlStore(settings.database) as store, ExitStack() as stack:
+        job = store.job(job_id)
+        if reason := _not_runnable(store, job):
+            return _let_go(job_id, reason)
+        try:
+            stop_asked = stack.enter_context(leased(store, job.id))
+        except LeaseHeld:
+            return _let_go(job_id, "it runs in another worker")
+        job = store.job(job_id)
+        if reason := _not_runnable(store, job):  # it may have ended between the look and the lease
+            return _let_go(job_id, reason)
+        try:
+            job = place_on_host(store, settings, job, token_from_env())
+            run_settings = job_settings(settings, job)
+            run_settings.sandbox = sandbox_kind(run_settings, log.warning)
+            deep, fast = ready(run_settings)
+        except USER_ERRORS as exc:
+            return _cannot_run(store, job, str(exc))
+        log.info("job %s: running on this worker", job_id)
+        finished = run_leased(
+            store, run_settings, job, deep, fast, [JsonLines()], stop_asked, keep_branch=keep_branch(store, job)
+        )
+        stack.close()
+        deliver_succeeded(store, run_settings, finished)
+        return f"job {job_id}: {finished.status}"
+
+
+def sweep(settings: Settings, send: Callable[[str], object]) -> list[str]:
+    """Queued jobs that were started but whose lease went stale (their worker died) go back on the queue."""
+    with SqlStore(settings.database) as store:
+        stale = [job.id for job in store.jobs() if _stale(store, job)]
+    for job_id in stale:
+        log.info("job %s: its worker stopped beating; queued to resume", job_id)
+        send(job_id)
+    return stale
+
+
+def _stale(store: SqlStore, job: Job) -> bool:
+    started = job.status in (JobStatus.PLANNING.value, JobStatus.RUNNING.value)
+    return bool(job.queued_at) and started and store.effective_status(job) == JobStatus.INTERRUPTED
+
+
+def _not_runnable(store: SqlStore, job: Job) -> str | None:
+    status = store.effective_status(job)
+    if status.finished or status == JobStatus.AWAITING_APPROVAL:
+        return f"it has {status.value}"
+    if job.stop_requested_at:
+        return "it was stopped (resume it to run it)"
+    if not job.repo_url:
+        return "it was not submitted to the queue"
+    return None
+
+
+def _let_go(job_id: str, reason: str) -> str:
+    log.info("job %s: not run here, %s", job_id, reason)
+    return f"job {job_id}: {reason}"
+
+
+def _cannot_run(store: SqlStore, job: Job, reason: str) -> str:
+    """This host cannot run the job (no model key, no Docker, a repository it cannot clone): the job stops
+    with the reason rather than bouncing between workers; `resume` queues it again once that is fixed."""
+    reason = f"cannot run on this worker: {scrub(reason)}"
+    store.update_job(
+        job.id,
+        status=JobStatus.INTERRUPTED.value,
+        outcome_reason=f"{reason}; fix it, then `sparkwright resume {job.id}`",
+    )
+    record_event(store, job.id, JobInterrupted(reason=reason))
+    log.warning("job %s: %s", job.id, reason)
+    return f"job {job.id}: interrupted, {reason}"

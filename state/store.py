@@ -175,6 +175,12 @@ class SqlStore:
         """Who held the job's lease, oldest first."""
         return self._all(select(Lease).where(Lease.job_id == job_id).order_by(Lease.id))
 
+    def last_hosts(self) -> dict[str, str]:
+        """Per job, the host that holds or last held its lease."""
+        latest = select(func.max(Lease.id)).group_by(Lease.job_id)
+        with self.session() as s:
+            return {lease.job_id: lease.host for lease in s.scalars(select(Lease).where(Lease.id.in_(latest)))}
+
     # the branch, kept in the record for a job that may move to another host
     def save_branch(self, job_id: str, head: str, bundle: bytes) -> None:
         with self.session() as s:

@@ -3,9 +3,16 @@ worker killed mid-job, and the lease that keeps a job in one place."""
 
 from __future__ import annotations
 
+import json
+import socket
 import time
 
+import redis
+
+from agent.config import load_settings
+from agent.queue.app import enqueue, make_app
 from tests.conftest import git
+from tests.github_fake import FakeGitHub
 from tests.queue_fixtures import (  # noqa: F401 (fixtures)
     STEP_TITLES,
     note_scripts,
@@ -60,6 +67,10 @@ def test_submitted_jobs_run_on_workers_and_their_branches_reach_origin(cli, stor
         assert subjects == STEP_TITLES
         assert {"A.md", "B.md", "C.md"} <= set(files.splitlines())
         assert [lease.ended for lease in store.leases(job_id)] == ["released"]
+    listed = json.loads(cli("jobs", "--json").stdout)
+    assert {row["host"] for row in listed} == {socket.gethostname()}
+    shown = json.loads(cli("show", ids[0], "--json").stdout)
+    assert [(run["host"], run["ended"]) for run in shown["runs"]] == [(socket.gethostname(), "released")]
 
 
 def test_a_killed_workers_job_finishes_on_the_other_with_the_branch_it_would_have_had(
@@ -103,3 +114,88 @@ def wait_for_progress_on(store, ids, workers, name, timeout=120):
                 return job_id, done[0].commit_sha
         time.sleep(0.2)
     raise AssertionError(f"worker {name} made no progress on any job in {timeout} s\n{workers.logs()}")
+
+
+def test_a_second_delivery_of_a_running_job_lets_go_and_the_job_runs_once(cli, store, origin, workers, tmp_path):
+    deep, fast = note_scripts(tmp_path, delay=1.0)
+    [job_id] = submit(cli, origin, workers.broker, deep, fast)
+    workers.start("a")
+    wait_for_progress_on(store, [job_id], workers, "a")
+    workers.start("b")
+    enqueue(make_app(load_settings(broker_url=workers.broker)), job_id)  # the broker delivers it again
+
+    wait_until_finished(store, [job_id], workers)
+    assert store.job(job_id).status == "succeeded"
+    assert [lease.ended for lease in store.leases(job_id)] == ["released"]
+    assert "it runs in another worker" in (tmp_path / "worker-b.log").read_text()
+    assert branch_story(origin, store.job(job_id))[0] == STEP_TITLES
+
+
+def test_stop_reaches_a_job_on_another_host_and_resume_puts_it_back_on_the_queue(cli, store, origin, workers, tmp_path):
+    deep, fast = note_scripts(tmp_path, delay=1.0)
+    [job_id] = submit(cli, origin, workers.broker, deep, fast)
+    workers.start("a")
+    _, first_commit = wait_for_progress_on(store, [job_id], workers, "a")
+
+    assert cli("stop", job_id).exit_code == 0
+    deadline = time.monotonic() + 60
+    while store.effective_status(store.job(job_id)).value != "interrupted" and time.monotonic() < deadline:
+        time.sleep(0.3)
+    job = store.job(job_id)
+    assert job.status == "interrupted" and "stopped by the user" in (job.outcome_reason or "")
+    assert not store.job(job_id).lease_owner  # the worker let go of it, and is free for other jobs
+
+    result = cli("resume", job_id, "--broker-url", workers.broker)
+    assert result.exit_code == 0 and "queued to resume" in result.stderr
+    wait_until_finished(store, [job_id], workers)
+    assert store.job(job_id).status == "succeeded"
+    assert branch_story(origin, store.job(job_id))[0] == STEP_TITLES
+    assert store.steps(job_id)[0].commit_sha == first_commit
+
+
+def test_a_batch_of_issue_urls_from_a_file_is_queued_at_once(cli, store, origin, redis_url, tmp_path, monkeypatch):
+    with FakeGitHub() as github:
+        github.add_repo("acme", "shopcart", clone_url=str(origin))
+        github.add_issue("acme", "shopcart", 7, title="Cart total ignores quantities", body="Two mugs cost one.")
+        github.add_issue("acme", "shopcart", 8, title="Empty cart crashes", body="Total of nothing fails.")
+        monkeypatch.setenv("SPARKWRIGHT_GITHUB_API", github.api_base)
+        batch = tmp_path / "backlog.txt"
+        urls = [f"https://github.com/acme/shopcart/issues/{n}" for n in (7, 8)]
+        batch.write_text(f"# this week's backlog\n{urls[0]}\n\n{urls[1]}\n")
+        result = cli(
+            "submit",
+            "--from-file",
+            batch,
+            "--deep-model",
+            "openai:x",
+            "--fast-model",
+            "openai:y",
+            "--broker-url",
+            redis_url,
+        )
+    assert result.exit_code == 0, result.stderr
+    ids = result.stdout.split()
+    jobs = [store.job(i) for i in ids]
+    assert [(j.status, j.issue_url, j.repo_url) for j in jobs] == [("queued", u, str(origin)) for u in urls]
+    assert [j.branch for j in jobs] == [
+        "sparkwright/issue-7-cart-total-ignores-quantities",
+        "sparkwright/issue-8-empty-cart-crashes",
+    ]
+    assert {j.base_commit for j in jobs} == {git(origin, "rev-parse", "main")}
+    assert redis.Redis.from_url(redis_url).llen("sparkwright") == 2
+
+
+def test_a_submit_that_cannot_be_queued_records_nothing(cli, store, origin, redis_url, tmp_path):
+    models = ("--deep-model", "openai:x", "--fast-model", "openai:y")
+    cases = [
+        (("--repo-url", origin, "--issue", "x", "--broker-url", "redis://127.0.0.1:1/0"), "cannot reach the broker"),
+        (("--repo-url", tmp_path / "no" / "such.git", "--issue", "x", "--broker-url", redis_url), "cannot read"),
+        (("--repo-url", origin, "--broker-url", redis_url), "the issue is empty"),
+        (("--issue", "x", "--broker-url", redis_url), "--issue/--issue-file need --repo-url"),
+        (("--repo-url", origin, "--issue", "x"), "no broker"),
+    ]
+    for args, message in cases:
+        result = cli("submit", *args, *models)
+        assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert store.jobs() == []

@@ -116,6 +116,19 @@ class JobFacts(TypedDict):
     """The plan and its revisions."""
 
 
+class RunRow(TypedDict):
+    host: str
+    """The host that held the job's lease."""
+    owner: str
+    """host:pid of the process."""
+    started: str
+    """When it took the lease."""
+    released: str | None
+    """When the lease ended; None while it runs."""
+    ended: str | None
+    """released (the process let go) or taken over (its heartbeat had stopped)."""
+
+
 class JobOutcome(TypedDict):
     escalations: list[EscalationRow]
     """Every failure report and what was decided on it."""
@@ -125,6 +138,8 @@ class JobOutcome(TypedDict):
     """What the final review asks a reviewer to double-check."""
     usage: Usage
     """Model calls, tokens, time and cost per tier."""
+    runs: list[RunRow]
+    """Where the job ran: each holding of its lease, oldest first."""
 
 
 class JobRecord(JobFacts, JobOutcome):

@@ -23,9 +23,9 @@ from agent.record import (
     Triaged,
     read_events,
 )
-from agent.record.job_record import AttemptRow, JobRecord, StepRow, Usage
+from agent.record.job_record import AttemptRow, JobRecord, RunRow, StepRow, Usage
 from agent.views.terminal import printable, safe_text
-from state import Attempt, Job, JobStatus, SqlStore, Step, StepStatus
+from state import Attempt, Job, JobStatus, Lease, SqlStore, Step, StepStatus
 from state.models import utcnow
 
 out = Console()
@@ -61,11 +61,13 @@ def age(moment: datetime) -> str:
 
 
 def print_jobs(store: SqlStore, as_json: bool) -> None:
+    hosts = store.last_hosts()
     rows = [
         {
             "id": j.id,
             "status": store.effective_status(j).value,
             "age": age(j.created_at),
+            "host": hosts.get(j.id, ""),
             "branch": j.branch,
             "title": j.issue_title,
         }
@@ -74,11 +76,10 @@ def print_jobs(store: SqlStore, as_json: bool) -> None:
     if as_json:
         out.print_json(json.dumps(rows))
         return
-    table = Table("id", "status", "age", "branch", "issue")
+    table = Table("id", "status", "age", "host", "branch", "issue")
     for r in rows:
-        table.add_row(
-            *(Text(printable(cell)) for cell in (r["id"], r["status"], r["age"], r["branch"], r["title"][:60]))
-        )
+        cells = (r["id"], r["status"], r["age"], r["host"], r["branch"], r["title"][:60])
+        table.add_row(*(Text(printable(cell)) for cell in cells))
     out.print(table)
 
 
@@ -104,10 +105,17 @@ def job_record(store: SqlStore, job: Job) -> JobRecord:
             {"step": r.step_id, "why": FailureReport.model_validate(r.report).why, "decision": r.decision}
             for r in store.failure_reports(job.id)
         ],
+        "runs": [run_row(lease) for lease in store.leases(job.id)],
         "summary": job.summary,
         "uncertainties": job.uncertainties,
         "usage": usage(store, job.id, (job.settings or {}).get("prices")),
     }
+
+
+def run_row(lease: Lease) -> RunRow:
+    released = lease.released_at.isoformat(timespec="seconds") if lease.released_at else None
+    started = lease.acquired_at.isoformat(timespec="seconds")
+    return {"host": lease.host, "owner": lease.owner, "started": started, "released": released, "ended": lease.ended}
 
 
 def step_row(s: Step, attempts: list[Attempt]) -> StepRow:
@@ -149,6 +157,9 @@ def print_show(store: SqlStore, job: Job, as_json: bool) -> None:
     say((f"job {job.id}", "bold"), f" — {record['status']}: {record['reason'] or ''}")
     say(f"issue: {job.issue_title}  branch: {job.branch}  base: {job.base_commit[:10]}")
     say(f"plan: {job.plan_summary or '(not yet)'}  tests: {job.test_command}")
+    for run in record["runs"]:
+        until = f"until {run['released']} ({run['ended']})" if run["released"] else "holding the lease"
+        say(f"ran on {run['host']} ({run['owner']}) from {run['started']} {until}")
     for rev in record["plan"]["revisions"]:
         say(f"  revision {rev['number']} ({rev['kind']}): {rev['reason']}")
     for step in record["steps"]:

@@ -1,10 +1,11 @@
 """What the page's buttons do. Steering is written here, as `steer` writes it; everything that runs a job
 (resume, approve, revise, push) runs the CLI's own command in a process of its own, which outlives the page
-and the server, its output in HOME/serve-logs. A stop is the job process's Ctrl-C."""
+and the server, its output in HOME/serve-logs. A stop is asked through the record, as `stop` asks it."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -65,11 +66,12 @@ def steer(store: SqlStore, job_id: str, message: str) -> None:
 
 
 def stop(store: SqlStore, job_id: str) -> None:
+    """As `sparkwright stop`: the record asks the job to stop, wherever it runs; one on this machine also gets
+    its Ctrl-C, which stops it without waiting for its next heartbeat."""
     job = store.job(job_id)
-    pid = stoppable_pid(job)
-    if store.effective_status(job) not in (JobStatus.PLANNING, JobStatus.RUNNING) or pid is None:
-        raise ActionFailed(f"job {job.id} is not running on this machine")
-    try:
-        os.kill(pid, signal.SIGINT)
-    except ProcessLookupError:
-        raise ActionFailed(f"job {job.id}'s process is gone: resume it") from None
+    if store.effective_status(job) not in (JobStatus.PLANNING, JobStatus.RUNNING):
+        raise ActionFailed(f"job {job.id} is not running")
+    store.request_stop(job.id)
+    if (pid := stoppable_pid(job)) is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)

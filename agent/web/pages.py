@@ -75,7 +75,7 @@ def job_view(store: SqlStore, job: Job) -> dict[str, Any]:
         "current": current,
         "attempt": current["attempts"][-1] if current and current["attempts"] else None,
         "tiers": tier_totals(record["usage"]),
-        "can_stop": status in LIVE and stoppable_pid(job) is not None,
+        "can_stop": status in LIVE,
         "can_resume": status == JobStatus.INTERRUPTED.value,
         "awaiting": status == JobStatus.AWAITING_APPROVAL.value,
         "finished": JobStatus(status).finished,
@@ -125,6 +125,6 @@ def events_since(store: SqlStore, job_id: str, after: int) -> list[ShownEvent]:
 
 
 def stoppable_pid(job: Job) -> int | None:
-    """The pid of the process running the job, when it runs on this machine (a stop is its Ctrl-C)."""
+    """The pid of the process running the job, when it runs on this machine (a stop is also its Ctrl-C)."""
     host, _, pid = (job.lease_owner or "").rpartition(":")
     return int(pid) if host == socket.gethostname() and pid.isdigit() else None

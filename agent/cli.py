@@ -34,6 +34,7 @@ from agent.github.client import token_from_env
 from agent.github.job_delivery import push_job
 from agent.intake import create_job, take_in
 from agent.issue import IntakeError
+from agent.queue.placement import on_this_host
 from agent.views import jobs as report
 from agent.views.review import NoSuchStep, ReviewFormat, print_review
 from agent.views.terminal import markup_safe
@@ -221,7 +222,8 @@ def push_command(
     """Push a finished job's branch to its repo's origin (never forcing); --pr opens a draft pull request."""
     settings = load_settings(config, db=db)
     with SqlStore(settings.db_path) as store:
-        print_delivery(push_job(store, settings, store.job(job_id), token_from_env(), pr))
+        job = on_this_host(store, settings, store.job(job_id), token_from_env())
+        print_delivery(push_job(store, settings, job, token_from_env(), pr))
 
 
 @app.command()
@@ -243,9 +245,11 @@ def review(
     db: DbOpt = None,
 ) -> None:
     """Review a job: outcome, plan and revisions, steps with commits and checks, the diff, cost, doubts."""
-    with SqlStore(load_settings(config, db=db).db_path) as store:
+    settings = load_settings(config, db=db)
+    with SqlStore(settings.db_path) as store:
         try:
-            print_review(store, store.job(job_id), fmt, Console(), step)
+            job = on_this_host(store, settings, store.job(job_id), token_from_env())
+            print_review(store, job, fmt, Console(), step)
         except NoSuchStep as exc:
             raise typer.BadParameter(str(exc), param_hint="--step") from None
 

@@ -71,6 +71,13 @@ def test_submitted_jobs_run_on_workers_and_their_branches_reach_origin(cli, stor
     assert {row["host"] for row in listed} == {socket.gethostname()}
     shown = json.loads(cli("show", ids[0], "--json").stdout)
     assert [(run["host"], run["ended"]) for run in shown["runs"]] == [(socket.gethostname(), "released")]
+    # Reviewed from a machine that did not run it: the branch comes from the record.
+    review = cli("review", ids[0], "--format", "json")
+    assert review.exit_code == 0, review.stderr
+    commits = [step["commit"] for step in json.loads(review.stdout)["steps"]]
+    first = store.job(ids[0])
+    assert commits == git(origin, "rev-list", "--reverse", f"{first.base_commit}..{first.branch}").split()
+    assert "+note A" in json.dumps(json.loads(review.stdout))
 
 
 def test_a_killed_workers_job_finishes_on_the_other_with_the_branch_it_would_have_had(

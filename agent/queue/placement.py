@@ -6,6 +6,7 @@ bundle saved after the last recorded step commit, and the graph from its checkpo
 from __future__ import annotations
 
 import fcntl
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,7 @@ from agent.config import Settings
 from agent.github.clones import ensure_clone
 from agent.repo import RepoError, Workspace, commit_of
 from agent.repo.bundles import branch_bundle, restore_branch
-from state import Job, SqlStore
+from state import Job, JobStatus, SqlStore
 
 
 def place_on_host(store: SqlStore, settings: Settings, job: Job, token: str | None) -> Job:
@@ -34,6 +35,26 @@ def place_on_host(store: SqlStore, settings: Settings, job: Job, token: str | No
         workspace.discard_changes()
     store.update_job(job.id, repo_path=str(clone), worktree_path=str(worktree))
     return store.job(job.id)
+
+
+def on_this_host(store: SqlStore, settings: Settings, job: Job, token: str | None) -> Job:
+    """A submitted job as this machine can review or push it: its branch, as the record holds it, in this
+    host's clone of its repository (the host that ran it may be another). Other jobs come back as they are."""
+    saved = store.branch_bundle(job.id)
+    if not job.repo_url or saved is None or _runs_here(store, job):
+        return job
+    cache = settings.home / "repos"
+    with _host_lock(cache):
+        clone = ensure_clone(job.repo_url, cache, token)
+        restore_branch(clone, job.branch, saved.head, saved.bundle)
+    job.repo_path = str(clone)  # for this command only: the record keeps the host that ran it
+    return job
+
+
+def _runs_here(store: SqlStore, job: Job) -> bool:
+    """A job running on this host moves its own branch: leave it alone."""
+    running = store.effective_status(job) in (JobStatus.PLANNING, JobStatus.RUNNING)
+    return running and (job.lease_owner or "").rpartition(":")[0] == socket.gethostname()
 
 
 def keep_branch(store: SqlStore, job: Job) -> Callable[[Workspace, str], None]:

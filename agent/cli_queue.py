@@ -44,6 +44,9 @@ def submit(
     test_command: Annotated[str | None, Opt(help="The repo's full test command.")] = None,
     push: Annotated[bool, Opt("--push", help="Push the job branch to origin if the job succeeds.")] = False,
     pr: Annotated[bool, Opt("--pr", help="Also open a draft pull request for the issue (implies --push).")] = False,
+    results_remote: Annotated[
+        str | None, Opt("--results-remote", help="Push the branches to this git URL instead of origin.")
+    ] = None,
     config: ConfigOpt = None,
     db: DbOpt = None,
     broker_url: BrokerOpt = None,
@@ -60,7 +63,10 @@ def submit(
         test_command=test_command,
         push=push or pr or None,
         pull_request=pr or None,
+        results_remote=results_remote,
     )
+    if settings.pull_request and settings.results_remote:
+        raise IntakeError("--pr opens the pull request from the issue's repository: leave out --results-remote")
     ready_models(settings)
     submissions = read_submissions(settings, issue_urls or [], from_file, repo_url, issue, issue_file)
     app = connected_app(settings)

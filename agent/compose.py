@@ -90,7 +90,7 @@ def check_token_for_delivery(settings: Settings) -> None:
 
 
 def check_origin_for_delivery(settings: Settings, repo: Path) -> None:
-    if (settings.push or settings.pull_request) and not has_origin(repo):
+    if (settings.push or settings.pull_request) and not settings.results_remote and not has_origin(repo):
         raise DeliveryError(
             f"--push needs a remote 'origin' in {repo}: add one with `git remote add origin URL`, or run without --push"
         )

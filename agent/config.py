@@ -128,6 +128,11 @@ class Settings(BaseSettings):
         "kept with the job, so a resumed or revised job delivers too.",
     )
     pull_request: bool = Field(False, description="Also open a draft pull request for the job's issue (run --pr).")
+    results_remote: str | None = Field(
+        None,
+        description="Push job branches to this git URL or path instead of the repository's origin "
+        "(submit --results-remote); not with --pr.",
+    )
     github_api: str | None = Field(
         None, description="GitHub (Enterprise) API base URL; default: from the issue URL's host."
     )

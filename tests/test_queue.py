@@ -123,6 +123,19 @@ def wait_for_progress_on(store, ids, workers, name, timeout=120):
     raise AssertionError(f"worker {name} made no progress on any job in {timeout} s\n{workers.logs()}")
 
 
+def test_branches_go_to_the_results_remote_when_one_is_given(cli, store, origin, workers, tmp_path):
+    results = tmp_path / "results.git"
+    git(tmp_path, "init", "-q", "--bare", str(results))
+    deep, fast = note_scripts(tmp_path, delay=0.0)
+    [job_id] = submit(cli, origin, workers.broker, deep, fast, 1, "--results-remote", results)
+    workers.start("a")
+    wait_until_finished(store, [job_id], workers)
+    job = store.job(job_id)
+    assert job.status == "succeeded", job.outcome_reason
+    assert branch_story(results, job)[0] == STEP_TITLES
+    assert job.branch not in git(origin, "branch", "--list")
+
+
 def test_a_second_delivery_of_a_running_job_lets_go_and_the_job_runs_once(cli, store, origin, workers, tmp_path):
     deep, fast = note_scripts(tmp_path, delay=1.0)
     [job_id] = submit(cli, origin, workers.broker, deep, fast)

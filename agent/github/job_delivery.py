@@ -18,13 +18,13 @@ from state import Job, JobStatus, SqlStore
 
 def push_job(store: SqlStore, settings: Settings, job: Job, token: str | None, pull_request: bool) -> Delivery:
     """Push the job's branch (never forcing); with `pull_request`, open a draft PR that fixes the job's issue."""
-    check_deliverable(store, job, pull_request)
+    remote = settings.results_remote or "origin"
+    check_deliverable(store, job, pull_request, remote)
     if pull_request:
         delivery = open_pull_request(store, settings, job, token)
     else:
-        delivery = Delivery(
-            push_branch(Path(job.repo_path), job.branch, token=token, token_hosts=token_hosts(settings, job)), None
-        )
+        hosts = token_hosts(settings, job)
+        delivery = Delivery(push_branch(Path(job.repo_path), job.branch, remote, token, token_hosts=hosts), None)
     record_event(
         store,
         job.id,
@@ -59,14 +59,16 @@ def token_hosts(settings: Settings, job: Job) -> list[str]:
     return [*issue_host, GITHUB_WEB_HOST, *settings.github_hosts]
 
 
-def check_deliverable(store: SqlStore, job: Job, pull_request: bool) -> None:
+def check_deliverable(store: SqlStore, job: Job, pull_request: bool, remote: str = "origin") -> None:
     status = store.effective_status(job)
     if status in (JobStatus.PLANNING, JobStatus.RUNNING):
         raise DeliveryError(f"job {job.id} is still {status.value}: push it once it has finished")
     if pull_request and not job.issue_url:
         raise DeliveryError(f"job {job.id} was not made from a GitHub issue: push without --pr, open the PR yourself")
     repo = Path(job.repo_path)
-    if not has_origin(repo):
+    if pull_request and remote != "origin":
+        raise DeliveryError("a pull request is opened from the issue's repository: unset results_remote for --pr")
+    if remote == "origin" and not has_origin(repo):
         raise DeliveryError(f"{repo} has no remote 'origin': add one with `git remote add origin URL`, then push again")
     if not _commits_since(repo, job.base_commit, job.branch):
         raise DeliveryError(f"job {job.id} has no commits on {job.branch}: nothing to push")

@@ -67,8 +67,9 @@ class Workers:
     tmp: Path
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
-    def start(self, name: str, concurrency: int = 1) -> subprocess.Popen[bytes]:
-        env = dict(os.environ, SPARKWRIGHT_HOME=str(self.tmp / f"host-{name}"), SPARKWRIGHT_SWEEP_SECONDS="1")
+    def start(self, name: str, concurrency: int = 1, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        own = {"SPARKWRIGHT_HOME": str(self.tmp / f"host-{name}"), "SPARKWRIGHT_SWEEP_SECONDS": "1", **(env or {})}
+        env = dict(os.environ, **own)
         log = (self.tmp / f"worker-{name}.log").open("wb")
         argv = [sys.executable, "-m", "agent", "worker", "-c", str(concurrency), "--db", self.db]
         proc = subprocess.Popen(

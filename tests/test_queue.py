@@ -7,6 +7,7 @@ import json
 import socket
 import time
 
+import pytest
 import redis
 
 from agent.config import load_settings
@@ -21,6 +22,8 @@ from tests.queue_fixtures import (  # noqa: F401 (fixtures)
     wait_until_finished,
     workers,
 )
+from tests.sandbox_fixtures import image_under_test, require_docker
+from tests.scripting import PLANNER, finish_review, note_step, plan, tc, write_note, write_script
 
 ISSUE = "Add notes A, B and C."
 
@@ -219,3 +222,23 @@ def test_a_submit_that_cannot_be_queued_records_nothing(cli, store, origin, redi
         assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1
     assert store.jobs() == []
+
+
+@pytest.mark.docker
+def test_a_worker_runs_its_jobs_in_its_own_docker_sandbox(cli, store, origin, workers, tmp_path):
+    require_docker()
+    deep = write_script(
+        tmp_path / "deep.json",
+        [(PLANNER, [plan(note_step("Add a note"), test_command="true")]), finish_review()],
+    )
+    fast = write_script(
+        tmp_path / "fast.json",
+        [("Your step", [tc("run", command="echo uid=$(id -u)"), write_note(), tc("finish", summary="noted")])],
+    )
+    [job_id] = submit(cli, origin, workers.broker, deep, fast)  # submitted with the local sandbox (conftest)
+    workers.start("a", env={"SPARKWRIGHT_SANDBOX": "docker", "SPARKWRIGHT_DOCKER_IMAGE": image_under_test()})
+    wait_until_finished(store, [job_id], workers)
+    assert store.job(job_id).status == "succeeded", store.job(job_id).outcome_reason
+    (probe,) = [e.payload["output"] for e in store.events(job_id, kinds=["tool_call"]) if e.payload["tool"] == "run"]
+    assert "uid=" in probe and "uid=0" not in probe  # inside the worker's container, not as root on the host
+    assert branch_story(origin, store.job(job_id))[0] == ["Add a note"]

@@ -19,6 +19,17 @@ from agent.views.progress import JsonLines
 from state import Job, JobStatus, LeaseHeld, SqlStore
 
 log = logging.getLogger("sparkwright.worker")
+HOST_SETTINGS = (
+    "sandbox",
+    "docker_image",
+    "docker_memory",
+    "docker_cpus",
+    "docker_pids_limit",
+    "sandbox_env",
+    "keep_sandbox",
+    "local_servers",
+)
+"""How this host runs sandboxes is the worker's to say, not the submitter's; the rest travels with the job."""
 
 
 def run_delivery(settings: Settings, job_id: str) -> str:
@@ -36,7 +47,8 @@ def run_delivery(settings: Settings, job_id: str) -> str:
             return _let_go(job_id, reason)
         try:
             job = place_on_host(store, settings, job, token_from_env())
-            run_settings = job_settings(settings, job)
+            own = {name: getattr(settings, name) for name in HOST_SETTINGS}
+            run_settings = job_settings(settings, job).model_copy(update=own)
             run_settings.sandbox = sandbox_kind(run_settings, log.warning)
             deep, fast = ready(run_settings)
         except USER_ERRORS as exc:

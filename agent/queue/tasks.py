@@ -13,9 +13,10 @@ from agent.engine.sandbox_factory import sandbox_kind
 from agent.errors import USER_ERRORS
 from agent.github.client import token_from_env
 from agent.queue.placement import keep_branch, place_on_host
-from agent.record import JobInterrupted, record_event
+from agent.record import JobInterrupted, Recorded, record_event
 from agent.redact import scrub
-from agent.views.progress import JsonLines
+from agent.views.jobs import event_line
+from agent.views.terminal import printable
 from state import Job, JobStatus, LeaseHeld, SqlStore
 
 log = logging.getLogger("sparkwright.worker")
@@ -55,11 +56,16 @@ def run_delivery(settings: Settings, job_id: str) -> str:
             return _cannot_run(store, job, str(exc))
         log.info("job %s: running on this worker", job_id)
         finished = run_leased(
-            store, run_settings, job, deep, fast, [JsonLines()], stop_asked, keep_branch=keep_branch(store, job)
+            store, run_settings, job, deep, fast, [log_event], stop_asked, keep_branch=keep_branch(store, job)
         )
         stack.close()
         deliver_succeeded(store, run_settings, finished)
         return f"job {job_id}: {finished.status}"
+
+
+def log_event(recorded: Recorded) -> None:
+    """The worker's log: one short line per event of the jobs it runs (`show JOB` has the whole story)."""
+    log.info("job %s: %s: %s", recorded.job_id, recorded.event.kind, printable(event_line(recorded.event))[:300])
 
 
 def sweep(settings: Settings, send: Callable[[str], object]) -> list[str]:

@@ -46,7 +46,9 @@ app = typer.Typer(
 
 Opt = typer.Option
 ConfigOpt = Annotated[Path | None, Opt("--config", help="Config file (TOML); default ~/.sparkwright/config.toml.")]
-DbOpt = Annotated[Path | None, Opt("--db", help="SQLite file of the job record.")]
+DbOpt = Annotated[
+    str | None, Opt("--db", help="The job record: a SQLite file, or a URL (sqlite:///PATH, postgresql+psycopg://...).")
+]
 JsonOpt = Annotated[bool, Opt("--json", help="One JSON event per line instead of live progress.")]
 
 
@@ -135,7 +137,7 @@ def run(
     deep, fast = ready(settings)
     user_repo, text, branch = take_in(settings, issue_url, repo, issue, issue_file, token_from_env())
     check_origin_for_delivery(settings, user_repo.path)
-    with SqlStore(settings.db_path) as store:
+    with SqlStore(settings.database) as store:
         job = create_job(store, settings, user_repo, text, branch)
         err.print(
             f"job [bold]{job.id}[/bold] on branch [bold]{markup_safe(job.branch)}[/bold] "
@@ -162,7 +164,7 @@ def resume(
     """Carry on an interrupted job from where it stood; finished steps are not redone. A submitted job goes
     back on the queue."""
     settings = load_settings(config, db=db, broker_url=broker_url)
-    with SqlStore(settings.db_path) as store:
+    with SqlStore(settings.database) as store:
         job = store.job(job_id)
         status = store.effective_status(job)
         if status.finished:
@@ -183,7 +185,7 @@ def resume(
 @friendly
 def jobs(config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """List jobs with status, age and branch."""
-    with SqlStore(load_settings(config, db=db).db_path) as store:
+    with SqlStore(load_settings(config, db=db).database) as store:
         report.print_jobs(store, as_json)
 
 
@@ -191,7 +193,7 @@ def jobs(config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -
 @friendly
 def show(job_id: str, config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """The whole story of a job: plan and revisions, steps, attempts, escalations, events, cost."""
-    with SqlStore(load_settings(config, db=db).db_path) as store:
+    with SqlStore(load_settings(config, db=db).database) as store:
         report.print_show(store, store.job(job_id), as_json)
 
 
@@ -201,7 +203,7 @@ def steer(job_id: str, message: str, config: ConfigOpt = None, db: DbOpt = None)
     """Send guidance to a running job; the worker or planner reads it at its next turn."""
     if not message.strip():
         raise IntakeError("the message is empty: say what the job should do differently")
-    with SqlStore(load_settings(config, db=db).db_path) as store:
+    with SqlStore(load_settings(config, db=db).database) as store:
         job = store.job(job_id)
         if store.effective_status(job).finished:
             raise IntakeError(
@@ -221,7 +223,7 @@ def push_command(
 ) -> None:
     """Push a finished job's branch to its repo's origin (never forcing); --pr opens a draft pull request."""
     settings = load_settings(config, db=db)
-    with SqlStore(settings.db_path) as store:
+    with SqlStore(settings.database) as store:
         job = on_this_host(store, settings, store.job(job_id), token_from_env())
         print_delivery(push_job(store, settings, job, token_from_env(), pr))
 
@@ -246,7 +248,7 @@ def review(
 ) -> None:
     """Review a job: outcome, plan and revisions, steps with commits and checks, the diff, cost, doubts."""
     settings = load_settings(config, db=db)
-    with SqlStore(settings.db_path) as store:
+    with SqlStore(settings.database) as store:
         try:
             job = on_this_host(store, settings, store.job(job_id), token_from_env())
             print_review(store, job, fmt, Console(), step)
@@ -267,7 +269,7 @@ def revise(
     settings = load_settings(config, db=db)
     if not feedback.strip():
         raise IntakeError("the feedback is empty: say what should change")
-    with SqlStore(settings.db_path) as store:
+    with SqlStore(settings.database) as store:
         job = store.job(job_id)
         ensure_revisable(store, job)
         settings = job_settings(settings, job)

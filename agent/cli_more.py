@@ -19,7 +19,9 @@ from state import SqlStore
 
 Opt = typer.Option
 ConfigOpt = Annotated[Path | None, Opt("--config", help="Config file (TOML); default ~/.sparkwright/config.toml.")]
-DbOpt = Annotated[Path | None, Opt("--db", help="SQLite file of the job record.")]
+DbOpt = Annotated[
+    str | None, Opt("--db", help="The job record: a SQLite file, or a URL (sqlite:///PATH, postgresql+psycopg://...).")
+]
 JsonOpt = Annotated[bool, Opt("--json", help="One JSON event per line instead of live progress.")]
 JobArg = Annotated[str, typer.Argument(help="The job's id (or a unique prefix).")]
 
@@ -41,7 +43,7 @@ def approve(
     """Approve a job's plan (optionally edited) and carry on the job from where it waits."""
     settings = load_settings(config, db=db)
     edited = read_edit(edit) if edit else None
-    with SqlStore(settings.db_path) as store:
+    with SqlStore(settings.database) as store:
         job = store.job(job_id)
         ensure_awaiting(store, job)
         settings = job_settings(settings, job)
@@ -68,7 +70,7 @@ def reject_command(
     """Reject a job's plan: the job ends as failed with your reason, nothing worked."""
     if not why.strip():
         raise IntakeError('say why the plan is rejected: `sparkwright reject JOB "why"`')
-    with SqlStore(load_settings(config, db=db).db_path) as store:
+    with SqlStore(load_settings(config, db=db).database) as store:
         job = store.job(job_id)
         with leased(store, job.id):
             reject(store, store.job(job.id), why)

@@ -12,10 +12,10 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from langgraph.checkpoint.sqlite import SqliteSaver
 from rich.console import Console
 
 from agent.config import Settings, stored_settings
+from agent.engine.checkpoints import open_checkpointer
 from agent.engine.context import JobContext
 from agent.engine.graph import build_graph
 from agent.engine.recorder import Listener, Recorder
@@ -43,7 +43,7 @@ NO_MODEL = (
 
 def job_settings(current: Settings, job: Job) -> Settings:
     """The settings the job was started with (models, sandbox, budgets), in today's home and DB."""
-    return stored_settings(job.settings, home=current.home, db=current.db_path)
+    return stored_settings(job.settings, home=current.home, db=current.database)
 
 
 def ready(settings: Settings) -> tuple[LLM, LLM]:
@@ -161,7 +161,7 @@ def run_leased(
     with ExitStack() as stack:
         workspace = Workspace.ensure(Path(job.repo_path), Path(job.worktree_path), job.branch, job.base_commit)
         sandbox = stack.enter_context(open_sandbox(settings, store, job, workspace, warn))
-        saver = stack.enter_context(open_checkpointer(settings))
+        saver = stack.enter_context(open_checkpointer(settings.database))
         recorder = stack.enter_context(Recorder(store, job.id, listeners))
         ctx = JobContext(
             store, settings, job, workspace, sandbox, WorkspaceView(workspace.path), deep, fast, recorder, cancel
@@ -171,12 +171,6 @@ def run_leased(
         if prepare:
             prepare(ctx)
         return execute(ctx, build_graph(saver), answer)
-
-
-@contextmanager
-def open_checkpointer(settings: Settings) -> Iterator[SqliteSaver]:
-    with SqliteSaver.from_conn_string(str(settings.db_path)) as saver:
-        yield saver
 
 
 @contextmanager

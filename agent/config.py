@@ -41,7 +41,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SPARKWRIGHT_", extra="forbid")
 
     home: Path = Field(Path("~/.sparkwright").expanduser(), description="Where the DB, worktrees and caches live.")
-    db: Path | None = Field(None, description="SQLite file of the job record; default HOME/sparkwright.db.")
+    db: str | None = Field(
+        None,
+        description="The job record: a SQLite file, or a database URL (sqlite:///PATH, "
+        "postgresql+psycopg://USER:PASSWORD@HOST:PORT/NAME); default HOME/sparkwright.db.",
+    )
 
     deep_model: str | None = Field(
         None, description="Planner model as provider:model, e.g. anthropic:claude-sonnet-4-5."
@@ -152,20 +156,23 @@ class Settings(BaseSettings):
         default_factory=dict, description="Prices per tier ('deep', 'fast') for cost reports."
     )
 
-    @field_validator("home", "db")
+    @field_validator("home")
     @classmethod
-    def _expand_user(cls, path: Path | None) -> Path | None:
+    def _expand_user(cls, path: Path) -> Path:
         """`~` is the user's home wherever a path comes from (a TOML file or a quoted variable is not expanded
         by a shell); left alone it would make a directory named `~` in the current one."""
-        return path.expanduser() if path is not None else None
+        return path.expanduser()
 
-    @property
-    def db_path(self) -> Path:
-        return self.db or self.home / "sparkwright.db"
+    @field_validator("db")
+    @classmethod
+    def _expand_db_path(cls, db: str | None) -> str | None:
+        """A path's `~` as home's; a URL as it is."""
+        return db if db is None or "://" in db else str(Path(db).expanduser())
 
     @property
     def database(self) -> str:
-        return str(self.db_path)
+        """The record's database for `SqlStore`: a SQLite file's path or a database URL."""
+        return self.db or str(self.home / "sparkwright.db")
 
     @property
     def worktrees(self) -> Path:

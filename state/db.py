@@ -1,4 +1,5 @@
-"""The SQLite file under the store: its engine (WAL, pragmas), its errors in words, the process check."""
+"""Where the record lives (a SQLite file or a database URL), the SQLite file's engine (WAL, pragmas), its errors in
+words, the process check."""
 
 from __future__ import annotations
 
@@ -6,8 +7,18 @@ import os
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.exc import DatabaseError as SADatabaseError
+
+DRIVERS = {
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+URL_HELP = "give a file path, sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:PORT/NAME"
 
 
 class DatabaseError(Exception):
@@ -31,6 +42,31 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def database_url(target: str | Path) -> URL:
+    """The record's database as a SQLAlchemy URL. A path is a SQLite file; `postgresql://` and `postgres://` mean
+    psycopg, the Postgres driver sparkwright ships. The error never repeats the target: it may hold a password."""
+    if isinstance(target, Path) or "://" not in target:
+        return URL.create("sqlite", database=str(Path(target).expanduser()))
+    try:
+        url = make_url(target)
+    except (ArgumentError, ValueError):
+        raise DatabaseError(f"db is neither a file path nor a database URL: {URL_HELP}") from None
+    if url.drivername not in DRIVERS:
+        raise DatabaseError(f"db is a {url.drivername}:// URL, a database sparkwright cannot use: {URL_HELP}")
+    if not url.database:
+        raise DatabaseError(f"db URL {shown(url)} names no database: {URL_HELP}")
+    return url.set(drivername=DRIVERS[url.drivername])
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def shown(url: URL) -> str:
+    """The database as messages name it: the file, or the URL without its password."""
+    return str(url.database) if is_sqlite(url) else url.render_as_string(hide_password=True)
 
 
 def make_parent(path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, inspect, text
 
 from state.models import Base
+from state.postgres import MIGRATION_LOCK
 
 
 class SchemaTooNew(Exception):
@@ -58,6 +59,10 @@ def refuse_foreign(path: Path) -> None:
 def migrate(engine: Engine) -> int:
     """Bring the schema to the latest version; returns it. Refuses a DB from a newer sparkwright."""
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # Processes opening a new database at once wait for the first; DDL is transactional on Postgres,
+            # so the others then find the schema made.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
         current = conn.execute(text("SELECT max(version) FROM schema_version")).scalar() or 0
         if current > len(MIGRATIONS):

@@ -1,19 +1,28 @@
-"""`SqlStore`: the job record in SQLite through SQLAlchemy. Short sessions, WAL, versioned schema."""
+"""`SqlStore`: the job record in SQLite or Postgres through SQLAlchemy. Short sessions, versioned schema."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from state.db import DatabaseError, JobNotFound, LeaseHeld, explain, make_parent, pid_alive, sqlite_engine
+from state.db import (
+    DatabaseError,
+    JobNotFound,
+    LeaseHeld,
+    database_url,
+    explain,
+    is_sqlite,
+    make_parent,
+    sqlite_engine,
+)
+from state.leases import lease_live, release, swap_owner
 from state.migrations import ForeignDatabase, SchemaTooNew, migrate, refuse_foreign
 from state.models import (
     Attempt,
@@ -34,26 +43,38 @@ from state.models import (
     utcnow,
 )
 from state.plan_rows import StepSpec, add_revision, add_steps
-
-LEASE_STALE_AFTER = timedelta(seconds=30)
+from state.postgres import database_clock, explain_postgres, postgres_engine
 
 
 class SqlStore:
-    def __init__(self, path: str | Path, busy_timeout: float = 10.0) -> None:
-        self.path = Path(path)
-        make_parent(self.path)
-        try:
-            refuse_foreign(self.path)
-        except ForeignDatabase as exc:
-            raise DatabaseError(str(exc)) from None
-        self.engine = sqlite_engine(self.path, busy_timeout)
+    def __init__(self, target: str | Path, busy_timeout: float = 10.0) -> None:
+        """`target`: a SQLite file's path, or a database URL (sqlite:///PATH, postgresql+psycopg://…)."""
+        self.url = database_url(target)
+        self.sqlite = is_sqlite(self.url)
+        self.engine = self._sqlite_engine(busy_timeout) if self.sqlite else postgres_engine(self.url)
         try:
             migrate(self.engine)
         except SADatabaseError as exc:
-            raise explain(exc, self.path) from None
+            self.engine.dispose()
+            raise self._explain(exc) from None
         except SchemaTooNew as exc:
+            self.engine.dispose()
             raise DatabaseError(str(exc)) from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _sqlite_engine(self, busy_timeout: float) -> Engine:
+        path = Path(str(self.url.database))
+        make_parent(path)
+        try:
+            refuse_foreign(path)
+        except ForeignDatabase as exc:
+            raise DatabaseError(str(exc)) from None
+        return sqlite_engine(path, busy_timeout)
+
+    def _explain(self, exc: SADatabaseError) -> DatabaseError:
+        if self.sqlite:
+            return explain(exc, Path(str(self.url.database)))
+        return explain_postgres(str(exc.orig), self.url)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -71,7 +92,7 @@ class SqlStore:
                 with s.begin():
                     yield s
             except SADatabaseError as exc:
-                raise explain(exc, self.path) from None
+                raise self._explain(exc) from None
 
     # jobs
     def create_job(self, **fields: Any) -> Job:
@@ -107,62 +128,56 @@ class SqlStore:
             s.execute(update(Job).where(Job.id == job_id).values(**fields))
 
     def effective_status(self, job: Job, now: datetime | None = None) -> JobStatus:
-        """The job's status, reading a dead owner's lease as `interrupted`."""
+        """The job's status, reading a dead owner's lease as `interrupted`. `now`: by `clock()`."""
         status = JobStatus(job.status)
-        if status in (JobStatus.PLANNING, JobStatus.RUNNING) and not self._lease_live(job, now):
+        if status in (JobStatus.PLANNING, JobStatus.RUNNING) and not lease_live(job, now or self.clock()):
             return JobStatus.INTERRUPTED
         return status
 
-    # leases: one live process per job, proven by a heartbeat
-    def acquire_lease(self, job_id: str, owner: str, force: bool = False) -> None:
-        """Compare-and-swap on (owner, heartbeat): of two processes racing for a job, one wins."""
+    def stale_jobs(self) -> list[Job]:
+        """Queued jobs a worker took (planning or running) whose lease is not live: the worker died, or lost the
+        database for longer than LEASE_STALE_AFTER. Oldest queued first."""
+        active = (JobStatus.PLANNING.value, JobStatus.RUNNING.value)
         with self.session() as s:
-            job = s.get_one(Job, job_id)
-            if job.lease_owner and job.lease_owner != owner and self._lease_live(job) and not force:
+            now = self.clock(s)
+            jobs = s.scalars(
+                select(Job).where(Job.queued_at.is_not(None), Job.status.in_(active)).order_by(Job.queued_at)
+            ).all()
+        return [job for job in jobs if not lease_live(job, now)]
+
+    def clock(self, s: Session | None = None) -> datetime:
+        """Now by the database's clock, naive UTC: the time leases are written in and judged by. SQLite runs in
+        this process, so its clock is this host's."""
+        if self.sqlite:
+            return utcnow()
+        if s is None:
+            with self.session() as fresh:
+                return self.clock(fresh)
+        return s.execute(database_clock()).scalar_one()
+
+    # leases: one live process per job, proven by a heartbeat (state.leases)
+    def acquire_lease(self, job_id: str, owner: str, force: bool = False) -> None:
+        """Of two processes racing for a job, one wins; a live owner's lease is taken only with `force`."""
+        with self.session() as s:
+            job, now = s.get_one(Job, job_id), self.clock(s)
+            if job.lease_owner and job.lease_owner != owner and lease_live(job, now) and not force:
                 raise LeaseHeld(
                     f"job {job_id} is running in another process ({job.lease_owner}): "
                     f"wait for it, or pass --force if that process is gone"
                 )
-            previous = job.lease_owner
-            swapped = s.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.lease_owner.is_(previous), Job.heartbeat_at.is_(job.heartbeat_at))
-                .values(lease_owner=owner, heartbeat_at=utcnow())
-            ).rowcount  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult; the stub says Result
-            if swapped:
-                self._record_lease(s, job_id, owner, previous)
+            swapped = swap_owner(s, job, owner, now)
         if not swapped:
             raise LeaseHeld(f"job {job_id} was just taken by another process: see `sparkwright jobs`")
 
-    @staticmethod
-    def _record_lease(s: Session, job_id: str, owner: str, previous: str | None) -> None:
-        """The lease history: the previous holding ends (taken over: its heartbeat had stopped), a new one
-        starts, unless the same process takes its own lease again."""
-        if previous == owner:
-            return
-        s.execute(
-            update(Lease)
-            .where(Lease.job_id == job_id, Lease.released_at.is_(None))
-            .values(released_at=utcnow(), ended="taken over")
-        )
-        s.add(Lease(job_id=job_id, owner=owner))
-
-    def heartbeat(self, job_id: str, owner: str) -> None:
+    def heartbeat(self, job_id: str, owner: str) -> bool:
+        """Renew the lease; False when `owner` no longer holds it (another process took it over)."""
         with self.session() as s:
-            s.execute(update(Job).where(Job.id == job_id, Job.lease_owner == owner).values(heartbeat_at=utcnow()))
+            beat = update(Job).where(Job.id == job_id, Job.lease_owner == owner).values(heartbeat_at=self.clock(s))
+            return bool(s.execute(beat).rowcount)  # type: ignore[attr-defined]  # a CursorResult; the stub says Result
 
     def release_lease(self, job_id: str, owner: str) -> None:
         with self.session() as s:
-            s.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.lease_owner == owner)
-                .values(lease_owner=None, heartbeat_at=None)
-            )
-            s.execute(
-                update(Lease)
-                .where(Lease.job_id == job_id, Lease.owner == owner, Lease.released_at.is_(None))
-                .values(released_at=utcnow(), ended="released")
-            )
+            release(s, job_id, owner, self.clock(s))
 
     def request_stop(self, job_id: str) -> None:
         self.update_job(job_id, stop_requested_at=utcnow())
@@ -189,16 +204,6 @@ class SqlStore:
     def branch_bundle(self, job_id: str) -> JobBranch | None:
         with self.session() as s:
             return s.get(JobBranch, job_id)
-
-    @staticmethod
-    def _lease_live(job: Job, now: datetime | None = None) -> bool:
-        """Live while the owner beats; on this host a dead owner pid ends the lease at once."""
-        if not job.lease_owner or not job.heartbeat_at:
-            return False
-        if (now or utcnow()) - job.heartbeat_at >= LEASE_STALE_AFTER:
-            return False
-        host, _, pid = job.lease_owner.rpartition(":")
-        return host != socket.gethostname() or not pid.isdigit() or pid_alive(int(pid))
 
     # plan: each change to the plan is one transaction, so a crash never leaves half a revision
     def revisions(self, job_id: str) -> Sequence[PlanRevision]:

@@ -1,4 +1,5 @@
-"""Shared fixtures: a real git repo with a real failing test, an isolated sparkwright home, the CLI."""
+"""Shared fixtures: a real git repo with a real failing test, an isolated sparkwright home, the CLI, the record's
+databases (tests/services.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from agent.cli import app
 from state import SqlStore
+from tests.services import database, postgres_url, redis_url  # noqa: F401 (fixtures)
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "shopcart"
 

@@ -33,7 +33,7 @@ def test_the_default_config_file_lives_in_the_home(home, monkeypatch):
     home.mkdir(parents=True)
     (home / "config.toml").write_text('fast_model = "vllm:coder"\n')
     assert load_settings().fast_model == "vllm:coder"
-    assert load_settings().db_path == home / "sparkwright.db"
+    assert load_settings().database == str(home / "sparkwright.db")
 
 
 def test_an_unknown_setting_in_the_file_is_refused(tmp_path):

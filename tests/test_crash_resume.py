@@ -125,7 +125,7 @@ def sparkwright(home: Path, *args: str, fault: str | None = None) -> subprocess.
     )
 
 
-def start(tmp: Path, fault: str | None = None) -> tuple[Path, Path, subprocess.CompletedProcess]:
+def start(tmp: Path, fault: str | None = None, db: str | None = None) -> tuple[Path, Path, subprocess.CompletedProcess]:
     repo, home = make_repo(tmp / "repo"), tmp / "home"
     deep, fast = scripts(tmp)
     result = sparkwright(
@@ -139,13 +139,14 @@ def start(tmp: Path, fault: str | None = None) -> tuple[Path, Path, subprocess.C
         deep,
         "--fast-model",
         fast,
+        *(["--db", db] if db else []),
         fault=fault,
     )
     return repo, home, result
 
 
-def outcome(repo: Path, home: Path) -> dict:
-    with SqlStore(home / "sparkwright.db") as store:
+def outcome(repo: Path, home: Path, db: str | None = None) -> dict:
+    with SqlStore(db or home / "sparkwright.db") as store:
         (job,) = store.jobs()
         steps = store.steps(job.id)
         commits = git(repo, "rev-list", "--reverse", f"{job.base_commit}..{job.branch}").split()

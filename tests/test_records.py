@@ -76,8 +76,8 @@ def test_a_wrong_field_or_kind_fails_where_it_is_emitted():
         record.event_from("step_finished", {})
 
 
-def test_the_recorder_stores_and_shows_the_models_payload(tmp_path):
-    with SqlStore(tmp_path / "s.db") as store:
+def test_the_recorder_stores_and_shows_the_models_payload(database):
+    with SqlStore(database) as store:
         store.create_job(
             id="j1",
             issue_text="x",
@@ -98,9 +98,9 @@ def test_the_recorder_stores_and_shows_the_models_payload(tmp_path):
         assert shown[0].line()["kind"] == "step_done" and shown[0].line()["commit"] == "abc"
 
 
-def test_a_host_secret_reaches_neither_the_record_nor_its_listeners(tmp_path, monkeypatch):
+def test_a_host_secret_reaches_neither_the_record_nor_its_listeners(database, monkeypatch):
     monkeypatch.setenv("SOME_API_TOKEN", "s3cret-value-42")
-    with SqlStore(tmp_path / "s.db") as store:
+    with SqlStore(database) as store:
         store.create_job(
             id="j1",
             issue_text="x",

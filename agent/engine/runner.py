@@ -20,7 +20,7 @@ from agent.engine.graph import JobGraph, JobState
 from agent.errors import INTERRUPTIONS
 from agent.record import JobFinished, JobInterrupted, JobResumed, JobStarted
 from agent.redact import scrub
-from state import Job, JobStatus, RevisionKind, SqlStore
+from state import DatabaseError, Job, JobStatus, RevisionKind, SqlStore
 
 HEARTBEAT_SECONDS = 5.0
 
@@ -98,6 +98,10 @@ def _fail(ctx: JobContext, reason: str, trace: str | None = None) -> None:
 
 def _heartbeat(store: SqlStore, job_id: str, owner: str, stop: threading.Event, stop_asked: threading.Event) -> None:
     while not stop.wait(HEARTBEAT_SECONDS):
-        store.heartbeat(job_id, owner)
-        if store.stop_requested(job_id):
-            stop_asked.set()
+        try:
+            store.heartbeat(job_id, owner)
+            if store.stop_requested(job_id):
+                stop_asked.set()
+        except DatabaseError:
+            # A database server away for a moment must not end the beating: the next beat tries again.
+            continue

@@ -62,10 +62,11 @@ def age(moment: datetime) -> str:
 
 def print_jobs(store: SqlStore, as_json: bool) -> None:
     hosts = store.last_hosts()
+    now = store.clock()  # read once: on Postgres each reading is a query
     rows = [
         {
             "id": j.id,
-            "status": store.effective_status(j).value,
+            "status": store.effective_status(j, now).value,
             "age": age(j.created_at),
             "host": hosts.get(j.id, ""),
             "branch": j.branch,

@@ -28,7 +28,7 @@ class ActionFailed(Exception):
 
 @dataclass(frozen=True)
 class Launcher:
-    db: Path
+    db: str
     config: Path | None
     logs: Path
 
@@ -38,10 +38,14 @@ class Launcher:
         self.logs.mkdir(parents=True, exist_ok=True)
         log = self.logs / f"{job_id}-{command}-{time.strftime('%Y%m%d-%H%M%S')}.log"
         extra = ["--config", str(self.config)] if self.config else []
-        argv = [sys.executable, "-m", "agent", command, job_id, *args, "--db", str(self.db), *extra]
+        argv = [sys.executable, "-m", "agent", command, job_id, *args, *extra]
+        # The database in the environment, not argv: a URL's password would show in every `ps`.
+        env = {**os.environ, "SPARKWRIGHT_DB": self.db}
         with log.open("wb") as out:
             # A session of its own: stopping the server (Ctrl-C) leaves the job running.
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True, env=env
+            )
         threading.Thread(target=proc.wait, daemon=True).start()  # reaped, so its pid dies with it
         deadline = time.monotonic() + EARLY_EXIT_SECONDS
         while proc.poll() is None and time.monotonic() < deadline:

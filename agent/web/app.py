@@ -89,10 +89,10 @@ class Pages:
 
 
 def build_app(settings: Settings, guard: Guard, config: Path | None) -> Starlette:
-    store, templates = SqlStore(settings.db_path), Templates(guard)
+    store, templates = SqlStore(settings.database), Templates(guard)
     logs = settings.home / "serve-logs"
     pages = Pages(store, guard, templates)
-    buttons = Buttons(store, guard, templates, Launcher(settings.db_path, config, logs), logs)
+    buttons = Buttons(store, guard, templates, Launcher(settings.database, config, logs), logs)
     handlers: dict[Any, Callable[..., Any]] = {exc: pages.user_error for exc in USER_ERRORS}
     return Starlette(
         routes=[*pages.routes(), *buttons.routes()],

@@ -1,0 +1,138 @@
+"""The lease: one process runs a job at a time, on SQLite and on Postgres, judged by the database's clock."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import threading
+from datetime import timedelta
+
+import pytest
+
+from state import LeaseHeld, SqlStore
+from state.leases import LEASE_STALE_AFTER
+from tests.test_state import JOB
+
+STOPPED = LEASE_STALE_AFTER + timedelta(seconds=1)
+
+
+def new_job(store: SqlStore, job_id: str, **fields) -> str:
+    store.create_job(id=job_id, **{**JOB, **fields})
+    return job_id
+
+
+def holdings(store: SqlStore, job_id: str) -> list[tuple[str, str | None]]:
+    return [(lease.owner, lease.ended) for lease in store.leases(job_id)]
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_held_lease_refuses_others_until_released(database):
+    with SqlStore(database) as store:
+        job = new_job(store, "j1", status="running")
+        store.acquire_lease(job, "host-a:1")
+        with pytest.raises(LeaseHeld, match="running in another process \\(host-a:1\\)"):
+            store.acquire_lease(job, "host-b:2")
+        assert store.heartbeat(job, "host-a:1") and not store.heartbeat(job, "host-b:2")
+        assert store.effective_status(store.job(job)) == "running"
+
+        store.release_lease(job, "host-a:1")
+        assert store.effective_status(store.job(job)) == "interrupted"
+        store.acquire_lease(job, "host-b:2")
+        assert holdings(store, job) == [("host-a:1", "released"), ("host-b:2", None)]
+
+
+def test_a_lease_whose_heartbeat_stopped_is_taken_over(database):
+    with SqlStore(database) as store:
+        job = new_job(store, "j1", status="running")
+        store.acquire_lease(job, "host-a:1")
+        store.update_job(job, heartbeat_at=store.clock() - STOPPED)
+        assert store.effective_status(store.job(job)) == "interrupted"
+
+        store.acquire_lease(job, "host-b:2")
+        assert holdings(store, job) == [("host-a:1", "taken over"), ("host-b:2", None)]
+        assert not store.heartbeat(job, "host-a:1"), "the old owner learns it lost the job"
+
+
+def test_a_dead_process_on_this_host_ends_its_lease_at_once(database):
+    with SqlStore(database) as store:
+        job = new_job(store, "j1", status="running")
+        store.acquire_lease(job, f"{socket.gethostname()}:{dead_pid()}")
+        assert store.effective_status(store.job(job)) == "interrupted"
+        store.acquire_lease(job, "host-b:2")
+
+
+def test_stale_jobs_are_queued_jobs_taken_by_a_worker_whose_lease_is_not_live(database):
+    with SqlStore(database) as store:
+        now = store.clock()
+        queued = {"queued_at": now}
+        live = new_job(store, "live", status="running", **queued)
+        store.acquire_lease(live, "host-a:1")
+        stopped = new_job(store, "stopped", status="running", **queued)
+        store.acquire_lease(stopped, "host-b:2")
+        store.update_job(stopped, heartbeat_at=now - STOPPED)
+        crashed = new_job(store, "crashed", status="planning", **queued)
+        store.acquire_lease(crashed, f"{socket.gethostname()}:{dead_pid()}")
+        orphan = new_job(store, "orphan", status="running", queued_at=now - timedelta(minutes=1))
+        new_job(store, "waiting", status="queued", **queued)
+        new_job(store, "finished", status="succeeded", **queued)
+        new_job(store, "local", status="running")  # `run` on a laptop: never the queue's to resume
+
+        assert [job.id for job in store.stale_jobs()] == [orphan, stopped, crashed]
+
+
+def race(store: SqlStore, job: str, owners: list[str]) -> tuple[list[str], list[str]]:
+    """Each owner acquires the job's lease in a thread of its own, all at once: (who won, who lost)."""
+    start, won, lost = threading.Barrier(len(owners)), [], []
+
+    def take(owner: str) -> None:
+        start.wait()
+        try:
+            store.acquire_lease(job, owner)
+            won.append(owner)
+        except LeaseHeld:
+            lost.append(owner)
+
+    racers = [threading.Thread(target=take, args=(owner,)) for owner in owners]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+    return won, lost
+
+
+@pytest.mark.services
+def test_of_workers_racing_for_a_stopped_job_exactly_one_takes_it(postgres_url):
+    with SqlStore(postgres_url) as store:
+        for round_ in range(5):
+            job = new_job(store, f"j{round_}", status="running")
+            store.acquire_lease(job, "gone:1")
+            store.update_job(job, heartbeat_at=store.clock() - STOPPED)
+
+            won, lost = race(store, job, ["host-a:1", "host-b:2"])
+
+            assert len(won) == len(lost) == 1
+            assert holdings(store, job) == [("gone:1", "taken over"), (won[0], None)]
+            assert store.job(job).lease_owner == won[0]
+
+
+@pytest.mark.services
+def test_a_hosts_wrong_clock_neither_stretches_nor_cuts_a_lease(postgres_url, monkeypatch):
+    import state.store
+
+    real = state.store.utcnow
+    with SqlStore(postgres_url) as store:
+        job = new_job(store, "j1", status="running")
+        monkeypatch.setattr(state.store, "utcnow", lambda: real() + timedelta(hours=1))
+        store.acquire_lease(job, "fast-clock:1")
+        assert abs(store.job(job).heartbeat_at - store.clock()) < timedelta(seconds=5)
+
+        store.update_job(job, heartbeat_at=store.clock() - STOPPED)
+        monkeypatch.setattr(state.store, "utcnow", lambda: real() - timedelta(hours=1))
+        assert store.effective_status(store.job(job)) == "interrupted"
+        assert [j.id for j in store.stale_jobs()] == []  # not queued
+        store.acquire_lease(job, "slow-clock:2")

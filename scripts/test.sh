@@ -5,7 +5,8 @@
 # answers (as root it starts dockerd in the background when the engine is installed but stopped)
 # and the sandbox image exists, checks format, lint and types (ruff, mypy), then runs pytest.
 # Without Docker the Docker tests are skipped, unless SPARKWRIGHT_REQUIRE_DOCKER=1 (CI), which
-# makes them fail.
+# makes them fail. As root it also starts PostgreSQL and Redis (scripts/services.sh); without them the
+# tests marked `services` are skipped, unless SPARKWRIGHT_REQUIRE_SERVICES=1 (CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +41,10 @@ if command -v docker >/dev/null && { engine_answers || start_engine; }; then
     bash scripts/build-image.sh || echo "test.sh: no sandbox image: the Docker tests will not run" >&2
 else
     echo "test.sh: no Docker engine answers: the Docker tests will not run" >&2
+fi
+
+if [ "$(id -u)" = 0 ]; then
+    bash scripts/services.sh || echo "test.sh: PostgreSQL or Redis did not start: the services tests will not run" >&2
 fi
 
 # Formatting, lint and types first: a few seconds, and they fail loudly.

@@ -135,14 +135,14 @@ class SqlStore:
         return status
 
     def stale_jobs(self) -> list[Job]:
-        """Queued jobs a worker took (planning or running) whose lease is not live: the worker died, or lost the
-        database for longer than LEASE_STALE_AFTER. Oldest queued first."""
-        active = (JobStatus.PLANNING.value, JobStatus.RUNNING.value)
+        """Queued jobs a worker took whose lease is not live: the worker died, or lost the database for longer
+        than LEASE_STALE_AFTER. Taken: planning or running, or still `queued` with a lease owner (it died while
+        setting the job up). Oldest queued first."""
+        active = Job.status.in_((JobStatus.PLANNING.value, JobStatus.RUNNING.value))
+        taken = active | ((Job.status == JobStatus.QUEUED.value) & Job.lease_owner.is_not(None))
         with self.session() as s:
             now = self.clock(s)
-            jobs = s.scalars(
-                select(Job).where(Job.queued_at.is_not(None), Job.status.in_(active)).order_by(Job.queued_at)
-            ).all()
+            jobs = s.scalars(select(Job).where(Job.queued_at.is_not(None), taken).order_by(Job.queued_at)).all()
         return [job for job in jobs if not lease_live(job, now)]
 
     def clock(self, s: Session | None = None) -> datetime:

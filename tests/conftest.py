@@ -29,6 +29,13 @@ def make_repo(dest: Path, source: Path = EXAMPLE) -> Path:
     return dest
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test taking a service's fixture is a `services` test, so `-m "not services"` leaves it out."""
+    for item in items:
+        if {"postgres_url", "redis_url"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.services)
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "shopcart")

@@ -106,18 +106,6 @@ class Workers:
 
 
 @pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("SPARKWRIGHT_TEST_REDIS", "redis://127.0.0.1:6379/13")
-    import redis
-
-    try:
-        redis.Redis.from_url(url).flushdb()
-    except redis.ConnectionError:
-        pytest.skip(f"no Redis at {url}")
-    return url
-
-
-@pytest.fixture
 def workers(tmp_path: Path, redis_url: str, home: Path) -> Iterator[Workers]:
     pool = Workers(str(home / "sparkwright.db"), redis_url, tmp_path)
     try:

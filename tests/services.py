@@ -1,8 +1,9 @@
 """PostgreSQL and Redis for tests (marker `services`): scripts/services.sh starts them as root.
 
 SPARKWRIGHT_TEST_POSTGRES is a URL of a role that may create databases; each test gets a fresh database, dropped
-afterwards. SPARKWRIGHT_TEST_REDIS is the Redis the queue tests use. Where a service does not answer its tests
-are skipped, unless SPARKWRIGHT_REQUIRE_SERVICES=1 (CI), which fails them.
+afterwards. SPARKWRIGHT_TEST_REDIS is the Redis database the queue tests use, emptied for each. A test taking
+either fixture is marked `services` (tests/conftest.py); where a service does not answer its tests are skipped,
+unless SPARKWRIGHT_REQUIRE_SERVICES=1 (CI), which fails them.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import functools
 import os
 import secrets
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
@@ -47,15 +48,11 @@ def postgres_unavailable() -> str | None:
 
 @functools.cache
 def redis_unavailable() -> str | None:
-    url = make_url(REDIS)
     try:
-        with socket.create_connection((url.host or "127.0.0.1", url.port or 6379), timeout=3) as conn:
-            conn.sendall(b"PING\r\n")
-            if conn.recv(16).startswith(b"+PONG"):
-                return None
-    except OSError:
-        pass
-    return f"Redis does not answer at {REDIS} (scripts/services.sh)"
+        redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        return f"Redis does not answer at {REDIS}: {exc} (scripts/services.sh)"
+    return None
 
 
 @pytest.fixture
@@ -76,7 +73,9 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def redis_url() -> str:
+    """The test Redis database, emptied: no queue left over from an earlier test."""
     require_service(redis_unavailable())
+    redis.Redis.from_url(REDIS).flushdb()
     return REDIS
 
 

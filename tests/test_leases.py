@@ -69,20 +69,26 @@ def test_a_dead_process_on_this_host_ends_its_lease_at_once(database):
 def test_stale_jobs_are_queued_jobs_taken_by_a_worker_whose_lease_is_not_live(database):
     with SqlStore(database) as store:
         now = store.clock()
-        queued = {"queued_at": now}
-        live = new_job(store, "live", status="running", **queued)
-        store.acquire_lease(live, "host-a:1")
-        stopped = new_job(store, "stopped", status="running", **queued)
-        store.acquire_lease(stopped, "host-b:2")
+
+        def queued(job_id: str, status: str, owner: str | None = None) -> str:
+            """A submitted job, queued one second after the one before."""
+            new_job(store, job_id, status=status, queued_at=now + timedelta(seconds=len(store.jobs())))
+            if owner:
+                store.acquire_lease(job_id, owner)
+            return job_id
+
+        dead = f"{socket.gethostname()}:{dead_pid()}"
+        queued("live", "running", "host-a:1")
+        stopped = queued("stopped", "running", "host-b:2")
         store.update_job(stopped, heartbeat_at=now - STOPPED)
-        crashed = new_job(store, "crashed", status="planning", **queued)
-        store.acquire_lease(crashed, f"{socket.gethostname()}:{dead_pid()}")
-        orphan = new_job(store, "orphan", status="running", queued_at=now - timedelta(minutes=1))
-        new_job(store, "waiting", status="queued", **queued)
-        new_job(store, "finished", status="succeeded", **queued)
+        crashed = queued("crashed", "planning", dead)
+        orphan = queued("orphan", "running")
+        setting_up = queued("setting-up", "queued", dead)  # its worker died before the job started
+        queued("waiting", "queued")
+        queued("finished", "succeeded")
         new_job(store, "local", status="running")  # `run` on a laptop: never the queue's to resume
 
-        assert [job.id for job in store.stale_jobs()] == [orphan, stopped, crashed]
+        assert [job.id for job in store.stale_jobs()] == [stopped, crashed, orphan, setting_up]
 
 
 def race(store: SqlStore, job: str, owners: list[str]) -> tuple[list[str], list[str]]:
@@ -105,7 +111,6 @@ def race(store: SqlStore, job: str, owners: list[str]) -> tuple[list[str], list[
     return won, lost
 
 
-@pytest.mark.services
 def test_of_workers_racing_for_a_stopped_job_exactly_one_takes_it(postgres_url):
     with SqlStore(postgres_url) as store:
         for round_ in range(5):
@@ -120,7 +125,6 @@ def test_of_workers_racing_for_a_stopped_job_exactly_one_takes_it(postgres_url):
             assert store.job(job).lease_owner == won[0]
 
 
-@pytest.mark.services
 def test_a_hosts_wrong_clock_neither_stretches_nor_cuts_a_lease(postgres_url, monkeypatch):
     import state.store
 

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import signal
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from state import SqlStore
 from tests.test_crash_resume import baseline, outcome, sparkwright, start  # noqa: F401 (fixture)
-
-pytestmark = pytest.mark.services
 
 
 def checkpoints(database: str, thread: str) -> int:

@@ -18,7 +18,6 @@ from tests.queue_fixtures import (  # noqa: F401 (fixtures)
     STEP_TITLES,
     note_scripts,
     origin,
-    redis_url,
     wait_until_finished,
     workers,
 )

@@ -119,21 +119,22 @@ def test_a_database_of_schema_v1_gains_the_queues_tables_and_columns(database):
         conn.execute(text("DROP TABLE job_branches"))
         conn.execute(text("ALTER TABLE jobs DROP COLUMN repo_url"))
         conn.execute(text("ALTER TABLE jobs DROP COLUMN queued_at"))
+        conn.execute(text("ALTER TABLE jobs DROP COLUMN stop_requested_at"))
         conn.execute(text("DELETE FROM schema_version WHERE version > 1"))
 
     with SqlStore(database) as store:
         with store.engine.connect() as conn:
             assert conn.execute(text("SELECT max(version) FROM schema_version")).scalar() == 2
         store.update_job("old", repo_url="https://example.com/r.git", queued_at=store.clock())
+        store.request_stop("old")
         store.acquire_lease("old", "elsewhere:1")
         store.save_branch("old", "abc", b"bundle")
         job = store.job("old")
-        assert (job.issue_text, job.repo_url) == ("x", "https://example.com/r.git")
+        assert (job.issue_text, job.repo_url) == ("x", "https://example.com/r.git") and store.stop_requested("old")
         assert [lease.owner for lease in store.leases("old")] == ["elsewhere:1"]
         assert store.branch_bundle("old").bundle == b"bundle"
 
 
-@pytest.mark.services
 def test_processes_opening_a_new_postgres_database_at_once_all_get_the_schema(postgres_url):
     start, failures = threading.Barrier(4), []
 
@@ -183,7 +184,6 @@ def test_a_nul_character_in_untrusted_text_does_not_break_the_record(database):
         assert store.events("j1")[0].payload == {"output": "more\x00bytes"}
 
 
-@pytest.mark.services
 def test_a_wrong_password_is_one_line_that_never_shows_the_password(postgres_url, cli):
     wrong = make_url(postgres_url).set(password="hunter2-wrong").render_as_string(hide_password=False)
     result = cli("jobs", "--db", wrong)

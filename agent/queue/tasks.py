@@ -71,16 +71,11 @@ def log_event(recorded: Recorded) -> None:
 def sweep(settings: Settings, send: Callable[[str], object]) -> list[str]:
     """Queued jobs that were started but whose lease went stale (their worker died) go back on the queue."""
     with SqlStore(settings.database) as store:
-        stale = [job.id for job in store.jobs() if _stale(store, job)]
+        stale = [job.id for job in store.stale_jobs()]
     for job_id in stale:
         log.info("job %s: its worker stopped beating; queued to resume", job_id)
         send(job_id)
     return stale
-
-
-def _stale(store: SqlStore, job: Job) -> bool:
-    started = job.status in (JobStatus.PLANNING.value, JobStatus.RUNNING.value)
-    return bool(job.queued_at) and started and store.effective_status(job) == JobStatus.INTERRUPTED
 
 
 def _not_runnable(store: SqlStore, job: Job) -> str | None:

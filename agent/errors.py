@@ -8,7 +8,7 @@ a running job as `interrupted`: `sparkwright resume` carries on from its last ch
 from __future__ import annotations
 
 from sandbox import SandboxError
-from state import DatabaseError
+from state import DatabaseError, LeaseLost
 
 
 class UserError(Exception):
@@ -21,5 +21,5 @@ class Interruption(Exception):
 
 USER_ERRORS: tuple[type[Exception], ...] = (UserError, DatabaseError, SandboxError)
 """What the CLI turns into one line and exit code 2."""
-INTERRUPTIONS: tuple[type[BaseException], ...] = (Interruption, SandboxError, KeyboardInterrupt)
-"""What ends a running job as interrupted, to be resumed."""
+INTERRUPTIONS: tuple[type[BaseException], ...] = (Interruption, SandboxError, KeyboardInterrupt, LeaseLost)
+"""What ends a running job as interrupted, to be resumed (or, with its lease lost, left to its new holder)."""

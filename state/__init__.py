@@ -16,7 +16,7 @@ from state.models import (
     Step,
     StepStatus,
 )
-from state.store import DatabaseError, JobNotFound, LeaseHeld, SqlStore, StepSpec
+from state.store import DatabaseError, JobNotFound, LeaseHeld, LeaseLost, SqlStore, StepSpec
 
 __all__ = [
     "Attempt",
@@ -36,6 +36,7 @@ __all__ = [
     "DatabaseError",
     "JobNotFound",
     "LeaseHeld",
+    "LeaseLost",
     "SqlStore",
     "StepSpec",
 ]

@@ -33,6 +33,10 @@ class LeaseHeld(DatabaseError):
     """Another live process is running this job."""
 
 
+class LeaseLost(LeaseHeld):
+    """This process held the job's lease, but its heartbeat stopped long enough for another to take the job."""
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process of this host still runs (leases here; partial clones in agent.github.clones)."""
     try:

@@ -16,6 +16,7 @@ from state.db import (
     DatabaseError,
     JobNotFound,
     LeaseHeld,
+    LeaseLost,
     database_url,
     explain,
     is_sqlite,
@@ -197,8 +198,13 @@ class SqlStore:
             return {lease.job_id: lease.host for lease in s.scalars(select(Lease).where(Lease.id.in_(latest)))}
 
     # the branch, kept in the record for a job that may move to another host
-    def save_branch(self, job_id: str, head: str, bundle: bytes) -> None:
+    def save_branch(self, job_id: str, head: str, bundle: bytes, owner: str) -> None:
+        """Only the lease's holder saves the branch: a process that lost the job to another (its heartbeat
+        stopped too long) must not put its own branch over theirs."""
         with self.session() as s:
+            held = s.execute(update(Job).where(Job.id == job_id, Job.lease_owner == owner).values(updated_at=utcnow()))
+            if not held.rowcount:  # type: ignore[attr-defined]  # a CursorResult; the stub says Result
+                raise LeaseLost(f"job {job_id} was taken over by another process: this one stops")
             s.merge(JobBranch(job_id=job_id, head=head, bundle=bundle))
 
     def branch_bundle(self, job_id: str) -> JobBranch | None:

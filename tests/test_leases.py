@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 import threading
+import time
 from datetime import timedelta
 
 import pytest
 
-from state import LeaseHeld, SqlStore
+from state import LeaseHeld, LeaseLost, SqlStore
 from state.leases import LEASE_STALE_AFTER
+from tests.queue_fixtures import ROOT, note_scripts
 from tests.test_state import JOB
 
 STOPPED = LEASE_STALE_AFTER + timedelta(seconds=1)
@@ -56,6 +59,20 @@ def test_a_lease_whose_heartbeat_stopped_is_taken_over(database):
         store.acquire_lease(job, "host-b:2")
         assert holdings(store, job) == [("host-a:1", "taken over"), ("host-b:2", None)]
         assert not store.heartbeat(job, "host-a:1"), "the old owner learns it lost the job"
+
+
+def test_a_process_that_lost_its_lease_cannot_put_its_branch_over_the_new_holders(database):
+    with SqlStore(database) as store:
+        job = new_job(store, "j1", status="running")
+        store.acquire_lease(job, "host-a:1")
+        store.save_branch(job, "a1", b"a's branch", "host-a:1")
+        store.update_job(job, heartbeat_at=store.clock() - STOPPED)
+        store.acquire_lease(job, "host-b:2")
+        store.save_branch(job, "b1", b"b's branch", "host-b:2")
+
+        with pytest.raises(LeaseLost, match="taken over by another process"):
+            store.save_branch(job, "a2", b"a's later branch", "host-a:1")
+        assert (store.branch_bundle(job).head, store.branch_bundle(job).bundle) == ("b1", b"b's branch")
 
 
 def test_a_dead_process_on_this_host_ends_its_lease_at_once(database):
@@ -140,3 +157,26 @@ def test_a_hosts_wrong_clock_neither_stretches_nor_cuts_a_lease(postgres_url, mo
         assert store.effective_status(store.job(job)) == "interrupted"
         assert [j.id for j in store.stale_jobs()] == []  # not queued
         store.acquire_lease(job, "slow-clock:2")
+
+
+def test_a_running_job_that_lost_its_lease_stops_and_leaves_the_record_to_the_new_holder(repo, home, tmp_path):
+    deep, fast = note_scripts(tmp_path, delay=1.0)
+    argv = [sys.executable, "-m", "agent", "run", "--repo", str(repo), "--issue", "notes", "--json"]
+    proc = subprocess.Popen(
+        [*argv, "--deep-model", deep, "--fast-model", fast], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    with SqlStore(home / "sparkwright.db") as store:
+        deadline = time.monotonic() + 60
+        while not (store.jobs() and store.job(store.jobs()[0].id).lease_owner) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        job = store.jobs()[0]
+        # Its heartbeat stalled long enough (a frozen host, a database away) for another worker to take it.
+        store.update_job(job.id, heartbeat_at=store.clock() - STOPPED)
+        store.acquire_lease(job.id, "elsewhere:1")
+
+        proc.wait(timeout=60)
+        after = store.job(job.id)
+        # It stopped at its next heartbeat, before finishing, and wrote no end of its own over the new holder's.
+        assert after.lease_owner == "elsewhere:1" and after.status in ("planning", "running")
+        assert not {"job_interrupted", "job_finished"} & {e.kind for e in store.events(job.id)}
+        assert holdings(store, job.id)[-1] == ("elsewhere:1", None)

@@ -128,7 +128,7 @@ def test_a_database_of_schema_v1_gains_the_queues_tables_and_columns(database):
         store.update_job("old", repo_url="https://example.com/r.git", queued_at=store.clock())
         store.request_stop("old")
         store.acquire_lease("old", "elsewhere:1")
-        store.save_branch("old", "abc", b"bundle")
+        store.save_branch("old", "abc", b"bundle", "elsewhere:1")
         job = store.job("old")
         assert (job.issue_text, job.repo_url) == ("x", "https://example.com/r.git") and store.stop_requested("old")
         assert [lease.owner for lease in store.leases("old")] == ["elsewhere:1"]

@@ -40,7 +40,8 @@ def graph_thread(store: SqlStore, job_id: str) -> str:
 def leased(store: SqlStore, job_id: str, force: bool = False) -> Iterator[threading.Event]:
     """Hold the job's lease, kept alive by a heartbeat, for the block. Taken before anything of the job
     (its sandbox, its worktree) is touched, so a job running elsewhere is refused, not disturbed.
-    Yields an event the heartbeat sets when `stop` asked the job to stop, from whatever machine."""
+    Yields an event the heartbeat sets when `stop` asked the job to stop, from whatever machine, or when
+    another process took the job over (this one's beats had stopped for too long)."""
     owner = lease_owner()
     store.acquire_lease(job_id, owner, force=force)
     stop_beating, stop_asked = threading.Event(), threading.Event()
@@ -71,6 +72,8 @@ def execute(ctx: JobContext, graph: JobGraph, answer: dict[str, Any] | None = No
         if graph.get_state(config).interrupts:
             mark_waiting(ctx)
     except INTERRUPTIONS as exc:
+        if not _still_ours(store, job_id):
+            return store.job(job_id)  # another process has the job now: its record is theirs to write
         reason = scrub(str(exc)) or "interrupted by the user"
         store.update_job(
             job_id,
@@ -86,6 +89,10 @@ def execute(ctx: JobContext, graph: JobGraph, answer: dict[str, Any] | None = No
     return store.job(job_id)
 
 
+def _still_ours(store: SqlStore, job_id: str) -> bool:
+    return store.job(job_id).lease_owner == lease_owner()
+
+
 def _running_status(store: SqlStore, job_id: str) -> JobStatus:
     return JobStatus.RUNNING if store.steps(job_id) else JobStatus.PLANNING
 
@@ -99,8 +106,7 @@ def _fail(ctx: JobContext, reason: str, trace: str | None = None) -> None:
 def _heartbeat(store: SqlStore, job_id: str, owner: str, stop: threading.Event, stop_asked: threading.Event) -> None:
     while not stop.wait(HEARTBEAT_SECONDS):
         try:
-            store.heartbeat(job_id, owner)
-            if store.stop_requested(job_id):
+            if not store.heartbeat(job_id, owner) or store.stop_requested(job_id):
                 stop_asked.set()
         except DatabaseError:
             # A database server away for a moment must not end the beating: the next beat tries again.

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from agent.config import Settings
+from agent.engine.runner import lease_owner
 from agent.github.clones import ensure_clone
 from agent.repo import RepoError, Workspace, commit_of
 from agent.repo.bundles import branch_bundle, restore_branch
@@ -60,8 +61,10 @@ def _runs_here(store: SqlStore, job: Job) -> bool:
 def keep_branch(store: SqlStore, job: Job) -> Callable[[Workspace, str], None]:
     """What saves the branch into the record after each step commit."""
 
+    owner = lease_owner()
+
     def save(workspace: Workspace, head: str) -> None:
-        store.save_branch(job.id, head, branch_bundle(workspace, job.base_commit))
+        store.save_branch(job.id, head, branch_bundle(workspace, job.base_commit), owner)
 
     return save
 

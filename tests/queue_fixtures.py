@@ -71,7 +71,8 @@ class Workers:
         own = {"SPARKWRIGHT_HOME": str(self.tmp / f"host-{name}"), "SPARKWRIGHT_SWEEP_SECONDS": "1", **(env or {})}
         env = dict(os.environ, **own)
         log = (self.tmp / f"worker-{name}.log").open("wb")
-        argv = [sys.executable, "-m", "agent", "worker", "-c", str(concurrency), "--db", self.db]
+        db = os.environ.get("SPARKWRIGHT_DB", self.db)
+        argv = [sys.executable, "-m", "agent", "worker", "-c", str(concurrency), "--db", db]
         proc = subprocess.Popen(
             [*argv, "--broker-url", self.broker], cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
         )
@@ -105,6 +106,22 @@ class Workers:
         return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.tmp.glob("worker-*.log")))
 
 
+def _done(store: SqlStore, job_id: str) -> bool:
+    job = store.job(job_id)
+    if not store.effective_status(job).finished:
+        return False
+    return job.status != "succeeded" or not job.settings["push"] or bool(store.events(job_id, kinds=["delivered"]))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def record(request: pytest.FixtureRequest, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SqlStore]:
+    """The shared record, on SQLite (every worker on this machine) and on Postgres; every command uses it."""
+    url = str(home / "sparkwright.db") if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    monkeypatch.setenv("SPARKWRIGHT_DB", url)
+    with SqlStore(url) as store:
+        yield store
+
+
 @pytest.fixture
 def workers(tmp_path: Path, redis_url: str, home: Path) -> Iterator[Workers]:
     pool = Workers(str(home / "sparkwright.db"), redis_url, tmp_path)
@@ -115,9 +132,10 @@ def workers(tmp_path: Path, redis_url: str, home: Path) -> Iterator[Workers]:
 
 
 def wait_until_finished(store: SqlStore, ids: list[str], workers: Workers, timeout: float = 180) -> None:
+    """Until every job has ended and, if it asked to be pushed and succeeded, has been pushed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if all(store.effective_status(store.job(job_id)).finished for job_id in ids):
+        if all(_done(store, job_id) for job_id in ids):
             return
         time.sleep(0.5)
     states = {job_id: store.job(job_id).status for job_id in ids}

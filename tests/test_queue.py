@@ -18,6 +18,7 @@ from tests.queue_fixtures import (  # noqa: F401 (fixtures)
     STEP_TITLES,
     note_scripts,
     origin,
+    record,
     wait_until_finished,
     workers,
 )
@@ -56,19 +57,19 @@ def branch_story(origin, job):
     return subjects, git(origin, "ls-tree", "-r", "--name-only", job.branch)
 
 
-def test_submitted_jobs_run_on_workers_and_their_branches_reach_origin(cli, store, origin, workers, tmp_path):
+def test_submitted_jobs_run_on_workers_and_their_branches_reach_origin(cli, record, origin, workers, tmp_path):
     deep, fast = note_scripts(tmp_path, delay=0.0)
     ids = submit(cli, origin, workers.broker, deep, fast, 2)
-    assert [store.job(i).status for i in ids] == ["queued", "queued"]
+    assert [record.job(i).status for i in ids] == ["queued", "queued"]
     workers.start("a")
-    wait_until_finished(store, ids, workers)
+    wait_until_finished(record, ids, workers)
     for job_id in ids:
-        job = store.job(job_id)
+        job = record.job(job_id)
         assert job.status == "succeeded", job.outcome_reason
         subjects, files = branch_story(origin, job)
         assert subjects == STEP_TITLES
         assert {"A.md", "B.md", "C.md"} <= set(files.splitlines())
-        assert [lease.ended for lease in store.leases(job_id)] == ["released"]
+        assert [lease.ended for lease in record.leases(job_id)] == ["released"]
     listed = json.loads(cli("jobs", "--json").stdout)
     assert {row["host"] for row in listed} == {socket.gethostname()}
     shown = json.loads(cli("show", ids[0], "--json").stdout)
@@ -77,39 +78,39 @@ def test_submitted_jobs_run_on_workers_and_their_branches_reach_origin(cli, stor
     review = cli("review", ids[0], "--format", "json")
     assert review.exit_code == 0, review.stderr
     commits = [step["commit"] for step in json.loads(review.stdout)["steps"]]
-    first = store.job(ids[0])
+    first = record.job(ids[0])
     assert commits == git(origin, "rev-list", "--reverse", f"{first.base_commit}..{first.branch}").split()
     assert "+note A" in json.dumps(json.loads(review.stdout))
 
 
 def test_a_killed_workers_job_finishes_on_the_other_with_the_branch_it_would_have_had(
-    cli, store, origin, workers, tmp_path
+    cli, record, origin, workers, tmp_path
 ):
     deep, fast = note_scripts(tmp_path, delay=1.0)
     ids = submit(cli, origin, workers.broker, deep, fast, 4)
     workers.start("a")
     workers.start("b")
-    victim, done_before = wait_for_progress_on(store, ids, workers, "a")
-    owner = store.job(victim).lease_owner
+    victim, done_before = wait_for_progress_on(record, ids, workers, "a")
+    owner = record.job(victim).lease_owner
     workers.kill("a")
 
-    wait_until_finished(store, ids, workers)
-    assert {store.job(i).status for i in ids} == {"succeeded"}
-    leases = store.leases(victim)
+    wait_until_finished(record, ids, workers)
+    assert {record.job(i).status for i in ids} == {"succeeded"}
+    leases = record.leases(victim)
     assert (leases[0].owner, leases[0].ended) == (owner, "taken over")
     assert leases[-1].owner != owner and leases[-1].ended == "released"
     for job_id in ids:  # never in two places at once
-        held = store.leases(job_id)
+        held = record.leases(job_id)
         assert all(later.acquired_at >= earlier.released_at for earlier, later in zip(held, held[1:], strict=False))
     # The same branch as an uninterrupted job's: one commit per step, the same files, and the step committed
     # before the kill kept its commit (finished work is not redone).
-    stories = {job_id: branch_story(origin, store.job(job_id)) for job_id in ids}
+    stories = {job_id: branch_story(origin, record.job(job_id)) for job_id in ids}
     assert all(story == (STEP_TITLES, stories[victim][1]) for story in stories.values())
-    trees = {git(origin, "rev-parse", f"{store.job(i).branch}^{{tree}}") for i in ids}
+    trees = {git(origin, "rev-parse", f"{record.job(i).branch}^{{tree}}") for i in ids}
     assert len(trees) == 1
-    first_step = store.steps(victim)[0]
+    first_step = record.steps(victim)[0]
     assert first_step.commit_sha == done_before
-    assert done_before in git(origin, "rev-list", store.job(victim).branch).split()
+    assert done_before in git(origin, "rev-list", record.job(victim).branch).split()
 
 
 def wait_for_progress_on(store, ids, workers, name, timeout=120):

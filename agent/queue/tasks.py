@@ -59,7 +59,10 @@ def run_delivery(settings: Settings, job_id: str) -> str:
             store, run_settings, job, deep, fast, [log_event], stop_asked, keep_branch=keep_branch(store, job)
         )
         stack.close()
-        deliver_succeeded(store, run_settings, finished)
+        try:
+            deliver_succeeded(store, run_settings, finished)
+        except USER_ERRORS as exc:
+            log.warning("job %s: not pushed: %s; push it with `sparkwright push %s`", job_id, exc, job_id)
         return f"job {job_id}: {finished.status}"
 
 

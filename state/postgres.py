@@ -13,8 +13,8 @@ from state.db import DatabaseError, shown
 
 CONNECT_TIMEOUT = 10
 MIGRATION_LOCK = 0x73706B77
-"""The advisory lock every sparkwright process takes to change the schema (its migrations, the checkpointer's
-tables), so two opening a new database at once do not both create the same tables."""
+"""The advisory lock every sparkwright process takes to migrate the schema, so two opening a new database at
+once do not both create the same tables."""
 
 WHERE_TO_FIX = "fix the db URL (--db, SPARKWRIGHT_DB or the config file)"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +145,19 @@ class SqlStore:
             now = self.clock(s)
             jobs = s.scalars(select(Job).where(Job.queued_at.is_not(None), taken).order_by(Job.queued_at)).all()
         return [job for job in jobs if not lease_live(job, now)]
+
+    def requeue(self, job: Job, resend_after: timedelta) -> bool:
+        """Whether to put a stale job back on the queue now, stamping `queued_at` when so: not when it was queued
+        again since its last lease and not long ago (the message waits for a free worker), and by one sweep
+        only when several run at once."""
+        with self.session() as s:
+            now = self.clock(s)
+            taken = s.scalar(select(func.max(Lease.acquired_at)).where(Lease.job_id == job.id))
+            queued = job.queued_at
+            if queued and taken and queued > taken and now - queued < resend_after:
+                return False
+            stamp = update(Job).where(Job.id == job.id, Job.queued_at.is_not_distinct_from(queued))
+            return bool(s.execute(stamp.values(queued_at=now)).rowcount)  # type: ignore[attr-defined]
 
     def clock(self, s: Session | None = None) -> datetime:
         """Now by the database's clock, naive UTC: the time leases are written in and judged by. SQLite runs in

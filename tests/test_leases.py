@@ -108,6 +108,23 @@ def test_stale_jobs_are_queued_jobs_taken_by_a_worker_whose_lease_is_not_live(da
         assert [job.id for job in store.stale_jobs()] == [stopped, crashed, orphan, setting_up]
 
 
+def test_the_sweep_queues_a_stale_job_again_once_until_a_worker_takes_it_or_the_message_looks_lost(database):
+    resend = timedelta(minutes=10)
+    with SqlStore(database) as store:
+        job = new_job(store, "j1", status="running", queued_at=store.clock() - timedelta(minutes=1))
+        store.acquire_lease(job, f"{socket.gethostname()}:{dead_pid()}")  # taken, then its worker died
+        assert store.requeue(store.job(job), resend)
+        assert not store.requeue(store.job(job), resend), "queued again already: the next sweeps wait"
+        store.update_job(job, queued_at=store.clock() - resend)
+        assert store.requeue(store.job(job), resend), "no worker took it for long: the message may be lost"
+
+        store.acquire_lease(job, f"{socket.gethostname()}:{dead_pid()}")  # taken again, and died again
+        assert store.requeue(store.job(job), resend)
+        seen = store.job(job)
+        store.update_job(job, queued_at=store.clock() - resend)
+        assert store.requeue(store.job(job), resend) and not store.requeue(seen, resend), "two sweeps: one sends"
+
+
 def race(store: SqlStore, job: str, owners: list[str]) -> tuple[list[str], list[str]]:
     """Each owner acquires the job's lease in a thread of its own, all at once: (who won, who lost)."""
     start, won, lost = threading.Barrier(len(owners)), [], []

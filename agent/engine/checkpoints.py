@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,6 +16,10 @@ from sqlalchemy import URL
 from state.db import database_url, is_sqlite
 from state.postgres import MIGRATION_LOCK, explain_postgres
 
+CHECKPOINTS_LOCK = MIGRATION_LOCK + 1
+"""Not the record's migration lock: a process waiting for that one inside its transaction must not block the
+checkpointer's setup, which waits for open transactions."""
+
 
 @contextmanager
 def open_checkpointer(database: str) -> Iterator[BaseCheckpointSaver[str]]:
@@ -26,13 +31,29 @@ def open_checkpointer(database: str) -> Iterator[BaseCheckpointSaver[str]]:
         return
     with _postgres(url) as conn:
         saver = PostgresSaver(conn)
-        # Two workers starting their first jobs on a new database would both create the tables.
-        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
-        try:
-            saver.setup()
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+        if not _set_up(conn, saver):
+            _set_up_alone(conn, saver)
         yield saver
+
+
+def _set_up(conn: Connection[dict[str, object]], saver: PostgresSaver) -> bool:
+    """Whether the checkpointer's tables are all there: the usual case, which takes no lock."""
+    if conn.execute("SELECT to_regclass('checkpoint_migrations') AS t").fetchone() == {"t": None}:
+        return False
+    row = conn.execute("SELECT max(v) AS v FROM checkpoint_migrations").fetchone()
+    return row is not None and row["v"] == len(saver.MIGRATIONS) - 1
+
+
+def _set_up_alone(conn: Connection[dict[str, object]], saver: PostgresSaver) -> None:
+    """Two workers starting their first jobs on a new database would both make the tables. The lock is tried,
+    never waited for inside a statement: the setup's CREATE INDEX CONCURRENTLY waits for every open transaction,
+    and one waiting for this lock would wait for it in turn (a deadlock)."""
+    while not conn.execute("SELECT pg_try_advisory_lock(%s) AS got", (CHECKPOINTS_LOCK,)).fetchone() == {"got": True}:
+        time.sleep(0.05)
+    try:
+        saver.setup()
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (CHECKPOINTS_LOCK,))
 
 
 @contextmanager

@@ -7,12 +7,14 @@ running it dies (reject_on_worker_lost). A broker may then deliver a job twice; 
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import signal
 import sys
 from typing import Any
 
 from celery import Celery
+from celery.beat import Scheduler
 from celery.signals import worker_process_init
 
 from agent.config import Settings
@@ -21,6 +23,7 @@ from agent.queue.tasks import run_delivery, sweep
 RUN = "sparkwright.run"
 SWEEP = "sparkwright.sweep"
 QUEUE = "sparkwright"
+log = logging.getLogger("sparkwright.worker")
 VISIBILITY_TIMEOUT = 6 * 3600
 """Redis gives an unacknowledged message back after this long. Only the death of the whole worker (its
 pool processes too) leaves a message unacknowledged; the sweep resumes such a job long before."""
@@ -37,19 +40,30 @@ def make_app(settings: Settings) -> Celery:
         worker_cancel_long_running_tasks_on_connection_loss=False,
         broker_connection_retry_on_startup=True,
         broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
-        beat_scheduler="celery.beat:Scheduler",
+        beat_scheduler=SweepingScheduler,
         beat_schedule={"sweep": {"task": SWEEP, "schedule": settings.sweep_seconds}},
     )
+    app.sparkwright_settings = settings
 
     @app.task(name=RUN)
     def run(job_id: str) -> str:
         return run_delivery(settings, job_id)
 
-    @app.task(name=SWEEP)
-    def sweep_task() -> list[str]:
-        return sweep(settings, lambda job_id: app.send_task(RUN, args=[job_id]))
-
     return app
+
+
+class SweepingScheduler(Scheduler):
+    """Celery beat that sweeps itself: sent as a task, the sweep would wait for a free pool process, and a busy
+    worker's are held by jobs for hours."""
+
+    def apply_entry(self, entry: Any, producer: Any = None) -> None:
+        if entry.task != SWEEP:
+            return super().apply_entry(entry, producer)
+        try:
+            sweep(self.app.sparkwright_settings, lambda job_id: self.app.send_task(RUN, args=[job_id]))
+        except Exception:  # a database away for a moment: the next sweep tries again
+            log.exception("the sweep failed")
+        return None
 
 
 def enqueue(app: Celery, job_id: str) -> None:

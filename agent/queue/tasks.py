@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import ExitStack
+from datetime import timedelta
 
 from agent.compose import deliver_succeeded, job_settings, ready, run_leased
 from agent.config import Settings
@@ -20,6 +21,7 @@ from agent.views.terminal import printable
 from state import Job, JobStatus, LeaseHeld, SqlStore
 
 log = logging.getLogger("sparkwright.worker")
+RESEND_AFTER = timedelta(minutes=10)
 HOST_SETTINGS = (
     "sandbox",
     "docker_image",
@@ -72,9 +74,10 @@ def log_event(recorded: Recorded) -> None:
 
 
 def sweep(settings: Settings, send: Callable[[str], object]) -> list[str]:
-    """Queued jobs that were started but whose lease went stale (their worker died) go back on the queue."""
+    """Queued jobs that were started but whose lease went stale (their worker died) go back on the queue, once:
+    again only if no worker has taken the message after RESEND_AFTER (a broker may lose it)."""
     with SqlStore(settings.database) as store:
-        stale = [job.id for job in store.stale_jobs()]
+        stale = [job.id for job in store.stale_jobs() if store.requeue(job, RESEND_AFTER)]
     for job_id in stale:
         log.info("job %s: its worker stopped beating; queued to resume", job_id)
         send(job_id)

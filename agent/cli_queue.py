@@ -67,6 +67,8 @@ def submit(
     )
     if settings.pull_request and settings.results_remote:
         raise IntakeError("--pr opens the pull request from the issue's repository: leave out --results-remote")
+    if settings.approve_plan:
+        raise IntakeError("submitted jobs run unattended: set approve_plan off, or use `run --approve-plan`")
     ready_models(settings)
     submissions = read_submissions(settings, issue_urls or [], from_file, repo_url, issue, issue_file)
     app = connected_app(settings)
@@ -138,7 +140,8 @@ def worker(
     db: DbOpt = None,
     broker_url: BrokerOpt = None,
 ) -> None:
-    """Run queued jobs on this host, each in its own sandbox, until stopped (Ctrl-C waits for running jobs)."""
+    """Run queued jobs on this host, each in its own sandbox. Ctrl-C waits for the running jobs to end; a second
+    Ctrl-C stops them at once, and the sweep hands them to other workers."""
     settings = load_settings(config, db=db, broker_url=broker_url, worker_concurrency=concurrency)
     SqlStore(settings.database).close()  # an unreachable or foreign record fails here, in one line
     app = connected_app(settings)
@@ -152,7 +155,7 @@ def stop(job_id: str, config: ConfigOpt = None, db: DbOpt = None) -> None:
     with SqlStore(load_settings(config, db=db).database) as store:
         job = store.job(job_id)
         status = store.effective_status(job)
-        if status.finished or status == JobStatus.INTERRUPTED:
+        if status not in (JobStatus.QUEUED, JobStatus.PLANNING, JobStatus.RUNNING):
             raise IntakeError(f"job {job.id} is not running ({status.value})")
         store.request_stop(job.id)
         if status == JobStatus.QUEUED:

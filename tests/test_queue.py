@@ -208,7 +208,7 @@ def test_a_batch_of_issue_urls_from_a_file_is_queued_at_once(cli, store, origin,
     assert redis.Redis.from_url(redis_url).llen("sparkwright") == 2
 
 
-def test_a_submit_that_cannot_be_queued_records_nothing(cli, store, origin, redis_url, tmp_path):
+def test_a_submit_that_cannot_be_queued_records_nothing(cli, store, origin, redis_url, tmp_path, monkeypatch):
     models = ("--deep-model", "openai:x", "--fast-model", "openai:y")
     cases = [
         (("--repo-url", origin, "--issue", "x", "--broker-url", "redis://127.0.0.1:1/0"), "cannot reach the broker"),
@@ -221,6 +221,9 @@ def test_a_submit_that_cannot_be_queued_records_nothing(cli, store, origin, redi
         result = cli("submit", *args, *models)
         assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)
         assert len(result.stderr.strip().splitlines()) == 1
+    monkeypatch.setenv("SPARKWRIGHT_APPROVE_PLAN", "true")  # nobody would be there to approve
+    result = cli("submit", "--repo-url", origin, "--issue", "x", "--broker-url", redis_url, *models)
+    assert result.exit_code == 2 and "submitted jobs run unattended" in result.stderr
     assert store.jobs() == []
 
 

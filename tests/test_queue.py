@@ -4,9 +4,11 @@ worker killed mid-job, and the lease that keeps a job in one place."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import time
 
+import httpx
 import pytest
 import redis
 
@@ -24,6 +26,7 @@ from tests.queue_fixtures import (  # noqa: F401 (fixtures)
 )
 from tests.sandbox_fixtures import image_under_test, require_docker
 from tests.scripting import PLANNER, finish_review, note_step, plan, tc, write_note, write_script
+from tests.web_fixtures import Server
 
 ISSUE = "Add notes A, B and C."
 
@@ -74,13 +77,21 @@ def test_submitted_jobs_run_on_workers_and_their_branches_reach_origin(cli, reco
     assert {row["host"] for row in listed} == {socket.gethostname()}
     shown = json.loads(cli("show", ids[0], "--json").stdout)
     assert [(run["host"], run["ended"]) for run in shown["runs"]] == [(socket.gethostname(), "released")]
-    # Reviewed from a machine that did not run it: the branch comes from the record.
+    # Reviewed from a machine that did not run it, the worker's host gone: the branch comes from the record.
+    workers.stop_all()
+    shutil.rmtree(tmp_path / "host-a")
     review = cli("review", ids[0], "--format", "json")
     assert review.exit_code == 0, review.stderr
     commits = [step["commit"] for step in json.loads(review.stdout)["steps"]]
     first = record.job(ids[0])
     assert commits == git(origin, "rev-list", "--reverse", f"{first.base_commit}..{first.branch}").split()
     assert "+note A" in json.dumps(json.loads(review.stdout))
+    server = Server(tmp_path)
+    try:
+        page = httpx.get(f"{server.url}/jobs/{first.id}/review", timeout=30)
+    finally:
+        server.stop()
+    assert page.status_code == 200 and all(sha[:7] in page.text for sha in commits) and "note A" in page.text
 
 
 def test_a_killed_workers_job_finishes_on_the_other_with_the_branch_it_would_have_had(

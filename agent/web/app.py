@@ -17,6 +17,8 @@ from starlette.staticfiles import StaticFiles
 
 from agent.config import Settings
 from agent.errors import USER_ERRORS
+from agent.github.client import token_from_env
+from agent.queue.placement import on_this_host
 from agent.web.actions import Launcher
 from agent.web.buttons import Buttons
 from agent.web.diff import pygments_css
@@ -35,6 +37,7 @@ class Pages:
     store: SqlStore
     guard: Guard
     pages: Templates
+    settings: Settings
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -61,6 +64,7 @@ class Pages:
 
     def review(self, request: Request) -> Response:
         job = self.store.job(request.path_params["job"])
+        job = on_this_host(self.store, self.settings, job, token_from_env())  # it may have run on another host
         return self.pages.page("review.html", job=job, **review_view(self.store, job))
 
     async def live(self, request: Request) -> Response:
@@ -91,7 +95,7 @@ class Pages:
 def build_app(settings: Settings, guard: Guard, config: Path | None) -> Starlette:
     store, templates = SqlStore(settings.database), Templates(guard)
     logs = settings.home / "serve-logs"
-    pages = Pages(store, guard, templates)
+    pages = Pages(store, guard, templates, settings)
     buttons = Buttons(store, guard, templates, Launcher(settings.database, config, logs), logs)
     handlers: dict[Any, Callable[..., Any]] = {exc: pages.user_error for exc in USER_ERRORS}
     return Starlette(

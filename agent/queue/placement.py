@@ -42,7 +42,7 @@ def on_this_host(store: SqlStore, settings: Settings, job: Job, token: str | Non
     """A submitted job as this machine can review or push it: its branch, as the record holds it, in this
     host's clone of its repository (the host that ran it may be another). Other jobs come back as they are."""
     saved = store.branch_bundle(job.id)
-    if not job.repo_url or saved is None or _runs_here(store, job):
+    if not job.repo_url or saved is None or _runs_here(store, job) or _holds(job.repo_path, job.branch, saved.head):
         return job
     cache = settings.home / "repos"
     with _host_lock(cache):
@@ -50,6 +50,11 @@ def on_this_host(store: SqlStore, settings: Settings, job: Job, token: str | Non
         restore_branch(clone, job.branch, saved.head, saved.bundle)
     job.repo_path = str(clone)  # for this command only: the record keeps the host that ran it
     return job
+
+
+def _holds(repo: str, branch: str, head: str) -> bool:
+    """Whether `repo` is here and has the branch at `head` (this host ran the job)."""
+    return bool(repo) and (Path(repo) / ".git").is_dir() and commit_of(Path(repo), f"refs/heads/{branch}") == head
 
 
 def _runs_here(store: SqlStore, job: Job) -> bool:
@@ -60,7 +65,6 @@ def _runs_here(store: SqlStore, job: Job) -> bool:
 
 def keep_branch(store: SqlStore, job: Job) -> Callable[[Workspace, str], None]:
     """What saves the branch into the record after each step commit."""
-
     owner = lease_owner()
 
     def save(workspace: Workspace, head: str) -> None:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from agent.cli_more import ConfigOpt, DbOpt
 from agent.compose import err, no_model
 from agent.config import ConfigError, Settings, load_settings
 from agent.errors import UserError
@@ -23,8 +24,6 @@ from agent.repo import safe_url
 from state import Job, JobStatus, SqlStore
 
 Opt = typer.Option
-ConfigOpt = Annotated[Path | None, Opt("--config", help="Config file (TOML); default ~/.sparkwright/config.toml.")]
-DbOpt = Annotated[str | None, Opt("--db", help="The job record: a SQLite file or a postgresql+psycopg:// URL.")]
 BrokerOpt = Annotated[str | None, Opt("--broker-url", help="Celery broker: redis://HOST:6379/0 or amqp://….")]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 from agent.config import Settings
 from agent.github.intake import intake_issue
@@ -32,46 +33,40 @@ def take_in(
 
 def create_job(store: SqlStore, settings: Settings, repo: UserRepo, issue: IssueText, branch: str | None = None) -> Job:
     """The worktree first, then the row: a failure leaves no half-made job behind."""
-    if not issue.text.strip() and not issue.title.strip():
-        raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
+    fields = job_fields(settings, issue)
     job_id = secrets.token_hex(4)
-    title = job_title(issue)
-    branch = branch or f"sparkwright/{slugify(title)}-{job_id}"
+    branch = branch or f"sparkwright/{slugify(fields['issue_title'])}-{job_id}"
     worktree = settings.worktrees / job_id
     Workspace.ensure(repo.path, worktree, branch, repo.head)
     try:
-        return _insert_job(store, settings, repo, issue, job_id, title, branch, worktree)
+        return store.create_job(
+            id=job_id,
+            status=JobStatus.PLANNING.value,
+            repo_path=str(repo.path),
+            base_commit=repo.head,
+            branch=branch,
+            worktree_path=str(worktree),
+            **fields,
+        )
     except BaseException:
         Workspace.remove(repo.path, worktree, branch)
         raise
 
 
-def _insert_job(
-    store: SqlStore,
-    settings: Settings,
-    repo: UserRepo,
-    issue: IssueText,
-    job_id: str,
-    title: str,
-    branch: str,
-    worktree: Path,
-) -> Job:
-    return store.create_job(
-        id=job_id,
-        status=JobStatus.PLANNING.value,
-        issue_title=title,
-        issue_text=issue.text,
-        issue_url=issue.url,
-        issue_comments=issue.comments,
-        repo_path=str(repo.path),
-        base_commit=repo.head,
-        branch=branch,
-        worktree_path=str(worktree),
-        deep_model=settings.deep_model,
-        fast_model=settings.fast_model,
-        test_command=settings.test_command,
-        settings=job_settings_record(settings),
-    )
+def job_fields(settings: Settings, issue: IssueText) -> dict[str, Any]:
+    """What every new job records of its issue and its settings, wherever it will run."""
+    if not issue.text.strip() and not issue.title.strip():
+        raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
+    return {
+        "issue_title": job_title(issue),
+        "issue_text": issue.text,
+        "issue_url": issue.url,
+        "issue_comments": issue.comments,
+        "deep_model": settings.deep_model,
+        "fast_model": settings.fast_model,
+        "test_command": settings.test_command,
+        "settings": job_settings_record(settings),
+    }
 
 
 def job_settings_record(settings: Settings) -> dict[str, object]:

@@ -13,8 +13,8 @@ from agent.github.client import GitHubClient
 from agent.github.clones import cache_path
 from agent.github.delivery import issue_branch_name
 from agent.github.intake import api_base, issue_text, parse_job_issue
-from agent.intake import job_settings_record
-from agent.issue import IntakeError, IssueText, job_title, slugify
+from agent.intake import job_fields
+from agent.issue import IntakeError, IssueText, slugify
 from agent.repo import GitFailed, run_git, safe_url
 from state import Job, JobStatus, SqlStore
 from state.models import utcnow
@@ -73,30 +73,21 @@ def unused(name: str, heads: dict[str, str]) -> str:
 
 def record_queued(store: SqlStore, settings: Settings, submission: Submission) -> Job:
     """The job's row, queued: no worktree yet, the worker that takes it makes one on its host."""
-    issue = submission.issue
-    if not issue.text.strip() and not issue.title.strip():
-        raise IntakeError("the issue is empty: pass --issue TEXT or --issue-file FILE with what to do")
-    job_id, title = secrets.token_hex(4), job_title(issue)
-    branch = submission.branch or f"sparkwright/{slugify(title)}-{job_id}"
+    fields = job_fields(settings, submission.issue)
+    job_id = secrets.token_hex(4)
+    branch = submission.branch or f"sparkwright/{slugify(fields['issue_title'])}-{job_id}"
     if submission.branch and any(j.branch == branch and j.repo_url == submission.repo_url for j in store.jobs()):
         branch = f"{branch}-{job_id}"  # a second job on the same issue never shares the first one's branch
     return store.create_job(
         id=job_id,
         status=JobStatus.QUEUED.value,
-        issue_title=title,
-        issue_text=issue.text,
-        issue_url=issue.url,
-        issue_comments=issue.comments,
         repo_path="",
         repo_url=submission.repo_url,
         queued_at=utcnow(),
         base_commit=submission.base,
         branch=branch,
         worktree_path="",
-        deep_model=settings.deep_model,
-        fast_model=settings.fast_model,
-        test_command=settings.test_command,
-        settings=job_settings_record(settings),
+        **fields,
     )
 
 

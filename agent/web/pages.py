@@ -37,9 +37,9 @@ class ShownEvent:
 
 
 def jobs_rows(store: SqlStore, status: str) -> list[dict[str, Any]]:
-    rows = []
+    rows, now = [], store.clock()  # read once: on Postgres each reading is a query
     for job in store.jobs():
-        shown = store.effective_status(job).value
+        shown = store.effective_status(job, now).value
         if status not in ("", "all") and shown != status:
             continue
         steps = [s for s in store.steps(job.id) if s.status != StepStatus.SUPERSEDED.value]

@@ -22,12 +22,28 @@ class SandboxSetupError(SandboxError):
         self.result = result
 
     @classmethod
-    def of(cls, result: CommandResult) -> SandboxSetupError:
+    def of(cls, command: str, result: CommandResult) -> SandboxSetupError:
         status = "timed out" if result.timed_out else f"exited with {result.exit_code}"
-        tail = (result.output.strip().splitlines() or ["no output"])[-1]
+        reason, fix = setup_failure(result.output)
         return cls(
-            f"the setup command {status}: {tail[:300]} (fix setup_command; its log is in `sparkwright show`)", result
+            f"the setup command `{command[:200]}` {status}: {reason} ({fix}; its log is in `sparkwright show`)", result
         )
+
+
+PIP_REFUSED = ("externally-managed-environment", "Could not find an activated virtualenv")
+"""pip's words when it will not install outside a virtual environment (PEP 668, or PIP_REQUIRE_VIRTUALENV)."""
+
+
+def setup_failure(output: str) -> tuple[str, str]:
+    """Why a setup command failed, and what fixes it, for the known cases; else its last line."""
+    if any(said in output for said in PIP_REFUSED):
+        return (
+            "pip refused to install into a Python outside a virtual environment (PEP 668)",
+            "run sparkwright from an activated virtual environment that has what the tests need, give a setup_command "
+            "that makes one, or use the Docker sandbox (--sandbox docker)",
+        )
+    tail = (output.strip().splitlines() or ["no output"])[-1]
+    return tail.strip()[:300], "fix setup_command"
 
 
 class SandboxCallError(SandboxError):

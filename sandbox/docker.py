@@ -208,7 +208,7 @@ class DockerSandbox:
         result = self._run_on_server(command, self.config.setup_timeout, SETUP_LOG_LIMIT)
         self.setup_result = result
         if not result.ok:
-            raise SandboxSetupError.of(result)
+            raise SandboxSetupError.of(command, result)
 
     def _open_channel(self) -> CommandChannel:
         assert self._client is not None and self.container is not None, "_start() sets both before any command"

@@ -37,7 +37,8 @@ def allowed_env(env: Mapping[str, str], extra: Iterable[str] = ()) -> dict[str, 
     """The variables a command may see: the allow list, `LC_*`, and the names in `extra`."""
     names = set(PASSED_ENV) | set(extra)
     kept = {k: v for k, v in env.items() if k in names or k.startswith("LC_")}
-    return kept | {"PYTHONDONTWRITEBYTECODE": "1"}
+    # A job on the host never installs into the user's own Python or home: pip installs only into a virtualenv.
+    return kept | {"PYTHONDONTWRITEBYTECODE": "1", "PIP_REQUIRE_VIRTUALENV": "1"}
 
 
 class LocalSandbox:
@@ -69,7 +70,7 @@ class LocalSandbox:
         result = self._run(command, timeout)
         self.setup_result = result
         if not result.ok:
-            raise SandboxSetupError.of(result)
+            raise SandboxSetupError.of(command, result)
         self._setup = None
 
     def _run(self, command: str, timeout: float) -> CommandResult:

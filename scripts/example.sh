@@ -2,7 +2,8 @@
 # Runs sparkwright on the bundled example: a copy of examples/shopcart made into a scratch git repo
 # (your checkout of sparkwright is never the target), with the issue in examples/shopcart/ISSUE.md.
 # With no model configured it replays the recorded job (examples/shopcart-replay) through the real
-# pipeline and says so.
+# pipeline and says so. The example's tests run with this checkout's .venv (it has pytest): nothing is
+# installed into your own Python or home.
 #   bash scripts/example.sh [sparkwright run options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,10 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q -e .
+# No pip cache in your home: the first run downloads once into .venv, nothing else is written.
+.venv/bin/python -m pip install -q --no-cache-dir -e '.[example]'
+# The job's commands (its setup and tests) find the venv's python first, as in an activated venv.
+export VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH"
 
 work="${SPARKWRIGHT_EXAMPLE_DIR:-${SPARKWRIGHT_HOME:-$HOME/.sparkwright}/examples/shopcart}"
 if [ ! -d "$work/.git" ]; then

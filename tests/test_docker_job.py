@@ -92,8 +92,11 @@ def test_auto_picks_docker_when_an_engine_answers_and_warns_otherwise(monkeypatc
     assert warnings == [NOT_ISOLATED]
 
 
-def test_the_planner_does_not_wait_for_the_sandbox_to_start(cli, repo, store, tmp_path, monkeypatch):
-    """The container and its setup start with the job; planning reads the worktree meanwhile."""
+def test_the_first_test_run_in_the_started_sandbox_comes_before_the_planners_first_call(
+    cli, repo, store, tmp_path, monkeypatch
+):
+    """The container and its setup start with the job; the planner is asked once the first test run has shown the
+    test command runs (one that cannot ends the job before any model call) and what fails."""
     require_docker()
     monkeypatch.setenv("SPARKWRIGHT_DOCKER_IMAGE", image_under_test())
     deep = write_script(
@@ -131,7 +134,5 @@ def test_the_planner_does_not_wait_for_the_sandbox_to_start(cli, repo, store, tm
     assert result.exit_code == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     at = {e["kind"]: datetime.fromisoformat(e["ts"]) for e in reversed(events)}  # first of each kind
-    # The planner's model works at once; its plan is saved once its checks ran in the started sandbox.
-    assert (at["model_call"] - at["job_started"]).total_seconds() < 1.5
-    assert (at["plan"] - at["job_started"]).total_seconds() >= 2
-    assert (at["check"] - at["job_started"]).total_seconds() >= 2
+    assert (at["triage"] - at["job_started"]).total_seconds() >= 2, "after the setup command"
+    assert at["triage"] < at["model_call"] < at["plan"]

@@ -179,7 +179,9 @@ def test_a_failed_setup_command_interrupts_the_job_at_once_with_its_log(cli, rep
 
     job = store.jobs()[0]
     assert result.exit_code == 130 and job.status == "interrupted"
-    assert "setup command exited with 3: no such package" in job.outcome_reason
+    assert "the setup command `echo installing; echo 'no such package' >&2; exit 3` exited with 3: no such package" in (
+        job.outcome_reason
+    )
     assert "sparkwright resume" in job.outcome_reason
     [setup] = store.events(job.id, kinds=["sandbox_setup"])
     assert setup.payload["ok"] is False and "installing" in setup.payload["log"]

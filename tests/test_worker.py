@@ -70,3 +70,13 @@ def test_stuck_carries_the_hypothesis(tmp_path):
     result = worker.run("system", "brief")
     assert (result.outcome, result.hypothesis) == ("stuck", "the spec changed")
     assert "tests contradict" in result.reason
+
+
+def test_a_repeated_call_is_answered_with_what_it_said_then_ends_as_a_loop(tmp_path):
+    worker, events = loop(tmp_path, [call("view_file", path="missing.py")])
+    result = worker.run("system", "brief")
+    assert result.outcome == "loop" and result.turns == 3
+    assert "view_file(path='missing.py')" in result.reason
+    first, second = [m.content for m in worker.messages if m.type == "tool"]
+    assert "You already made this exact view_file call" in second and first in second
+    assert [p["output"] for kind, p in events if kind == "tool_call"].count(first) == 3, "the record keeps the truth"

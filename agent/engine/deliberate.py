@@ -10,13 +10,15 @@ from pydantic import BaseModel
 
 from agent.engine.context import JobContext
 from agent.engine.loop import Budget, Control, End, ModelLoop
+from agent.record import DeliberationEnded
 from tools import Observation, Tool, Toolbox, ToolError, planner_tools
 
 NUDGE = "Reply with a tool call; to conclude call one of: {controls}"
 
 
 class DeliberationFailed(Exception):
-    """The deep model did not reach a decision within its budget."""
+    """The deep model reached no decision: its budget ran out, or it kept repeating itself. Each caller ends the
+    deliberation its own way (the plan's fallback, the step's escalation limit, an unreviewed finish)."""
 
 
 def deliberate(
@@ -34,10 +36,15 @@ def deliberate(
         partial(ctx.record.emit, step_id=step_id, purpose=purpose),
         ctx.check_cancelled,
         ctx.record.steering,
+        detect_loops=True,
     )
     ended = loop.run(system, brief)
     if ended.kind != "decided":
-        raise DeliberationFailed(f"the planner reached no {purpose} decision in {ctx.settings.planner_max_turns} turns")
+        ctx.record.emit(
+            DeliberationEnded(purpose=purpose, ended=ended.kind, reason=ended.reason, repeated=ended.value),
+            step_id=step_id,
+        )
+        raise DeliberationFailed(f"the planner reached no {purpose} decision: {ended.reason}")
     return ended.value
 
 

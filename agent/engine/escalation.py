@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from agent.engine.context import JobContext
 from agent.engine.control import DECISIONS, RetryArgs, ReviseArgs, SplitArgs, StopArgs, TakeOverArgs
-from agent.engine.deliberate import deliberate
+from agent.engine.deliberate import DeliberationFailed, deliberate
 from agent.engine.planner import specs
 from agent.engine.prompts import ESCALATION_SYSTEM, escalation_brief
 from agent.faults import fault_point
@@ -50,7 +50,10 @@ def escalate(ctx: JobContext, report_id: int) -> Decided:
         )
     fault_point("escalation.before_decide")
     brief = escalation_brief(ctx.job, ctx.store.steps(ctx.job.id), found)
-    name, args = deliberate(ctx, ESCALATION_SYSTEM, brief, DECISIONS, "escalation", step_id=step.id)
+    try:
+        name, args = deliberate(ctx, ESCALATION_SYSTEM, brief, DECISIONS, "escalation", step_id=step.id)
+    except DeliberationFailed as exc:  # as if the step's escalation limit were reached: nobody decided to go on
+        return _stop(ctx, report_id, step.id, DecisionKind.LIMIT, f"{exc}; step {step.title!r} failed: {found.why}")
     kind = DecisionKind(name)
     if kind == DecisionKind.STOP:
         assert isinstance(args, StopArgs)

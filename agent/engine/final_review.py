@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from agent.engine.context import JobContext
 from agent.engine.control import ADD_STEPS, FINISH_JOB, AddStepsArgs, FinishJobArgs
-from agent.engine.deliberate import deliberate
+from agent.engine.deliberate import DeliberationFailed, deliberate
 from agent.engine.planner import specs
 from agent.engine.prompts import REVIEW_SYSTEM, review_brief
 from agent.faults import fault_point
@@ -45,7 +45,7 @@ def final_review(ctx: JobContext, rounds_done: int) -> Reviewed:
         )
     )
     if result.ok and _quick(ctx):
-        _finish_unreviewed(ctx)
+        _finish_unreviewed(ctx, QUICK_UNREVIEWED)
         return Reviewed(False, True)
     if rounds_done >= ctx.settings.max_review_rounds:
         return Reviewed(False, result.ok)
@@ -55,7 +55,11 @@ def final_review(ctx: JobContext, rounds_done: int) -> Reviewed:
     brief = review_brief(
         ctx.job, ctx.store.steps(ctx.job.id), diff, command, truncate_middle(result.output, 8000), result.ok
     )
-    name, args = deliberate(ctx, REVIEW_SYSTEM, brief, [FINISH_JOB, ADD_STEPS], "review")
+    try:
+        name, args = deliberate(ctx, REVIEW_SYSTEM, brief, [FINISH_JOB, ADD_STEPS], "review")
+    except DeliberationFailed as exc:  # the test run's verdict stands; the missing review is said
+        _finish_unreviewed(ctx, f"{exc}, so nobody reviewed the diff")
+        return Reviewed(False, result.ok)
     if isinstance(args, AddStepsArgs):
         ctx.store.revise_plan(ctx.job.id, RevisionKind.REVIEW, args.reason, specs(args.steps))
         fault_point("review.steps_added")
@@ -73,11 +77,11 @@ def _quick(ctx: JobContext) -> bool:
     return bool(revisions) and revisions[0].kind == RevisionKind.QUICK
 
 
-def _finish_unreviewed(ctx: JobContext) -> None:
-    """Quick mode trusts the full test run: no planner call when it passes."""
+def _finish_unreviewed(ctx: JobContext, why: str) -> None:
+    """Quick mode trusts a passing full test run (no planner call); a review that reached no decision is said."""
     done = [s.result for s in ctx.store.steps(ctx.job.id) if s.status == StepStatus.DONE.value and s.result]
     summary = "; ".join(done) or "the full test run passes"
-    doubts = [QUICK_UNREVIEWED]
+    doubts = [why]
     ctx.store.update_job(ctx.job.id, summary=summary, uncertainties=doubts)
     ctx.record.emit(Review(decision=ReviewDecision.FINISH, summary=summary, uncertainties=doubts))
 

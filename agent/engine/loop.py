@@ -22,6 +22,7 @@ from tools import Observation, Tool, Toolbox
 from tools.base import brief_args, signature, truncate_middle
 
 REPEATS_FOR_LOOP = 3
+REPEAT_NOTE_CHARS = 600
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,8 @@ class ModelLoop:
     """Raises when the job must stop; called between turns."""
     steering: Callable[[], list[str]]
     detect_loops: bool = False
-    """End as "loop" when the same call gives the same result, or a reply has no tool call, 3 times."""
+    """The same call with the same result is answered, the second time, with a note that it was answered already;
+    the third time, or a third reply in a row without a tool call, ends the loop as "loop"."""
     text_format: TextFormat | None = None
     temperature: float | None = None
     messages: list[BaseMessage] = field(default_factory=list)
@@ -132,7 +134,7 @@ class ModelLoop:
     def _nudge(self) -> End | None:
         self._silent_turns += 1
         if self.detect_loops and self._silent_turns >= REPEATS_FOR_LOOP:
-            return End("loop", "the worker replied without tool calls three times in a row")
+            return End("loop", "the model replied without tool calls three times in a row")
         names = [t["function"]["name"] for t in self._schemas]
         nudge = self.text_format.nudge if self.text_format else self.nudge
         self.messages.append(HumanMessage(nudge.format(tools=", ".join(names), controls=", ".join(self._answers))))
@@ -152,22 +154,34 @@ class ModelLoop:
             observation = self.toolbox.call(call["name"], call.get("args"))
             fault_point(f"{self.fault_points}.after_tool")
         self._record_tool(call, observation, replied_at)
+        seen = self._times_seen(call, observation.text) if self.detect_loops else 1
+        if seen >= REPEATS_FOR_LOOP:
+            said = f"{call['name']}({_in_short(args)})"
+            return End("loop", f"the same call {said} gave the same result {seen} times", said), ""
+        text = self._already_answered(call, observation.text) if seen > 1 else observation.text
         if not self.text_format:
             status = "success" if observation.ok else "error"
-            self.messages.append(ToolMessage(observation.text, tool_call_id=call["id"], status=status))
-        return (self._loop_detected(call, observation.text) if self.detect_loops else None), observation.text
+            self.messages.append(ToolMessage(text, tool_call_id=call["id"], status=status))
+        return None, text
 
     def _unknown_tool(self, name: str) -> Observation:
         """Every tool and control this loop offers, with its arguments: the Toolbox knows only its own tools."""
         listed = "\n".join(f"- {signature(s)}" for s in self._schemas)
         return Observation(f"error: unknown tool {name!r}; call one of these tools:\n{listed}", False)
 
-    def _loop_detected(self, call: ToolCall, text: str) -> End | None:
+    def _times_seen(self, call: ToolCall, text: str) -> int:
         signature = (call["name"], json.dumps(call.get("args"), sort_keys=True), text)
         self._seen[signature] += 1
-        if self._seen[signature] >= REPEATS_FOR_LOOP:
-            return End("loop", f"the same {call['name']} call gave the same result {REPEATS_FOR_LOOP} times")
-        return None
+        return self._seen[signature]
+
+    def _already_answered(self, call: ToolCall, text: str) -> str:
+        """A repeat teaches the model nothing: say so, with what the call said the first time."""
+        controls = ", ".join(self._answers) or "a different call"
+        return (
+            f"You already made this exact {call['name']} call and it answered the same, so nothing was learned:\n"
+            f"{truncate_middle(text, REPEAT_NOTE_CHARS)}\n"
+            f"Do not repeat it: use that answer, try something different, or conclude with {controls}."
+        )
 
     def _over_budget(self) -> str | None:
         b = self.budget

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from agent.engine.context import JobContext
 from agent.engine.control import StepPlan
+from agent.engine.feedback import unrunnable
 from agent.test_files import is_test_path, normalized
 from sandbox import CommandResult, SandboxCallError
 from sandbox.confined import CONTAINER_ROOT
@@ -88,9 +89,9 @@ def check_problems(ctx: JobContext, step: StepPlan, result: CommandResult, faili
 
 def cannot_run(command: str, result: CommandResult) -> str | None:
     """Why a check's failure says the check itself is wrong, or None when it failed as a check may."""
+    if missing := unrunnable(command, result, usage_errors=False):
+        return missing
     said = next((line.strip()[:200] for line in result.output.splitlines() if any(s in line for s in CANNOT_RUN)), "")
-    if result.exit_code in (126, 127):
-        return f"the command was not found or cannot execute (exit {result.exit_code}) {said}".strip()
     if "pytest" in command and result.exit_code in (4, 5):
         why = "a usage error or a path not found" if result.exit_code == 4 else "no tests were collected"
         return f"pytest exit {result.exit_code}, {why}: {said}".rstrip(": ")

@@ -8,7 +8,7 @@ from typing import Any
 
 from agent.engine.context import JobContext
 from agent.engine.control import SUBMIT_PLAN, PlanArgs, StepPlan
-from agent.engine.deliberate import deliberate
+from agent.engine.deliberate import DeliberationFailed, deliberate
 from agent.engine.feedback import failing_part
 from agent.engine.plan_check import Validated, validate_plan
 from agent.engine.prompts import PLANNER_SYSTEM, planner_brief, rejected_plan
@@ -33,20 +33,23 @@ def specs(steps: Sequence[StepPlan]) -> list[StepSpec]:
 
 
 def make_plan(ctx: JobContext) -> None:
-    """Plan once: a job that already has steps (resumed) keeps them. Planned mode asks the planner before the
-    first test run, so the planner does not wait for the sandbox to start."""
+    """Plan once: a job that already has steps (resumed) keeps them. The first test run comes before any model
+    call in every mode: a test command that cannot run ends the job before it costs anything."""
     if ctx.store.steps(ctx.job.id):
         return
-    found = None if ctx.settings.mode == "planned" else _triage(ctx)
-    if found and (why := quick_reason(ctx.settings.mode, found)):
+    found = _triage(ctx)
+    if why := quick_reason(ctx.settings.mode, found):
         _save_quick(ctx, found, PlanPath.QUICK, why)
         return
     brief = planner_brief(ctx.job, list_files(ctx.reader, ListArgs()), agents_md(ctx), found)
     rejected: list[str] = []
     for number in range(1, ctx.settings.plan_retries + 2):
-        _, plan = deliberate(ctx, PLANNER_SYSTEM, brief + "".join(rejected), [SUBMIT_PLAN], "plan")
+        try:
+            _, plan = deliberate(ctx, PLANNER_SYSTEM, brief + "".join(rejected), [SUBMIT_PLAN], "plan")
+        except DeliberationFailed as exc:
+            _save_quick(ctx, found, PlanPath.FALLBACK, str(exc))
+            return
         assert isinstance(plan, PlanArgs)
-        found = found or _triage(ctx)
         verdict: Validated = validate_plan(ctx, plan.steps, None if found.passed else found.check)
         if not verdict.problems:
             fault_point("plan.before_save")
@@ -55,7 +58,6 @@ def make_plan(ctx: JobContext) -> None:
             return
         ctx.record.emit(PlanRejected(number=number, problems=verdict.problems))
         rejected.append(rejected_plan(number, plan, verdict.problems))
-    assert found is not None, "the loop runs at least once"
     tries = ctx.settings.plan_retries + 1
     why = f"none of the planner's {tries} plans could work" if tries > 1 else "the planner's plan could not work"
     _save_quick(ctx, found, PlanPath.FALLBACK, why)

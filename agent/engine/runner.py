@@ -16,6 +16,7 @@ from langgraph.types import Command
 from agent.engine.approval import mark_waiting
 from agent.engine.context import JobContext
 from agent.engine.deliberate import DeliberationFailed
+from agent.engine.feedback import UnrunnableCheck
 from agent.engine.graph import JobGraph, JobState
 from agent.errors import INTERRUPTIONS
 from agent.record import JobFinished, JobInterrupted, JobResumed, JobStarted
@@ -83,6 +84,9 @@ def execute(ctx: JobContext, graph: JobGraph, answer: dict[str, Any] | None = No
         ctx.record.emit(JobInterrupted(reason=reason))
     except DeliberationFailed as exc:
         _fail(ctx, str(exc))
+    except UnrunnableCheck as exc:
+        _fail(ctx, str(exc))
+        raise  # the user's to fix: one line and exit code 2, like any bad input
     except Exception as exc:
         _fail(ctx, f"internal error: {type(exc).__name__}: {exc}", traceback.format_exc())
         raise

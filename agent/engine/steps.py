@@ -9,6 +9,7 @@ from datetime import datetime
 from agent.engine.attempts import Brief, guarded_check, raw_files, run_candidate
 from agent.engine.candidates import candidates, describe
 from agent.engine.context import JobContext
+from agent.engine.feedback import require_runnable
 from agent.engine.test_guard import TestGuard
 from agent.engine.worker import CHECK_TAIL, AttemptResult
 from agent.faults import fault_point
@@ -59,6 +60,8 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     start = ctx.workspace.snapshot()
     before = guarded_check(ctx, step, guard)
     _record_check(ctx, step, before)
+    # A usage error here may be a test the step is to add (the plan's check allowed it); a missing runner never is.
+    require_runnable(step.check_command, before, f"the check of step {step.title!r}", usage_errors=False)
     existing = {path: text for path, text in files.items() if text is not None}
     result = None
     for index, candidate in enumerate(candidates(ctx.settings, step.executor, ctx.llm(step.executor).spec, existing)):

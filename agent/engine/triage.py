@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.engine.context import JobContext
-from agent.engine.feedback import failing_part
+from agent.engine.feedback import failing_part, require_runnable
 from agent.engine.prompts import issue_block
 from agent.engine.sandbox_factory import repo_settings
 from agent.test_files import is_test_path
@@ -51,10 +51,11 @@ class Triage:
 
 
 def triage(ctx: JobContext) -> Triage:
-    """Runs the test command once in the sandbox."""
+    """Runs the test command once in the sandbox; a test command that cannot run at all ends the job here."""
     command = test_command(ctx)
     ctx.check_cancelled()
     result = ctx.sandbox.run(command, ctx.settings.check_timeout)
+    require_runnable(command, result, "the test command")
     failing = [] if result.ok else failing_ids(result.output, ctx)
     test_files = _unique(t.split("::")[0] for t in failing)
     issue = issue_block(ctx.job)

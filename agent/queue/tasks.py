@@ -57,9 +57,13 @@ def run_delivery(settings: Settings, job_id: str) -> str:
         except USER_ERRORS as exc:
             return _cannot_run(store, job, str(exc))
         log.info("job %s: running on this worker", job_id)
-        finished = run_leased(
-            store, run_settings, job, deep, fast, [log_event], stop_asked, keep_branch=keep_branch(store, job)
-        )
+        try:
+            finished = run_leased(
+                store, run_settings, job, deep, fast, [log_event], stop_asked, keep_branch=keep_branch(store, job)
+            )
+        except USER_ERRORS as exc:  # recorded as the job's failure already: its test command cannot run here
+            log.warning("job %s: failed: %s", job_id, exc)
+            return f"job {job_id}: failed"
         stack.close()
         try:
             deliver_succeeded(store, run_settings, finished)

@@ -10,6 +10,7 @@ from agent.record.events import EVENT_TYPES, Recorded, UnknownEventKind, event_f
 from agent.record.failure_report import BudgetUsed, FailureReport, ReportedAttempt, ReportedStep
 from agent.record.job_events import (
     Approval,
+    DeliberationEnded,
     Delivered,
     Feedback,
     JobFinished,
@@ -56,6 +57,7 @@ __all__ = [
     "ReportedAttempt",
     "ReportedStep",
     "Approval",
+    "DeliberationEnded",
     "Delivered",
     "Feedback",
     "JobFinished",

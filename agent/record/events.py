@@ -11,6 +11,7 @@ from agent.record.base import EventModel
 from agent.record.call_events import ModelCall, Steering, ToolCall
 from agent.record.job_events import (
     Approval,
+    DeliberationEnded,
     Delivered,
     Feedback,
     JobFinished,
@@ -49,6 +50,7 @@ EVENT_TYPES: dict[str, type[EventModel]] = {
         JobInterrupted,
         SandboxSetup,
         Delivered,
+        DeliberationEnded,
         Plan,
         Approval,
         Triaged,

@@ -145,3 +145,15 @@ class TestRun(EventModel):
     """How long it ran, when it ran."""
     output: str = ""
     """The tail of its output (or why it did not run)."""
+
+
+class DeliberationEnded(EventModel):
+    kind = "deliberation_ended"
+    purpose: str
+    """What the planner was deciding: "plan", "escalation", "review", "feedback"."""
+    ended: str
+    """"budget": its turns ran out; "loop": it made one call with the same result, or no call, 3 times."""
+    reason: str
+    """In words for the user."""
+    repeated: str | None = None
+    """The call it repeated, when it looped on one."""

@@ -13,27 +13,23 @@ from rich.console import Console
 
 from agent.cli_more import register_more
 from agent.cli_queue import register_queue, requeue
-from agent.compose import (
-    check_delivery,
-    check_origin_for_delivery,
-    check_token_for_delivery,
-    deliver_succeeded,
-    err,
-    exit_code,
-    job_settings,
-    print_delivery,
-    ready,
-    run_job,
-    warn,
-)
+from agent.compose import err, exit_code, job_settings, ready, run_job, warn
 from agent.config import load_settings
 from agent.engine.revise import ensure_revisable, plan_feedback_round
 from agent.engine.sandbox_factory import sandbox_kind
 from agent.errors import USER_ERRORS
 from agent.github.client import token_from_env
-from agent.github.job_delivery import push_job
+from agent.github.refs import fixes_number
 from agent.intake import create_job, take_in
 from agent.issue import IntakeError
+from agent.job_delivery import (
+    check_delivery,
+    check_origin_for_delivery,
+    check_token_for_delivery,
+    deliver_succeeded,
+    print_delivery,
+    push_job,
+)
 from agent.queue.placement import on_this_host
 from agent.views import jobs as report
 from agent.views.review import NoSuchStep, ReviewFormat, print_review
@@ -251,7 +247,7 @@ def review(
     with SqlStore(settings.database) as store:
         try:
             job = on_this_host(store, settings, store.job(job_id), token_from_env())
-            print_review(store, job, fmt, Console(), step)
+            print_review(store, job, fmt, Console(), step, fixes=fixes_number(job.issue_url))
         except NoSuchStep as exc:
             raise typer.BadParameter(str(exc), param_hint="--step") from None
 

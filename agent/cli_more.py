@@ -9,11 +9,12 @@ from typing import Annotated, Any
 
 import typer
 
-from agent.compose import check_delivery, deliver_succeeded, err, exit_code, job_settings, ready, run_job
+from agent.compose import err, exit_code, job_settings, ready, run_job
 from agent.config import load_settings
 from agent.engine.approval import APPROVED, ensure_awaiting, read_edit, record_approval, reject
 from agent.engine.runner import leased
 from agent.issue import IntakeError
+from agent.job_delivery import check_delivery, deliver_succeeded
 from agent.web.server import serve_web
 from state import SqlStore
 

@@ -1,5 +1,6 @@
 """Composing a job's parts and running it: models, sandbox, checkpoints, recorder and progress wired
-together under the job's lease, then delivery as the job asked. Only the CLI calls this."""
+together under the job's lease. Delivery as the job asked is `agent.job_delivery`. Only the CLI and the
+queue's worker call this."""
 
 from __future__ import annotations
 
@@ -21,12 +22,8 @@ from agent.engine.graph import build_graph
 from agent.engine.recorder import Listener, Recorder
 from agent.engine.runner import execute, leased
 from agent.engine.sandbox_factory import open_sandbox, preflight
-from agent.github.client import token_from_env
-from agent.github.delivery import Delivery, DeliveryError
-from agent.github.job_delivery import has_origin, push_job
 from agent.models.llm import LLM, ModelConfigError, Tier, check_reachable, make_chat_model, split_spec, tool_calls_for
 from agent.models.local_probe import find_local_server
-from agent.record import Delivered, read_events
 from agent.repo import Workspace
 from agent.views import jobs as report
 from agent.views.progress import JsonLines, LiveProgress
@@ -74,55 +71,6 @@ def no_model(settings: Settings) -> str:
     """The "no model configured" error, with the settings for a local server if one answers."""
     server = find_local_server(settings.local_servers)
     return f"{NO_MODEL}; {server.hint()}" if server else NO_MODEL
-
-
-def check_delivery(settings: Settings, repo: Path) -> None:
-    """What --push/--pr will need at the end, checked before the job starts."""
-    check_token_for_delivery(settings)
-    check_origin_for_delivery(settings, repo)
-
-
-def check_token_for_delivery(settings: Settings) -> None:
-    if settings.pull_request and not token_from_env():
-        raise DeliveryError(
-            "--pr needs a GitHub token to open the pull request: export GITHUB_TOKEN (or GH_TOKEN), or run without --pr"
-        )
-
-
-def check_origin_for_delivery(settings: Settings, repo: Path) -> None:
-    if (settings.push or settings.pull_request) and not settings.results_remote and not has_origin(repo):
-        raise DeliveryError(
-            f"--push needs a remote 'origin' in {repo}: add one with `git remote add origin URL`, or run without --push"
-        )
-
-
-def deliver_succeeded(store: SqlStore, settings: Settings, job: Job) -> None:
-    """Push (and open the pull request) as the job was asked to, once it has succeeded."""
-    if not (settings.push or settings.pull_request):
-        return
-    if job.status != JobStatus.SUCCEEDED.value:
-        err.print(
-            f"not pushed: the job did not succeed (push it anyway with `sparkwright push {job.id}`)",
-            style="yellow",
-            highlight=False,
-            soft_wrap=True,
-        )
-        return
-    # A revised job's pull request is already open: pushing the branch updates it.
-    pull_request = settings.pull_request and not pull_request_opened(store, job)
-    print_delivery(push_job(store, settings, job, token_from_env(), pull_request))
-
-
-def pull_request_opened(store: SqlStore, job: Job) -> bool:
-    return any(r.event.pull_request for r in read_events(store, job.id, Delivered))
-
-
-def print_delivery(delivery: Delivery) -> None:
-    pushed = delivery.push
-    state = "already up to date" if pushed.up_to_date else f"pushed {pushed.commit[:7]}"
-    err.print(f"{markup_safe(pushed.branch)}: {state} on origin", highlight=False, soft_wrap=True)
-    if delivery.pull_request_url:
-        err.print(f"draft pull request: {markup_safe(delivery.pull_request_url)}", highlight=False, soft_wrap=True)
 
 
 def run_job(

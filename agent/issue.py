@@ -1,4 +1,5 @@
-"""The issue a job works on: its text (from the user, a file or GitHub), its title and branch-name slug."""
+"""The issue a job works on: its text (from the user, a file or GitHub), its title and branch-name slug, and the
+size GitHub accepts for the pull request that answers it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from agent.errors import UserError
 
 MAX_ISSUE_CHARS = 65_536  # GitHub's own cap on an issue body
 MAX_TITLE_CHARS = 200
+MAX_PR_BODY = 60_000  # GitHub refuses pull-request bodies over 65,536 characters
 
 
 class IntakeError(UserError):
@@ -30,6 +32,11 @@ def slugify(text: str, limit: int = 40, empty: str = "job") -> str:
     if len(slug) > limit:
         slug = slug[:limit].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
     return slug or empty
+
+
+def fit_pull_request_body(body: str) -> str:
+    """`body` cut to the size GitHub accepts for a pull-request body."""
+    return body if len(body) <= MAX_PR_BODY else body[:MAX_PR_BODY] + "\n\n…(truncated)\n"
 
 
 def job_title(issue: IssueText) -> str:

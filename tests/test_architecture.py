@@ -49,8 +49,8 @@ def test_importing_does_no_io(tmp_path, monkeypatch):
 
 
 INSIDE_AGENT = {
-    "github": {"engine"},
-    "views": {"engine"},
+    "github": {"engine", "views"},
+    "views": {"engine", "github"},
     "models": {"engine", "views", "github"},
     "repo": {"engine", "views", "github", "models"},
 }

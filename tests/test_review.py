@@ -298,7 +298,7 @@ def test_revise_of_a_failed_job_retires_its_failed_step_and_can_succeed(cli, rep
 
 def test_in_a_terminal_the_diff_is_highlighted(store, job):
     screen = StringIO()
-    print_review(store, job, ReviewFormat.TEXT, Console(file=screen, force_terminal=True, width=120))
+    print_review(store, job, ReviewFormat.TEXT, Console(file=screen, force_terminal=True, width=120), fixes=None)
 
     assert "\x1b[" in screen.getvalue()
     plain = re.sub(r"\x1b\[[0-9;]*m", "", screen.getvalue())

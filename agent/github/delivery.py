@@ -15,10 +15,9 @@ from urllib.parse import urlsplit
 from agent.errors import UserError
 from agent.github.client import GitHubClient
 from agent.github.refs import GITHUB_WEB_HOST, IssueRef
-from agent.issue import slugify
+from agent.issue import fit_pull_request_body, slugify
 from agent.redact import redact
 from agent.repo import GitFailed, run_git, safe_url
-from agent.views.review_markdown import fit_body
 
 ALWAYS_PROTECTED = ("main", "master")
 BRANCH_PREFIX = "sparkwright/"
@@ -126,7 +125,7 @@ def deliver(
     """
     base = github.get_repo(issue).default_branch
     pushed = push_branch(repo_path, branch, remote, token, default_branch=base, token_hosts=token_hosts)
-    body = fit_body(redact(body, token))  # redacted before the cut, which could split a token
+    body = fit_pull_request_body(redact(body, token))  # redacted before the cut, which could split a token
     url = github.create_draft_pull_request(issue, head=branch, base=base, title=redact(title, token), body=body)
     return Delivery(pushed, url)
 

@@ -153,3 +153,14 @@ def api_base_for_host(host: str) -> str:
     """GitHub's API base for a web host: api.github.com, or `https://HOST/api/v3` for Enterprise."""
     host = host_of(host)
     return GITHUB_API_BASE if host in (GITHUB_WEB_HOST, "www." + GITHUB_WEB_HOST) else f"https://{host}/api/v3"
+
+
+def fixes_number(issue_url: str | None) -> int | None:
+    """The issue number for "Fixes #N" when the job came from a GitHub issue."""
+    if not issue_url:
+        return None
+    try:
+        # Intake only accepts GitHub issue URLs, so the URL's own host counts (GitHub Enterprise too).
+        return parse_issue_url(issue_url, [host_of(issue_url)]).number
+    except IssueURLError:
+        return None

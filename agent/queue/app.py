@@ -17,8 +17,10 @@ from celery import Celery
 from celery.beat import Scheduler
 from celery.signals import worker_process_init
 
-from agent.config import Settings
+from agent.config import ConfigError, Settings
+from agent.errors import UserError
 from agent.queue.tasks import run_delivery, sweep
+from agent.repo import safe_url
 
 RUN = "sparkwright.run"
 SWEEP = "sparkwright.sweep"
@@ -27,6 +29,10 @@ log = logging.getLogger("sparkwright.worker")
 VISIBILITY_TIMEOUT = 6 * 3600
 """Redis gives an unacknowledged message back after this long. Only the death of the whole worker (its
 pool processes too) leaves a message unacknowledged; the sweep resumes such a job long before."""
+
+
+class QueueError(UserError):
+    """The queue cannot be reached or used; the message says what to do."""
 
 
 def make_app(settings: Settings) -> Celery:
@@ -64,6 +70,22 @@ class SweepingScheduler(Scheduler):
         except Exception:  # a database away for a moment: the next sweep tries again
             log.exception("the sweep failed")
         return None
+
+
+def connected_app(settings: Settings) -> Celery:
+    """The app of `settings`' broker, once the broker answers: an unreachable one fails here, in one line."""
+    if not settings.broker_url:
+        raise ConfigError("no broker: pass --broker-url redis://HOST:6379/0 or set SPARKWRIGHT_BROKER_URL")
+    app = make_app(settings)
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=5)
+    except Exception as exc:  # kombu raises the transport's own errors
+        raise QueueError(
+            f"cannot reach the broker at {safe_url(settings.broker_url)} ({type(exc).__name__}): "
+            "start it, or fix --broker-url"
+        ) from None
+    return app
 
 
 def enqueue(app: Celery, job_id: str) -> None:

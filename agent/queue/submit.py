@@ -1,5 +1,6 @@
-"""`submit`: jobs recorded as queued and put on the broker, for workers on any host. Everything a job needs
-is read first (issues, remote heads); a job is recorded only once it can be queued, so a failure leaves none."""
+"""`submit`: jobs recorded as queued and put on the broker, for workers on any host (and `resume` putting a
+submitted job back). Everything a job needs is read first (issues, remote heads); a job is recorded only once
+it can be queued, so a failure leaves none."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from celery import Celery
+
 from agent.config import Settings
-from agent.github.client import GitHubClient
+from agent.github.client import GitHubClient, token_from_env
 from agent.github.clones import cache_path
 from agent.github.delivery import issue_branch_name
 from agent.github.intake import api_base, issue_text, parse_job_issue
 from agent.intake import job_fields
-from agent.issue import IntakeError, IssueText, slugify
+from agent.issue import IntakeError, IssueText, read_issue, slugify
+from agent.queue.app import QueueError, connected_app, enqueue
 from agent.repo import GitFailed, run_git, safe_url
 from state import Job, JobStatus, SqlStore
 from state.models import utcnow
@@ -29,6 +33,48 @@ class Submission:
     issue: IssueText
     branch: str | None = None
     """None: sparkwright/<slug of the title>-<job id>."""
+
+
+def read_submissions(
+    settings: Settings,
+    urls: list[str],
+    from_file: Path | None,
+    repo_url: str | None,
+    issue: str | None,
+    issue_file: Path | None,
+) -> list[Submission]:
+    """`submit`'s jobs: one per issue URL (given or read from `from_file`), or one from `repo_url` and its issue."""
+    urls = urls + (read_batch(from_file) if from_file else [])
+    if repo_url and urls:
+        raise IntakeError("pass issue URLs or --repo-url with --issue, not both")
+    token = token_from_env()
+    if repo_url:
+        return [from_repo_url(repo_url, read_issue(issue, issue_file), token)]
+    if issue is not None or issue_file is not None:
+        raise IntakeError("--issue/--issue-file need --repo-url: the git URL workers clone")
+    if not urls:
+        raise IntakeError("nothing to submit: pass issue URLs, --from-file FILE, or --repo-url URL --issue TEXT")
+    return [from_issue_url(settings, url, token) for url in urls]
+
+
+def queue_one(store: SqlStore, settings: Settings, app: Celery, submission: Submission) -> Job:
+    """The job recorded, then put on the broker; a job the broker refuses is deleted, so none is left unqueued."""
+    job = record_queued(store, settings, submission)
+    try:
+        enqueue(app, job.id)
+    except Exception as exc:
+        store.delete_queued_job(job.id)
+        raise QueueError(f"the broker refused job {job.id} ({type(exc).__name__}: {exc}): submit it again") from None
+    return job
+
+
+def requeue(settings: Settings, store: SqlStore, job: Job) -> None:
+    """`resume` of a submitted job: back on the queue, for whichever worker takes it."""
+    app = connected_app(settings)
+    store.update_job(job.id, stop_requested_at=None)
+    if JobStatus(job.status) == JobStatus.INTERRUPTED and not job.lease_owner and not store.steps(job.id):
+        store.update_job(job.id, status=JobStatus.QUEUED.value)
+    enqueue(app, job.id)
 
 
 def from_issue_url(settings: Settings, url: str, token: str | None) -> Submission:

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import timedelta
 
-from agent.compose import deliver_succeeded, job_settings, ready, run_leased
+from agent.compose import job_settings, ready, run_leased
 from agent.config import Settings
 from agent.engine.runner import leased
 from agent.engine.sandbox_factory import sandbox_kind
 from agent.errors import USER_ERRORS
 from agent.github.client import token_from_env
+from agent.job_delivery import deliver_succeeded
 from agent.queue.placement import keep_branch, place_on_host
 from agent.record import JobInterrupted, Recorded, record_event
 from agent.redact import scrub

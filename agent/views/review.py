@@ -39,8 +39,10 @@ class NoSuchStep(LookupError):
     """`--step K` is outside the plan."""
 
 
-def print_review(store: SqlStore, job: Job, fmt: ReviewFormat, console: Console, step: int | None = None) -> None:
-    record = review_record(store, job)
+def print_review(
+    store: SqlStore, job: Job, fmt: ReviewFormat, console: Console, step: int | None = None, *, fixes: int | None
+) -> None:
+    record = review_record(store, job, fixes=fixes)
     if step is None:
         _print_record(record, fmt, console)
         return

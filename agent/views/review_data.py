@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from agent.github.refs import IssueURLError, host_of, parse_issue_url
 from agent.record import (
     Check,
     FailureReport,
@@ -49,8 +48,11 @@ TRANSCRIPT_EVENTS = (ModelCall, ToolCall, Check)
 SPAN_EVENTS = (JobStarted, JobResumed, JobFinished, JobInterrupted)
 
 
-def review_record(store: SqlStore, job: Job) -> ReviewRecord:
-    """The job record (as `show --json`) plus what git holds: commits, the full diff, files touched."""
+def review_record(store: SqlStore, job: Job, *, fixes: int | None) -> ReviewRecord:
+    """The job record (as `show --json`) plus what git holds: commits, the full diff, files touched.
+
+    `fixes` is the issue number for "Fixes #N"; reading it from an issue URL is GitHub's business, so the
+    caller passes it (see `agent.github.refs.fixes_number`)."""
     shown = job_record(store, job)
     events = read_events(store, job.id, Check, StepDone, *ROUND_EVENTS, *SPAN_EVENTS)
     head, commits, diff, files = git_facts(job)
@@ -63,7 +65,7 @@ def review_record(store: SqlStore, job: Job) -> ReviewRecord:
         "diff": diff,
         "files": files,
         "tests_changed": [f["path"] for f in files if is_test_path(f["path"])],
-        "fixes": fixes_number(job.issue_url),
+        "fixes": fixes,
         "rounds": found_rounds,
         "working_seconds": round(working_seconds(events), 1),
     }
@@ -235,17 +237,6 @@ def _brief(args: Any) -> str:
     if not isinstance(args, dict):
         return str(args)[:80]
     return ", ".join(f"{k}={' '.join(str(v).split())[:40]!r}" for k, v in args.items())
-
-
-def fixes_number(issue_url: str | None) -> int | None:
-    """The issue number for "Fixes #N" when the job came from a GitHub issue."""
-    if not issue_url:
-        return None
-    try:
-        # Intake only accepts GitHub issue URLs, so the URL's own host counts (GitHub Enterprise too).
-        return parse_issue_url(issue_url, [host_of(issue_url)]).number
-    except IssueURLError:
-        return None
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:

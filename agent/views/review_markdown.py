@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
+from agent.issue import fit_pull_request_body
 from agent.record.job_record import Usage
 from agent.record.review_record import ReviewRecord, Round, StepDetail, StepReview, StepView
-
-MAX_BODY = 60_000  # GitHub refuses pull-request bodies over 65,536 characters
 
 
 def markdown(r: ReviewRecord) -> str:
@@ -57,12 +56,7 @@ def markdown(r: ReviewRecord) -> str:
     parts.append(
         f"---\nDrafted by sparkwright (job {code(r['id'])}, branch {code(r['branch'])}); review before merging."
     )
-    return fit_body("\n\n".join(parts) + "\n")
-
-
-def fit_body(body: str) -> str:
-    """`body` cut to the size GitHub accepts for a pull-request body."""
-    return body if len(body) <= MAX_BODY else body[:MAX_BODY] + "\n\n…(truncated)\n"
+    return fit_pull_request_body("\n\n".join(parts) + "\n")
 
 
 def step_markdown(r: StepView) -> str:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.github.refs import fixes_number
 from agent.views.review_data import review_record, step_record
 from agent.web.diff import render_diff
 from state import Job, JobStatus, SqlStore
 
 
 def review_view(store: SqlStore, job: Job) -> dict[str, Any]:
-    record = review_record(store, job)
+    record = review_record(store, job, fixes=fixes_number(job.issue_url))
     check_outputs = {s.id: s.check_output or "" for s in store.steps(job.id)}
     steps = []
     for number, step in enumerate(record["steps"], 1):

@@ -1,19 +1,72 @@
-"""Delivering a finished job: its branch pushed to `origin`, and optionally a draft PR whose body is its review."""
+"""Delivering a finished job as it asked: what `--push`/`--pr` need, checked before the job starts; its branch
+pushed to `origin`, and optionally a draft PR whose body is its review. This is where `agent.github` (the push,
+the API) and `agent.views` (the review as Markdown) meet, so neither has to import the other."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from agent.compose import err
 from agent.config import Settings
-from agent.github.client import GitHubClient
+from agent.github.client import GitHubClient, token_from_env
 from agent.github.delivery import Delivery, DeliveryError, deliver, push_branch
 from agent.github.intake import api_base, parse_job_issue
 from agent.github.refs import GITHUB_WEB_HOST, host_of
-from agent.record import Delivered, record_event
+from agent.record import Delivered, read_events, record_event
 from agent.repo import GitFailed, run_git
 from agent.views.review_data import review_record
 from agent.views.review_markdown import markdown
+from agent.views.terminal import markup_safe
 from state import Job, JobStatus, SqlStore
+
+
+def check_delivery(settings: Settings, repo: Path) -> None:
+    """What --push/--pr will need at the end, checked before the job starts."""
+    check_token_for_delivery(settings)
+    check_origin_for_delivery(settings, repo)
+
+
+def check_token_for_delivery(settings: Settings) -> None:
+    if settings.pull_request and not token_from_env():
+        raise DeliveryError(
+            "--pr needs a GitHub token to open the pull request: export GITHUB_TOKEN (or GH_TOKEN), or run without --pr"
+        )
+
+
+def check_origin_for_delivery(settings: Settings, repo: Path) -> None:
+    if (settings.push or settings.pull_request) and not settings.results_remote and not has_origin(repo):
+        raise DeliveryError(
+            f"--push needs a remote 'origin' in {repo}: add one with `git remote add origin URL`, or run without --push"
+        )
+
+
+def deliver_succeeded(store: SqlStore, settings: Settings, job: Job) -> None:
+    """Push (and open the pull request) as the job was asked to, once it has succeeded."""
+    if not (settings.push or settings.pull_request):
+        return
+    if job.status != JobStatus.SUCCEEDED.value:
+        err.print(
+            f"not pushed: the job did not succeed (push it anyway with `sparkwright push {job.id}`)",
+            style="yellow",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    # A revised job's pull request is already open: pushing the branch updates it.
+    pull_request = settings.pull_request and not pull_request_opened(store, job)
+    print_delivery(push_job(store, settings, job, token_from_env(), pull_request))
+
+
+def pull_request_opened(store: SqlStore, job: Job) -> bool:
+    return any(r.event.pull_request for r in read_events(store, job.id, Delivered))
+
+
+def print_delivery(delivery: Delivery) -> None:
+    pushed = delivery.push
+    state = "already up to date" if pushed.up_to_date else f"pushed {pushed.commit[:7]}"
+    err.print(f"{markup_safe(pushed.branch)}: {state} on origin", highlight=False, soft_wrap=True)
+    if delivery.pull_request_url:
+        err.print(f"draft pull request: {markup_safe(delivery.pull_request_url)}", highlight=False, soft_wrap=True)
 
 
 def push_job(store: SqlStore, settings: Settings, job: Job, token: str | None, pull_request: bool) -> Delivery:
@@ -37,9 +90,7 @@ def open_pull_request(store: SqlStore, settings: Settings, job: Job, token: str 
     """Push the branch and open a draft PR whose body is `review JOB --format markdown`."""
     ref = parse_job_issue(settings, job.issue_url or "")
     # The record finds "Fixes #N" in github.com URLs only; the settings also know the Enterprise hosts.
-    record = review_record(store, job)
-    record["fixes"] = ref.number
-    body = markdown(record)
+    body = markdown(review_record(store, job, fixes=ref.number))
     with GitHubClient(api_base(settings, job.issue_url or ""), token) as github:
         return deliver(
             Path(job.repo_path),

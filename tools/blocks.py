@@ -4,7 +4,10 @@ blocks, and SEARCH/REPLACE blocks. Parsing only; the edits are applied by the fi
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from tools.merge import Merged, looks_like_whole_file, merge_definitions, parts_by_file
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})[ \t]*([^\n`]*)\n(.*?)^\1[ \t]*$", re.DOTALL | re.MULTILINE)
 _PATH = re.compile(r"[\w.\-/]+\.\w+")
@@ -52,6 +55,27 @@ def search_replace(text: str, paths: list[str]) -> list[SearchReplace]:
         if path is not None:
             blocks.append(SearchReplace(path, match.group(1), match.group(2)))
     return blocks
+
+
+def merged_edits(text: str, files: Mapping[str, str | None]) -> dict[str, Merged]:
+    """Code blocks read as parts of the step's Python files (path: text; None for a file not made yet): a block
+    that parses and names definitions of some of them is merged by name into the files those definitions live
+    in, later blocks onto what earlier ones made. The text around a block need not be well formed. A block that
+    restates a whole file is left to `whole_files` (`tools.merge.looks_like_fragment` tells the two apart)."""
+    current = {p: t for p, t in files.items() if t is not None and p.endswith(".py")}
+    paths, merged = list(files), dict[str, Merged]()
+    for match in _FENCE.finditer(text):
+        info, body = match.group(2), match.group(3)
+        before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
+        label = _named(info, paths) or _named(before, paths) or _first_line_name(body, paths)
+        body = _first_line_dropped(body, label) if label else body
+        for path, part in parts_by_file(body, current, label if label in current else None).items():
+            if looks_like_whole_file(current[path], body) or (result := merge_definitions(current[path], part)) is None:
+                continue
+            earlier = merged.get(path, Merged("", [], []))
+            current[path] = result.text
+            merged[path] = Merged(result.text, [*earlier.replaced, *result.replaced], [*earlier.added, *result.added])
+    return {p: m for p, m in merged.items() if m.text != files[p]}
 
 
 def without_code_blocks(text: str) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.errors import UserError
+from state import Job
 
 MAX_ISSUE_CHARS = 65_536  # GitHub's own cap on an issue body
 MAX_TITLE_CHARS = 200
@@ -71,3 +72,11 @@ def _read_text(path: Path) -> str:
         raise IntakeError(f"the issue file {path} is not UTF-8 text: pass a text file (save it as UTF-8)") from None
     except OSError as exc:
         raise IntakeError(f"cannot read the issue file {path} ({exc.strerror}): check its permissions") from None
+
+
+def issue_block(job: Job) -> str:
+    title = f"# {job.issue_title}\n\n" if job.issue_title else ""
+    comments = "".join(
+        f"\n\n--- comment by {c.get('author', '?')}:\n{c.get('body', '')}" for c in job.issue_comments or []
+    )
+    return f"{title}{job.issue_text}{comments}"

@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from langchain_core.language_models import BaseChatModel  # noqa: E402
 
-from agent.engine.loop import Budget  # noqa: E402
-from agent.engine.recorder import Recorder  # noqa: E402
-from agent.engine.worker import StepAttempt  # noqa: E402
+from agent.compose.recorder import Recorder  # noqa: E402
+from agent.engine.conversation.loop import Budget  # noqa: E402
+from agent.engine.step.attempt import StepAttempt  # noqa: E402
 from agent.models.llm import LLM  # noqa: E402
 from agent.models.scripted import Rule, ScriptedChatModel, call  # noqa: E402
 from sandbox import CommandResult, LocalSandbox  # noqa: E402

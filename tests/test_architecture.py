@@ -83,3 +83,43 @@ def test_views_only_read_the_record():
     for path in sorted((ROOT / "agent" / "views").rglob("*.py")):
         calls = {node.attr for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Attribute)}
         assert not calls & store_writes, f"{path.relative_to(ROOT)} writes the record: {sorted(calls & store_writes)}"
+
+
+ENGINE_GROUPS = {
+    "conversation": {"planning", "step", "decisions"},
+    "planning": {"step", "decisions"},
+    "step": {"planning", "decisions"},
+    "decisions": {"step", "planning"},
+}
+"""The engine's phases (agent/engine/*/) and the ones each must never import: a phase builds on the model loop
+(conversation), the job context and the judge, never on another phase; graph.py alone wires them together."""
+ENGINE_NEVER = {"compose", "cli", "queue", "web", "views", "github", "job_delivery"}
+"""What only the composition root (and what it builds) may import: the engine is handed its pieces."""
+
+
+def engine_imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("agent.engine."):
+            found.add(node.module.split(".")[2])
+    return found
+
+
+@pytest.mark.parametrize("group", sorted(ENGINE_GROUPS))
+def test_engine_phases_keep_their_distance(group):
+    for path in sorted((ROOT / "agent" / "engine" / group).rglob("*.py")):
+        wrong = engine_imports(path) & ENGINE_GROUPS[group]
+        assert not wrong, f"{path.relative_to(ROOT)} imports agent.engine.{sorted(wrong)}"
+
+
+def test_the_engine_is_handed_its_pieces_by_the_composition_root():
+    for path in sorted((ROOT / "agent" / "engine").rglob("*.py")):
+        wrong = agent_imports(path) & ENGINE_NEVER
+        assert not wrong, f"{path.relative_to(ROOT)} imports agent.{sorted(wrong)}"
+
+
+def test_the_engine_top_level_stays_a_map():
+    modules = [
+        p.name for p in (ROOT / "agent" / "engine").iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()
+    ]
+    assert len(modules) <= 8, sorted(modules)

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
+from agent.compose.sandboxes import NOT_ISOLATED, sandbox_kind
 from agent.config import Settings
-from agent.engine.sandbox_factory import NOT_ISOLATED, sandbox_kind
 from tests.conftest import git
 from tests.sandbox_fixtures import image_under_test, require_docker, sparkwright_container_ids
 from tests.scripting import PLANNER, finish_review, plan, step, tc, write_script

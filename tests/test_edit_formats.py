@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from agent.config import Settings
-from agent.engine.candidates import FOR_LOCAL_MODELS, candidates
+from agent.engine.step.candidates import FOR_LOCAL_MODELS, candidates
 from tests.conftest import git
 from tests.scripting import PLANNER, finish_review, plan, step, text, write_script
 from tools.blocks import search_replace, whole_files
@@ -124,11 +124,10 @@ def test_candidates_run_in_turn_from_the_same_start_and_worse_edits_are_undone(c
 
 
 def test_a_reply_is_read_in_either_format_and_a_block_that_is_not_the_file_is_not_written():
-    from agent.config import Candidate
-    from agent.engine.candidates import text_format
+    from agent.engine.step.formats import edit_format
 
     originals = {"shopcart/cart.py": CART, "tests/test_new.py": None}
-    read = text_format(Candidate(format="search_replace"), originals).read
+    read = edit_format("search_replace").reader(originals).read
     # Asked for SEARCH/REPLACE blocks, the model answered with the whole file (real 1.5B behaviour): taken.
     fixed = CART.replace(BUGGY, FIXED)
     calls = read(f"shopcart/cart.py\n```python\n{fixed}```")

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from agent import record
-from agent.engine.recorder import Recorder
+from agent.compose.recorder import Recorder
 from state import SqlStore
 from tests.test_architecture import agent_imports
 

@@ -16,7 +16,7 @@ import pytest
 from markdown_it import MarkdownIt
 from rich.console import Console
 
-from agent.engine.revise import REVISE_SYSTEM
+from agent.engine.decisions.revise import REVISE_SYSTEM
 from agent.views.review import ReviewFormat, print_review
 from tests.conftest import git
 from tests.scripting import ESCALATION, PLANNER, REVIEW, plan, step, tc, write_script

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from langchain_core.messages import AIMessage
 
-from agent.engine.control import DECISIONS, FINISH, RUN_CHECK, STUCK
-from agent.engine.loop import Budget
-from agent.engine.worker import StepAttempt
+from agent.engine.conversation.control import DECISIONS, FINISH, RUN_CHECK, STUCK
+from agent.engine.conversation.loop import Budget
+from agent.engine.step.attempt import StepAttempt
 from agent.models.llm import LLM
 from agent.models.scripted import Rule, ScriptedChatModel
 from agent.models.textcalls import offered_tools, with_text_tool_calls

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.engine.loop import Budget
-from agent.engine.worker import StepAttempt
+from agent.engine.conversation.loop import Budget
+from agent.engine.step.attempt import StepAttempt
 from agent.models.llm import LLM
 from agent.models.scripted import Rule, ScriptedChatModel, call, reply
 from sandbox import CommandResult, LocalSandbox

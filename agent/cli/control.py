@@ -12,9 +12,9 @@ import typer
 
 from agent.cli.options import ConfigOpt, DbOpt, JobArg
 from agent.compose import err
+from agent.compose.runner import leased
 from agent.config import load_settings
-from agent.engine.approval import reject
-from agent.engine.runner import leased
+from agent.engine.decisions.approval import reject
 from agent.issue import IntakeError
 from state import JobStatus, SqlStore
 

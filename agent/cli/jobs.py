@@ -31,11 +31,12 @@ from agent.cli.options import (
     TestCommandOpt,
 )
 from agent.compose import err, exit_code, job_settings, ready, run_job, warn
+from agent.compose.runner import lease_owner
+from agent.compose.sandboxes import sandbox_kind
 from agent.config import Settings, load_settings
-from agent.engine.approval import APPROVED, ensure_awaiting, read_edit, record_approval
 from agent.engine.context import JobContext
-from agent.engine.revise import ensure_revisable, plan_feedback_round
-from agent.engine.sandbox_factory import sandbox_kind
+from agent.engine.decisions.approval import APPROVED, ensure_awaiting, read_edit, record_approval
+from agent.engine.decisions.revise import ensure_revisable, plan_feedback_round
 from agent.github.client import token_from_env
 from agent.intake import create_job, take_in
 from agent.issue import IntakeError
@@ -166,7 +167,7 @@ def revise(
     with SqlStore(settings.database) as store:
         job = store.job(job_id)
         ensure_revisable(store, job)
-        carry_on(store, settings, job, as_json, prepare=lambda ctx: plan_feedback_round(ctx, feedback))
+        carry_on(store, settings, job, as_json, prepare=lambda ctx: plan_feedback_round(ctx, feedback, lease_owner()))
 
 
 def approve(

@@ -5,19 +5,30 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from agent.config import Settings
-from agent.engine.recorder import Recorder
 from agent.errors import Interruption
 from agent.models.llm import LLM
+from agent.record import EventModel
 from agent.repo import Workspace
-from sandbox import Sandbox
+from sandbox import Sandbox, SandboxCallError
 from sandbox.confined import WorkspaceView
 from state import Job, SqlStore
 
 
 class JobCancelled(Interruption):
     """The user asked the job to stop (Ctrl-C); state is saved and the job can be resumed."""
+
+
+class JobRecord(Protocol):
+    """Where the job's events go and its steering comes from (the composition root's `Recorder`)."""
+
+    def emit(
+        self, event: EventModel | str, step_id: int | None = None, attempt_id: int | None = None, **fields: Any
+    ) -> None: ...
+
+    def steering(self) -> list[str]: ...
 
 
 @dataclass
@@ -33,7 +44,7 @@ class JobContext:
     for a container."""
     deep: LLM
     fast: LLM
-    record: Recorder
+    record: JobRecord
     cancel: threading.Event = field(default_factory=threading.Event)
     keep_branch: Callable[[str], None] | None = None
     """Called with the branch's new head after each step commit, before the step is recorded done: a queued
@@ -42,6 +53,13 @@ class JobContext:
     def check_cancelled(self) -> None:
         if self.cancel.is_set():
             raise JobCancelled("stopped by the user")
+
+    def agents_md(self) -> str | None:
+        """The repository's own instructions for agents, when it has them."""
+        try:
+            return self.reader.read_file("AGENTS.md")
+        except SandboxCallError:
+            return None
 
     def llm(self, tier: str) -> LLM:
         return self.deep if tier == "deep" else self.fast

@@ -12,12 +12,12 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 
-from agent.engine.approval import approve_node
 from agent.engine.context import JobContext
-from agent.engine.escalation import escalate
-from agent.engine.final_review import final_review
-from agent.engine.planner import make_plan
-from agent.engine.steps import run_step
+from agent.engine.decisions.approval import approve_node
+from agent.engine.decisions.escalation import escalate
+from agent.engine.decisions.final_review import final_review
+from agent.engine.planning.planner import make_plan
+from agent.engine.step.steps import run_step
 from agent.faults import fault_point
 from agent.record import JobFinished
 from state import JobStatus, StepStatus

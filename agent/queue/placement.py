@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from agent.compose.runner import lease_owner
 from agent.config import Settings
-from agent.engine.runner import lease_owner
 from agent.github.clones import ensure_clone
 from agent.repo import RepoError, Workspace, commit_of
 from agent.repo.bundles import branch_bundle, restore_branch

@@ -8,9 +8,9 @@ from contextlib import ExitStack
 from datetime import timedelta
 
 from agent.compose import job_settings, ready, run_leased
+from agent.compose.runner import leased
+from agent.compose.sandboxes import sandbox_kind
 from agent.config import Settings
-from agent.engine.runner import leased
-from agent.engine.sandbox_factory import sandbox_kind
 from agent.errors import USER_ERRORS
 from agent.github.client import token_from_env
 from agent.job_delivery import deliver_succeeded

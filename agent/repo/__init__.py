@@ -2,7 +2,15 @@
 (pinned to its recorded git directory), and remote operations with a token kept off disk."""
 
 from agent.repo.commands import GitFailed, run_git, safe_url
-from agent.repo.user_repo import RepoError, UserRepo, branch_names, commit_of, file_at, open_user_repo
+from agent.repo.user_repo import (
+    RepoError,
+    UserRepo,
+    branch_names,
+    commit_of,
+    file_at,
+    open_user_repo,
+    repo_settings,
+)
 from agent.repo.workspace import Workspace, step_trailer
 
 __all__ = [
@@ -14,6 +22,7 @@ __all__ = [
     "commit_of",
     "file_at",
     "open_user_repo",
+    "repo_settings",
     "run_git",
     "safe_url",
     "step_trailer",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,3 +68,15 @@ def branch_names(repo: Path) -> set[str]:
     found = Repo(repo)
     names = {head.name for head in found.heads}
     return names | ({ref.remote_head for ref in found.remotes.origin.refs} if "origin" in found.remotes else set())
+
+
+REPO_SETTINGS = ".sparkwright.toml"
+
+
+def repo_settings(repo: Path, base_commit: str) -> dict:
+    """The target repo's own `.sparkwright.toml` (e.g. its setup_command) as the job's base commit has it."""
+    text = file_at(repo, base_commit, REPO_SETTINGS)
+    try:
+        return tomllib.loads(text) if text else {}
+    except tomllib.TOMLDecodeError:
+        return {}

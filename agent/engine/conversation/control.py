@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel, Field
 
+from state import StepSpec
 from tools import Tool
 
 
@@ -87,3 +90,7 @@ DECISIONS = [
 ]
 FINISH_JOB = control("finish_job", "The issue is resolved: end the job.", FinishJobArgs)
 ADD_STEPS = control("add_steps", "Add follow-up steps to the plan.", AddStepsArgs)
+
+
+def specs(steps: Sequence[StepPlan]) -> list[StepSpec]:
+    return [StepSpec(s.title, s.instructions, s.check, list(s.files)) for s in steps]

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.engine.context import JobContext
-from agent.engine.control import StepPlan
-from agent.engine.feedback import unrunnable
+from agent.engine.conversation.control import StepPlan
+from agent.engine.judge import unrunnable
 from agent.test_files import is_test_path, normalized
 from sandbox import CommandResult, SandboxCallError
 from sandbox.confined import CONTAINER_ROOT

@@ -16,8 +16,7 @@ from langgraph.types import interrupt
 from pydantic import BaseModel, Field, ValidationError
 
 from agent.engine.context import JobContext
-from agent.engine.control import StepPlan
-from agent.engine.planner import specs
+from agent.engine.conversation.control import StepPlan, specs
 from agent.errors import UserError
 from agent.record import Approval, JobFinished, Plan, PlannedStep, read_events
 from state import Job, JobStatus, RevisionKind, SqlStore, StepStatus

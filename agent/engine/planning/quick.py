@@ -3,8 +3,8 @@ the planner is called only when the worker is stuck."""
 
 from __future__ import annotations
 
-from agent.engine.control import PlanArgs, StepPlan
-from agent.engine.triage import Triage
+from agent.engine.conversation.control import PlanArgs, StepPlan
+from agent.engine.planning.triage import Triage
 from agent.test_files import is_test_path
 from state import Job
 

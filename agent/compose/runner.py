@@ -13,11 +13,11 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
-from agent.engine.approval import mark_waiting
 from agent.engine.context import JobContext
-from agent.engine.deliberate import DeliberationFailed
-from agent.engine.feedback import UnrunnableCheck
+from agent.engine.conversation.deliberate import DeliberationFailed
+from agent.engine.decisions.approval import mark_waiting
 from agent.engine.graph import JobGraph, JobState
+from agent.engine.judge import UnrunnableCheck
 from agent.errors import INTERRUPTIONS
 from agent.record import JobFinished, JobInterrupted, JobResumed, JobStarted
 from agent.redact import scrub

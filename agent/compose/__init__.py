@@ -15,13 +15,13 @@ from typing import Any
 
 from rich.console import Console
 
+from agent.compose.checkpoints import open_checkpointer
+from agent.compose.recorder import Listener, Recorder
+from agent.compose.runner import execute, leased
+from agent.compose.sandboxes import open_sandbox, preflight
 from agent.config import Settings, stored_settings
-from agent.engine.checkpoints import open_checkpointer
 from agent.engine.context import JobContext
 from agent.engine.graph import build_graph
-from agent.engine.recorder import Listener, Recorder
-from agent.engine.runner import execute, leased
-from agent.engine.sandbox_factory import open_sandbox, preflight
 from agent.models.llm import LLM, ModelConfigError, Tier, check_reachable, make_chat_model, split_spec, tool_calls_for
 from agent.models.local_probe import find_local_server
 from agent.repo import Workspace

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, cast
 
 from langchain_core.messages import BaseMessage
 
-from agent.engine.control import FINISH, RUN_CHECK, STUCK
-from agent.engine.feedback import failing_part, worse
-from agent.engine.loop import Budget, Control, End, ModelLoop, TextFormat
+from agent.engine.conversation.control import FINISH, RUN_CHECK, STUCK
+from agent.engine.conversation.loop import Budget, Control, End, ModelLoop, TextFormat
+from agent.engine.judge import Judge, Snapshots, failing_part
+from agent.engine.step.formats.tool_calls import NUDGE
 from agent.faults import fault_point
 from agent.models.llm import LLM
 from sandbox import CommandResult
@@ -19,7 +20,6 @@ from tools import Observation, Toolbox
 
 Outcome = Literal["passed", "stuck", "budget", "loop", "check_failed"]
 CHECK_TAIL = 4000
-NUDGE = "Reply with a tool call. Tools: {tools}"
 
 
 @dataclass
@@ -34,14 +34,6 @@ class AttemptResult:
     check: CommandResult | None = None
     actions: list[str] = field(default_factory=list)
     """What was tried, one short line per tool call, for the failure report."""
-
-
-class Snapshots(Protocol):
-    """The worktree's files as a snapshot to go back to (the job's `Workspace`)."""
-
-    def snapshot(self) -> str: ...
-
-    def restore(self, tree: str) -> None: ...
 
 
 @dataclass
@@ -63,13 +55,14 @@ class StepAttempt:
     temperature: float | None = None
     retry_hint: str = ""
     """What to do after a failed check, in the candidate's own format."""
+    nudge: str = NUDGE
+    """The answer to a reply without a tool call (a text format's reader has its own)."""
     result: AttemptResult = field(init=False)
     loop: ModelLoop = field(init=False)
 
     def run(self, system: str, brief: str) -> AttemptResult:
         self.result, self._check_failures = AttemptResult("budget", ""), 0
-        # The best check seen so far and the files it ran on (none to go back to without a baseline).
-        self._best = (self.baseline, self.files.snapshot()) if self.files and self.baseline else None
+        self._judge = Judge(self.check, self.baseline, self.files)
         controls = [Control(FINISH, self._finish), Control(STUCK, self._stuck), Control(RUN_CHECK, self._run_check)]
         self.loop = ModelLoop(
             self.llm,
@@ -77,7 +70,7 @@ class StepAttempt:
             controls,
             self.budget,
             "worker",
-            NUDGE,
+            self.nudge,
             self.emit,
             self.interrupted,
             self.steering,
@@ -117,19 +110,13 @@ class StepAttempt:
         return Observation(text.rstrip(), False, outcome.duration)
 
     def _undo_if_worse(self, outcome: CommandResult) -> str:
-        """Keep the best state the check has seen: an edit that made it worse goes before the next try."""
-        if self._best is None or self.files is None:
+        if not self._judge.undo_if_worse(outcome):
             return ""
-        best, tree = self._best
-        if worse(outcome, best):
-            self.files.restore(tree)
-            self.emit("edits_undone", reason="the check got worse than before the edit")
-            return (
-                "Your last change made the check WORSE than before it, so it was undone: the files are back as "
-                "they were. Try a different change.\n"
-            )
-        self._best = (outcome, self.files.snapshot())
-        return ""
+        self.emit("edits_undone", reason="the check got worse than before the edit")
+        return (
+            "Your last change made the check WORSE than before it, so it was undone: the files are back as "
+            "they were. Try a different change.\n"
+        )
 
     def _run_check(self, _: dict[str, Any]) -> Observation:
         outcome = self._check("run_check")
@@ -137,7 +124,7 @@ class StepAttempt:
 
     def _check(self, trigger: str) -> CommandResult:
         """The step's check, run by us: the worker's word that it is done is not enough."""
-        outcome = self.check()
+        outcome = self._judge.run()
         self.result.check = outcome
         self.emit(
             "check",

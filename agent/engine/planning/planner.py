@@ -7,29 +7,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from agent.engine.context import JobContext
-from agent.engine.control import SUBMIT_PLAN, PlanArgs, StepPlan
-from agent.engine.deliberate import DeliberationFailed, deliberate
-from agent.engine.feedback import failing_part
-from agent.engine.plan_check import Validated, validate_plan
-from agent.engine.prompts import PLANNER_SYSTEM, planner_brief, rejected_plan
-from agent.engine.quick import quick_plan, quick_reason
-from agent.engine.triage import Triage, triage
+from agent.engine.conversation.control import SUBMIT_PLAN, PlanArgs, specs
+from agent.engine.conversation.deliberate import DeliberationFailed, deliberate
+from agent.engine.judge import failing_part
+from agent.engine.planning.plan_check import Validated, validate_plan
+from agent.engine.planning.prompts import PLANNER_SYSTEM, planner_brief, rejected_plan
+from agent.engine.planning.quick import quick_plan, quick_reason
+from agent.engine.planning.triage import Triage, triage
 from agent.faults import fault_point
 from agent.record import Plan, PlanCheck, PlannedStep, PlanPath, PlanRejected, Triaged
-from sandbox import CommandResult, SandboxCallError
-from state import RevisionKind, StepSpec
+from sandbox import CommandResult
+from state import RevisionKind
 from tools.search import ListArgs, list_files
-
-
-def agents_md(ctx: JobContext) -> str | None:
-    try:
-        return ctx.reader.read_file("AGENTS.md")
-    except SandboxCallError:
-        return None
-
-
-def specs(steps: Sequence[StepPlan]) -> list[StepSpec]:
-    return [StepSpec(s.title, s.instructions, s.check, list(s.files)) for s in steps]
 
 
 def make_plan(ctx: JobContext) -> None:
@@ -41,7 +30,7 @@ def make_plan(ctx: JobContext) -> None:
     if why := quick_reason(ctx.settings.mode, found):
         _save_quick(ctx, found, PlanPath.QUICK, why)
         return
-    brief = planner_brief(ctx.job, list_files(ctx.reader, ListArgs()), agents_md(ctx), found)
+    brief = planner_brief(ctx.job, list_files(ctx.reader, ListArgs()), ctx.agents_md(), found)
     rejected: list[str] = []
     for number in range(1, ctx.settings.plan_retries + 2):
         try:

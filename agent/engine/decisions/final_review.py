@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.engine.context import JobContext
-from agent.engine.control import ADD_STEPS, FINISH_JOB, AddStepsArgs, FinishJobArgs
-from agent.engine.deliberate import DeliberationFailed, deliberate
-from agent.engine.planner import specs
-from agent.engine.prompts import REVIEW_SYSTEM, review_brief
+from agent.engine.conversation.control import ADD_STEPS, FINISH_JOB, AddStepsArgs, FinishJobArgs, specs
+from agent.engine.conversation.deliberate import DeliberationFailed, deliberate
 from agent.faults import fault_point
+from agent.issue import issue_block
 from agent.record import Review, ReviewDecision, TestRun
-from state import RevisionKind, StepStatus
+from state import Job, RevisionKind, Step, StepStatus
 from tools.base import truncate_middle
 
 REVIEW_DIFF_CHARS = 30_000
+REVIEW_SYSTEM = """You are sparkwright's planner doing the final review. Compare the whole diff with the issue and
+read the full test run. Call finish_job if the issue is resolved (note anything uncertain), or add_steps with
+follow-up steps if something is missing or broken. Keep tests that the job added or changed."""
 QUICK_UNREVIEWED = "quick mode: the full test run passed, so the planner did not review the diff"
 
 
@@ -92,3 +95,12 @@ def _follow_ups_recorded(ctx: JobContext) -> int:
     feedback = RevisionKind.FEEDBACK
     since = len(kinds) - kinds[::-1].index(feedback) if feedback in kinds else 0
     return kinds[since:].count(RevisionKind.REVIEW)
+
+
+def review_brief(job: Job, plan: Sequence[Step], diff: str, test_command: str, test_output: str, passed: bool) -> str:
+    outline = "\n".join(f"- [{s.status}] {s.title}" for s in plan)
+    verdict = "PASSED" if passed else "FAILED"
+    return (
+        f"## Final review\n\n## Issue\n{issue_block(job)}\n\n## Plan\n{outline}\n\n## Diff against the base\n{diff}\n\n"
+        f"## Full test run `{test_command}`: {verdict}\n{test_output}"
+    )

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent.engine.context import JobContext
-from agent.engine.control import DECISIONS, RetryArgs, ReviseArgs, SplitArgs, StopArgs, TakeOverArgs
-from agent.engine.deliberate import DeliberationFailed, deliberate
-from agent.engine.planner import specs
-from agent.engine.prompts import ESCALATION_SYSTEM, escalation_brief
+from agent.engine.conversation.control import DECISIONS, RetryArgs, ReviseArgs, SplitArgs, StopArgs, TakeOverArgs, specs
+from agent.engine.conversation.deliberate import DeliberationFailed, deliberate
 from agent.faults import fault_point
+from agent.issue import issue_block
 from agent.record import Decision, FailureReport
-from state import DecisionKind, RevisionKind, StepStatus
+from state import DecisionKind, Job, RevisionKind, Step, StepStatus
 from state.models import utcnow
+
+ESCALATION_SYSTEM = """You are sparkwright's planner. A step failed in the fast worker's hands; its failure report
+follows. Decide, with exactly one tool call:
+- retry: the step is right, the worker needs guidance (say precisely what to change and where);
+- split: the step is too big; replace it with smaller steps;
+- revise: the rest of the plan is wrong; replace all remaining steps;
+- take_over: you will do this step yourself with the worker's tools;
+- stop: the job cannot succeed; explain honestly what is left and why."""
 
 
 @dataclass(frozen=True)
@@ -129,3 +138,11 @@ def _stop(ctx: JobContext, report_id: int, step_id: int, kind: DecisionKind, rea
     ctx.workspace.discard_changes()
     ctx.record.emit(Decision(report_id=report_id, decision=kind, detail={"stop_reason": reason}), step_id=step_id)
     return Decided(kind, reason)
+
+
+def escalation_brief(job: Job, plan: Sequence[Step], report: FailureReport) -> str:
+    outline = "\n".join(f"{s.id}. [{s.status}] {s.title} — check: {s.check_command}" for s in plan)
+    return (
+        f"## Issue\n{issue_block(job)}\n\n## Plan\n{outline}\n\n## Failure report\n"
+        f"{json.dumps(report.stored(), indent=1, ensure_ascii=False)}"
+    )

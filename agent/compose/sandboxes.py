@@ -5,7 +5,6 @@ commit, never from files in the worktree: a step could have written those."""
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Literal
 
 from agent.config import Settings
 from agent.record import SandboxSetup, record_event
-from agent.repo import Workspace, file_at
+from agent.repo import Workspace, repo_settings
 from sandbox import LocalSandbox, Sandbox
 from sandbox.container import connect, require_image
 from sandbox.docker import DockerSandbox, DockerSandboxConfig, docker_available
@@ -23,17 +22,7 @@ NOT_ISOLATED = (
     "no Docker engine answers: commands run directly on this machine, not isolated "
     "(start Docker, or pass --sandbox local to silence this)"
 )
-REPO_SETTINGS = ".sparkwright.toml"
 SETUP_LOG_CHARS = 20_000
-
-
-def repo_settings(repo: Path, base_commit: str) -> dict:
-    """The target repo's own `.sparkwright.toml` (e.g. its setup_command) as the job's base commit has it."""
-    text = file_at(repo, base_commit, REPO_SETTINGS)
-    try:
-        return tomllib.loads(text) if text else {}
-    except tomllib.TOMLDecodeError:
-        return {}
 
 
 def setup_command(settings: Settings, job: Job) -> str | None:

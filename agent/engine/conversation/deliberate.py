@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from agent.engine.context import JobContext
-from agent.engine.loop import Budget, Control, End, ModelLoop
+from agent.engine.conversation.loop import Budget, Control, End, ModelLoop
 from agent.record import DeliberationEnded
 from tools import Observation, Tool, Toolbox, ToolError, planner_tools
 

@@ -7,12 +7,9 @@ one sits at END) so the steps are worked, committed on top and reviewed. Earlier
 from __future__ import annotations
 
 from agent.engine.context import JobContext
-from agent.engine.control import ADD_STEPS, AddStepsArgs
-from agent.engine.deliberate import DeliberationFailed, deliberate
-from agent.engine.planner import specs
-from agent.engine.prompts import issue_block
-from agent.engine.runner import lease_owner
-from agent.issue import IntakeError
+from agent.engine.conversation.control import ADD_STEPS, AddStepsArgs, specs
+from agent.engine.conversation.deliberate import DeliberationFailed, deliberate
+from agent.issue import IntakeError, issue_block
 from agent.models.llm import ModelUnavailable
 from agent.record import Feedback, PlannedStep
 from state import Job, JobStatus, RevisionKind, SqlStore, StepStatus
@@ -43,12 +40,12 @@ def ensure_revisable(store: SqlStore, job: Job) -> None:
         raise IntakeError(f"job {job.id} was interrupted: finish it with `sparkwright resume {job.id}`, then revise it")
 
 
-def plan_feedback_round(ctx: JobContext, feedback: str) -> None:
+def plan_feedback_round(ctx: JobContext, feedback: str, owner: str) -> None:
     """Plan the follow-up steps and record them, with the feedback, as one plan revision.
 
     The lease is taken first (`execute` takes it over, same owner) so two revisions cannot interleave;
     if planning fails the job is left exactly as it was."""
-    job_id, owner = ctx.job.id, lease_owner()
+    job_id = ctx.job.id
     ctx.store.acquire_lease(job_id, owner)
     try:
         ensure_revisable(ctx.store, ctx.store.job(job_id))

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.engine.context import JobContext
-from agent.engine.feedback import failing_part, require_runnable
-from agent.engine.prompts import issue_block
-from agent.engine.sandbox_factory import repo_settings
+from agent.engine.judge import failing_part, require_runnable
+from agent.issue import issue_block
+from agent.repo import repo_settings
 from agent.test_files import is_test_path
 from sandbox import SandboxCallError
 from sandbox.confined import CONTAINER_ROOT

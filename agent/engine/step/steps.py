@@ -6,12 +6,11 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from agent.engine.attempts import Brief, guarded_check, raw_files, run_candidate
-from agent.engine.candidates import candidates, describe
 from agent.engine.context import JobContext
-from agent.engine.feedback import require_runnable
-from agent.engine.test_guard import TestGuard
-from agent.engine.worker import CHECK_TAIL, AttemptResult
+from agent.engine.judge import TestGuard, guarded_check, require_runnable
+from agent.engine.step.attempt import CHECK_TAIL, AttemptResult
+from agent.engine.step.candidate import Brief, raw_files, run_candidate
+from agent.engine.step.candidates import candidates, describe
 from agent.faults import fault_point
 from agent.record import (
     AttemptFinished,

@@ -1,0 +1,66 @@
+"""One candidate at a step, set up: its format's prompt and brief, the worker's tools, the guarded check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+from agent.config import Candidate
+from agent.engine.context import JobContext
+from agent.engine.conversation.loop import Budget
+from agent.engine.judge import TestGuard, failing_part, guarded_check
+from agent.engine.step.attempt import AttemptResult, StepAttempt
+from agent.engine.step.formats import edit_format
+from sandbox import CommandResult, SandboxCallError
+from state import Step
+from tools import Toolbox, worker_tools
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What one attempt starts from: its candidate, the step's files and the check as it ran before."""
+
+    candidate: Candidate
+    files: dict[str, str | None]
+    before: CommandResult
+
+
+def run_candidate(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard, brief: Brief) -> AttemptResult:
+    s, candidate = ctx.settings, brief.candidate
+    form = edit_format(candidate.format)
+    failure = _failure(brief.before) if candidate.failure_in_brief or brief.before.ok else None
+    tries, turns = form.limits(s)
+    attempt = StepAttempt(
+        llm=ctx.llm(step.executor),
+        toolbox=Toolbox(worker_tools(ctx.sandbox, s.command_timeout, guard.may_edit)),
+        check=partial(guarded_check, ctx, step, guard),
+        budget=Budget(turns, s.worker_max_seconds, s.worker_max_tokens),
+        emit=partial(ctx.record.emit, step_id=step.id, attempt_id=attempt_id),
+        interrupted=ctx.check_cancelled,
+        steering=ctx.record.steering,
+        check_failures_allowed=tries,
+        baseline=brief.before,
+        files=ctx.workspace,
+        text_format=form.reader(brief.files),
+        temperature=candidate.temperature,
+        retry_hint=form.retry_hint,
+        nudge=form.nudge,
+    )
+    return attempt.run(form.system(step.executor), form.brief(ctx, step, brief.files, failure))
+
+
+def _failure(before: CommandResult) -> str:
+    if before.ok:
+        return "(it passes already: it does not test what the issue describes; make the change the issue asks for)"
+    return failing_part(before.output)
+
+
+def raw_files(ctx: JobContext, paths: list[str]) -> dict[str, str | None]:
+    """The step's files as they are (None for one that does not exist yet)."""
+    contents: dict[str, str | None] = {}
+    for path in paths:
+        try:
+            contents[path] = ctx.reader.read_file(path)
+        except SandboxCallError:
+            contents[path] = None
+    return contents

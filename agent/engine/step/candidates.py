@@ -1,0 +1,32 @@
+"""Which candidates a tier tries on a step, in order. Different formats and prompts fix different bugs, so a
+failing step tries several, each judged by its check. Small local models edit best by rewriting a short file
+whole; hosted models by tool calls."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from agent.config import Candidate, Settings
+from agent.engine.step.formats import edit_format
+from agent.models.llm import LOCAL_SERVERS, split_spec
+
+FOR_LOCAL_MODELS = (
+    # Greedy first (a server's default is often 0.8): a small model's most likely fix; then variety.
+    Candidate(format="whole_file", temperature=0),
+    Candidate(format="search_replace", temperature=0, failure_in_brief=True),
+    Candidate(format="whole_file", temperature=0.8, failure_in_brief=True),
+)
+FOR_HOSTED_MODELS = (Candidate(failure_in_brief=True),)
+
+
+def candidates(settings: Settings, tier: str, spec: str, files: Mapping[str, str]) -> list[Candidate]:
+    """The candidates a tier tries on a step with these files, in order; at least one."""
+    configured = settings.fast_candidates if tier == "fast" else settings.deep_candidates
+    default = FOR_LOCAL_MODELS if split_spec(spec)[0] in LOCAL_SERVERS else FOR_HOSTED_MODELS
+    usable = [c for c in (configured or default) if edit_format(c.format).usable(files)]
+    return (usable or [Candidate()])[: settings.max_candidates]
+
+
+def describe(candidate: Candidate) -> str:
+    temperature = f", temperature {candidate.temperature:g}" if candidate.temperature is not None else ""
+    return f"{candidate.format}{temperature}{', failure shown first' if candidate.failure_in_brief else ''}"

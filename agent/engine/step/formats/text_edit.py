@@ -18,7 +18,8 @@ from agent.issue import issue_block
 from agent.models.textcalls import new_call
 from agent.test_files import is_test_path
 from state import Job, Step
-from tools.blocks import search_replace, whole_files, without_code_blocks
+from tools.blocks import merged_edits, search_replace, whole_files, without_code_blocks
+from tools.merge import looks_like_fragment
 
 if TYPE_CHECKING:
     from agent.engine.context import JobContext
@@ -70,22 +71,41 @@ def text_edit_brief(job: Job, step: Step, files: dict[str, str], failure: str | 
 
 
 def text_calls(originals: dict[str, str | None], text: str) -> list[ToolCall]:
-    """Calls for the edits a reply holds, then `finish`; `originals` are the step's files (None: not made yet)."""
-    paths = list(originals)
-    edits = [
+    """Calls for the edits a reply holds, then `finish`; `originals` are the step's files (None: not made yet).
+    SEARCH/REPLACE blocks first, else whole files, else Python definitions merged into their files by name: small
+    models often answer with just the function they changed, and that is their fix, not the file."""
+    edits = _block_edits(originals, text) or _whole_file_edits(originals, text) or _merged_edits(originals, text)
+    return [*edits, _call("finish", summary=_summary(text))] if edits else []
+
+
+def _block_edits(originals: dict[str, str | None], text: str) -> list[ToolCall]:
+    return [
         _call("edit_file", path=b.path, old_text=b.search, new_text=b.replace)
         if b.search.strip()
         else _call("create_file", path=b.path, content=b.replace)
-        for b in search_replace(text, paths)
+        for b in search_replace(text, list(originals))
         if b.search.strip() or _new_file(originals, b.path)  # an empty SEARCH only makes a file, never overwrites one
-    ] or [
+    ]
+
+
+def _whole_file_edits(originals: dict[str, str | None], text: str) -> list[ToolCall]:
+    return [
         _call("create_file", path=f.path, content=f.content)
-        for f in whole_files(text, paths)
+        for f in whole_files(text, list(originals))
         if (f.path in originals or is_test_path(f.path))
         and looks_whole(originals.get(f.path), f.content)
+        and not _fragment(f.path, originals.get(f.path), f.content)
         and f.content.strip() != (originals.get(f.path) or "").strip()  # the file as it was is no edit
     ]
-    return [*edits, _call("finish", summary=_summary(text))] if edits else []
+
+
+def _merged_edits(originals: dict[str, str | None], text: str) -> list[ToolCall]:
+    return [_call("create_file", path=path, content=m.text) for path, m in merged_edits(text, originals).items()]
+
+
+def _fragment(path: str, original: str | None, content: str) -> bool:
+    """Part of a Python file (some of its definitions): written whole, it would drop the rest of the file."""
+    return original is not None and path.endswith(".py") and looks_like_fragment(original, content)
 
 
 def _new_file(originals: dict[str, str | None], path: str) -> bool:

@@ -15,6 +15,7 @@ from state.models import (
     Steering,
     Step,
     StepStatus,
+    Tier,
 )
 from state.store import DatabaseError, JobNotFound, LeaseHeld, LeaseLost, SqlStore, StepSpec
 
@@ -32,6 +33,7 @@ __all__ = [
     "RevisionKind",
     "Step",
     "StepStatus",
+    "Tier",
     "Steering",
     "DatabaseError",
     "JobNotFound",

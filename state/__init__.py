@@ -17,7 +17,16 @@ from state.models import (
     StepStatus,
     Tier,
 )
-from state.store import DatabaseError, JobNotFound, LeaseHeld, LeaseLost, SqlStore, StepSpec
+from state.store import (
+    DatabaseError,
+    JobNotFound,
+    LeaseHeld,
+    LeaseLost,
+    PlanChange,
+    ReportDecision,
+    SqlStore,
+    StepSpec,
+)
 
 __all__ = [
     "Attempt",
@@ -39,6 +48,8 @@ __all__ = [
     "JobNotFound",
     "LeaseHeld",
     "LeaseLost",
+    "PlanChange",
+    "ReportDecision",
     "SqlStore",
     "StepSpec",
 ]

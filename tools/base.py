@@ -23,8 +23,9 @@ class ToolError(Exception):
     """A tool could not do what was asked; the message tells the model what to do instead."""
 
 
-class Workspace(Protocol):
-    """What the read-only tools need: a `Sandbox`, or the planner's `WorkspaceView`."""
+class ReadableFiles(Protocol):
+    """The files the read-only tools read: a `Sandbox`, or the planner's `WorkspaceView`. (Not the job's git
+    `agent.repo.Workspace`.)"""
 
     workspace: Path
 

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 from sandbox import SandboxCallError
 
 OBSERVATION_LIMIT = 12_000
+RECORDED_TEXT_LIMIT = 2000
+"""How much of one text a recorded event keeps, cut in the middle: a model's reply, a tool's output, an argument."""
 UNPARSED_ARGS = "__unparsed_arguments__"
 """Key under which a model's arguments that were not valid JSON are passed on, to be reported back."""
 
@@ -122,7 +124,7 @@ def truncate_middle(text: str, limit: int = OBSERVATION_LIMIT) -> str:
     return f"{text[:half]}\n[... {len(text) - 2 * half} characters ({cut_lines} lines) cut ...]\n{text[-half:]}"
 
 
-def brief_args(args: Any, limit: int = 2000) -> Any:
+def brief_args(args: Any, limit: int = RECORDED_TEXT_LIMIT) -> Any:
     """Arguments as recorded in the event log: long strings (a whole file's content) cut in the middle."""
     if not isinstance(args, dict):
         return truncate_middle(str(args), limit)

@@ -19,7 +19,7 @@ from agent.models.schema_calls import response_format, schema_history, with_sche
 from agent.models.textcalls import offered_tools, with_repaired_tool_calls, with_text_tool_calls
 from agent.redact import scrub
 from state import Tier
-from tools.base import brief_args, truncate_middle
+from tools.base import RECORDED_TEXT_LIMIT, brief_args, truncate_middle
 
 ToolCalls = Literal["native", "schema"]
 LOCAL_SERVERS = {
@@ -166,7 +166,7 @@ class LLM:
             "latency_ms": round(reply.latency * 1000, 1),
             "tokens_in": reply.tokens_in,
             "tokens_out": reply.tokens_out,
-            "content": truncate_middle(str(reply.message.content), 2000),
+            "content": truncate_middle(str(reply.message.content), RECORDED_TEXT_LIMIT),
             "tool_calls": [{"name": c["name"], "args": brief_args(c.get("args"))} for c in reply.message.tool_calls],
         }
 

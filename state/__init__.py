@@ -1,5 +1,6 @@
 """sparkwright's own record: jobs, plan revisions, steps, attempts, events. A leaf package."""
 
+from state.db import DatabaseError, JobNotFound, LeaseHeld, LeaseLost
 from state.models import (
     Attempt,
     AttemptStatus,
@@ -17,16 +18,8 @@ from state.models import (
     StepStatus,
     Tier,
 )
-from state.store import (
-    DatabaseError,
-    JobNotFound,
-    LeaseHeld,
-    LeaseLost,
-    PlanChange,
-    ReportDecision,
-    SqlStore,
-    StepSpec,
-)
+from state.plan_rows import PlanChange, ReportDecision, StepSpec
+from state.store import SqlStore
 
 __all__ = [
     "Attempt",

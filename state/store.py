@@ -6,23 +6,10 @@ the queue's sweep (`state.leases`), plans, steps and attempts (`state.plans`), e
 
 from __future__ import annotations
 
-from state.db import DatabaseError, JobNotFound, LeaseHeld, LeaseLost
 from state.events import EventStore
 from state.jobs import JobStore
 from state.leases import LeaseStore
-from state.plan_rows import PlanChange, ReportDecision, StepSpec
 from state.plans import PlanStore
-
-__all__ = [
-    "DatabaseError",
-    "JobNotFound",
-    "LeaseHeld",
-    "LeaseLost",
-    "PlanChange",
-    "ReportDecision",
-    "SqlStore",
-    "StepSpec",
-]
 
 
 class SqlStore(JobStore, LeaseStore, PlanStore, EventStore):

@@ -141,7 +141,7 @@ def import_graph() -> dict[str, set[str]]:
                 found |= {alias.name for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 subs = {f"{node.module}.{alias.name}" for alias in node.names}
-                found |= (subs & paths.keys()) or {node.module}
+                found |= {sub if sub in paths else node.module for sub in subs}  # a name, not a module: its package
         graph[name] = (found & paths.keys()) - {name}
     return graph
 

@@ -1,5 +1,6 @@
 """sparkwright's own record: jobs, plan revisions, steps, attempts, events. A leaf package."""
 
+from state.db import DatabaseError, JobNotFound, LeaseHeld, LeaseLost
 from state.models import (
     Attempt,
     AttemptStatus,
@@ -15,8 +16,10 @@ from state.models import (
     Steering,
     Step,
     StepStatus,
+    Tier,
 )
-from state.store import DatabaseError, JobNotFound, LeaseHeld, LeaseLost, SqlStore, StepSpec
+from state.plan_rows import PlanChange, ReportDecision, StepSpec
+from state.store import SqlStore
 
 __all__ = [
     "Attempt",
@@ -32,11 +35,14 @@ __all__ = [
     "RevisionKind",
     "Step",
     "StepStatus",
+    "Tier",
     "Steering",
     "DatabaseError",
     "JobNotFound",
     "LeaseHeld",
     "LeaseLost",
+    "PlanChange",
+    "ReportDecision",
     "SqlStore",
     "StepSpec",
 ]

@@ -1,14 +1,17 @@
-"""Rows of a plan revision: the revision itself and its steps, inserted in one session."""
+"""Rows of a plan revision: what a revision changes (`PlanChange`), the revision itself and its steps, inserted
+in one session."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from state.models import PlanRevision, RevisionKind, Step
+from state.fields import StepFields
+from state.models import DecisionKind, PlanRevision, RevisionKind, Step, StepStatus
 
 
 @dataclass
@@ -17,6 +20,34 @@ class StepSpec:
     instructions: str
     check_command: str
     files: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReportDecision:
+    """The planner's decision on a failure report, written with the revision it makes."""
+
+    report_id: int
+    decision: DecisionKind
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """One revision of the plan and everything it changes, which `revise_plan` writes in one transaction."""
+
+    kind: RevisionKind
+    reason: str
+    specs: Sequence[StepSpec] = ()
+    """New steps, inserted after position `after` (at the end when None)."""
+    after: float | None = None
+    parent_id: int | None = None
+    """The step the new ones were split from."""
+    retire: Sequence[int] = ()
+    """Steps the revision ends, as `retire_as`."""
+    retire_as: StepStatus = StepStatus.SUPERSEDED
+    step_updates: Mapping[int, StepFields] = field(default_factory=dict)
+    report: ReportDecision | None = None
+    """For an escalation: the failure report's decision."""
 
 
 def add_revision(s: Session, job_id: str, kind: RevisionKind, reason: str) -> int:

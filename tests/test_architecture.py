@@ -123,3 +123,47 @@ def test_the_engine_top_level_stays_a_map():
         p.name for p in (ROOT / "agent" / "engine").iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()
     ]
     assert len(modules) <= 8, sorted(modules)
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Each module of ours and the modules of ours it imports, at module level or inside a function."""
+    paths = {module_name(path): path for package in OURS for path in (ROOT / package).rglob("*.py")}
+    graph = {}
+    for name, path in paths.items():
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                subs = {f"{node.module}.{alias.name}" for alias in node.names}
+                found |= {sub if sub in paths else node.module for sub in subs}  # a name, not a module: its package
+        graph[name] = (found & paths.keys()) - {name}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or through others."""
+    reach = {}
+    for start in graph:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph[todo.pop()] - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        reach[start] = seen
+    groups = {frozenset(n for n in reach[m] if m in reach[n]) for m in graph if m in reach[m]}
+    return sorted(sorted(group) for group in groups)
+
+
+def test_the_cycle_finder_finds_cycles():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a", "e"}, "e": {"d"}, "f": set()}
+    assert import_cycles(graph) == [["a", "b", "c"], ["d", "e"]]
+
+
+def test_no_import_cycle():
+    assert import_cycles(import_graph()) == []

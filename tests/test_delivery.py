@@ -19,6 +19,7 @@ from agent.github.delivery import (
     push_branch,
 )
 from agent.github.refs import IssueRef
+from agent.repo import unused_branch
 from tests.github_fake import FakeGitHub, git, make_remote, push_commit
 
 TOKEN = "ghp_" + "d3liveryT0kenValue" * 2
@@ -159,3 +160,9 @@ def test_issue_branch_name():
     assert issue_branch_name(8, "¿¡") == "sparkwright/issue-8"
     long = issue_branch_name(9, "word " * 30)
     assert len(long) <= len("sparkwright/issue-9-") + 40 and not long.endswith("-")
+
+
+def test_a_taken_branch_name_gets_the_next_free_number():
+    name = issue_branch_name(7, "Parser crashes")
+    assert unused_branch(name, {"main"}) == name
+    assert unused_branch(name, {name, f"{name}-2", "main"}) == f"{name}-3"

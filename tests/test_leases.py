@@ -159,18 +159,28 @@ def test_of_workers_racing_for_a_stopped_job_exactly_one_takes_it(postgres_url):
             assert store.job(job).lease_owner == won[0]
 
 
-def test_a_hosts_wrong_clock_neither_stretches_nor_cuts_a_lease(postgres_url, monkeypatch):
-    import state.store
+def set_host_clock(monkeypatch, offset: timedelta) -> None:
+    """This host's clock `offset` off, wherever the store reads it."""
+    import state.connection
+    import state.events
+    import state.jobs
+    import state.leases
+    import state.plans
+    from state.models import utcnow as real
 
-    real = state.store.utcnow
+    for module in (state.connection, state.events, state.jobs, state.leases, state.plans):
+        monkeypatch.setattr(module, "utcnow", lambda: real() + offset, raising=False)
+
+
+def test_a_hosts_wrong_clock_neither_stretches_nor_cuts_a_lease(postgres_url, monkeypatch):
     with SqlStore(postgres_url) as store:
         job = new_job(store, "j1", status="running")
-        monkeypatch.setattr(state.store, "utcnow", lambda: real() + timedelta(hours=1))
+        set_host_clock(monkeypatch, timedelta(hours=1))
         store.acquire_lease(job, "fast-clock:1")
         assert abs(store.job(job).heartbeat_at - store.clock()) < timedelta(seconds=5)
 
         store.update_job(job, heartbeat_at=store.clock() - STOPPED)
-        monkeypatch.setattr(state.store, "utcnow", lambda: real() - timedelta(hours=1))
+        set_host_clock(monkeypatch, -timedelta(hours=1))
         assert store.effective_status(store.job(job)) == "interrupted"
         assert [j.id for j in store.stale_jobs()] == []  # not queued
         store.acquire_lease(job, "slow-clock:2")

@@ -18,6 +18,7 @@ from state import (
     Job,
     JobStatus,
     Lease,
+    PlanChange,
     RevisionKind,
     SqlStore,
     StepSpec,
@@ -94,12 +95,14 @@ def test_plan_revisions_are_atomic_and_ordered(database):
         )
         store.revise_plan(
             "j1",
-            "split",
-            "smaller",
-            [StepSpec("a1", "x", "true"), StepSpec("a2", "y", "true")],
-            after=first.position,
-            parent_id=first.id,
-            retire=[first.id],
+            PlanChange(
+                RevisionKind.SPLIT,
+                "smaller",
+                [StepSpec("a1", "x", "true"), StepSpec("a2", "y", "true")],
+                after=first.position,
+                parent_id=first.id,
+                retire=[first.id],
+            ),
         )
         assert [(s.title, s.status) for s in store.steps("j1")] == [
             ("a", "superseded"),

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ValidationError
 from sandbox import SandboxCallError
 
 OBSERVATION_LIMIT = 12_000
+RECORDED_TEXT_LIMIT = 2000
+"""How much of one text a recorded event keeps, cut in the middle: a model's reply, a tool's output, an argument."""
 UNPARSED_ARGS = "__unparsed_arguments__"
 """Key under which a model's arguments that were not valid JSON are passed on, to be reported back."""
 
@@ -23,8 +25,9 @@ class ToolError(Exception):
     """A tool could not do what was asked; the message tells the model what to do instead."""
 
 
-class Workspace(Protocol):
-    """What the read-only tools need: a `Sandbox`, or the planner's `WorkspaceView`."""
+class ReadableFiles(Protocol):
+    """The files the read-only tools read: a `Sandbox`, or the planner's `WorkspaceView`. (Not the job's git
+    `agent.repo.Workspace`.)"""
 
     workspace: Path
 
@@ -121,7 +124,7 @@ def truncate_middle(text: str, limit: int = OBSERVATION_LIMIT) -> str:
     return f"{text[:half]}\n[... {len(text) - 2 * half} characters ({cut_lines} lines) cut ...]\n{text[-half:]}"
 
 
-def brief_args(args: Any, limit: int = 2000) -> Any:
+def brief_args(args: Any, limit: int = RECORDED_TEXT_LIMIT) -> Any:
     """Arguments as recorded in the event log: long strings (a whole file's content) cut in the middle."""
     if not isinstance(args, dict):
         return truncate_middle(str(args), limit)

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from functools import partial
 
 from sandbox import Sandbox
-from tools.base import Tool, Workspace
+from tools.base import ReadableFiles, Tool
 from tools.files import CreateArgs, EditArgs, ViewArgs, create_file, edit_file, view_file
 from tools.search import ListArgs, SearchArgs, list_files, search
 from tools.shell import RunArgs, run_command
 
 
-def read_tools(view: Workspace) -> list[Tool]:
+def read_tools(view: ReadableFiles) -> list[Tool]:
     return [
         Tool(
             "list_files",
@@ -30,7 +30,7 @@ def read_tools(view: Workspace) -> list[Tool]:
     ]
 
 
-def planner_tools(view: Workspace) -> list[Tool]:
+def planner_tools(view: ReadableFiles) -> list[Tool]:
     return read_tools(view)
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from sandbox import Sandbox
 from sandbox.confined import exists, parts_of
-from tools.base import ToolError, Workspace
+from tools.base import ReadableFiles, ToolError
 
 VIEW_MAX_LINES = 400
 
@@ -38,7 +38,7 @@ def numbered(text: str, start: int = 1, end: int | None = None) -> str:
     return "\n".join(f"{n:>{width}}| {lines[n - 1]}" for n in range(start, end + 1))
 
 
-def view_file(view: Workspace, args: ViewArgs) -> str:
+def view_file(view: ReadableFiles, args: ViewArgs) -> str:
     text = view.read_file(args.path)
     total = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
     start = max(1, args.start)

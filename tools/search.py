@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from sandbox import SandboxCallError
 from sandbox.confined import read_bytes, walk_files
-from tools.base import ToolError, Workspace
+from tools.base import ReadableFiles, ToolError
 
 LIST_LIMIT = 400
 MATCH_LIMIT = 200
@@ -31,7 +31,7 @@ class SearchArgs(BaseModel):
     path: str = Field(default=".", description="File or directory to search in, relative to the repository root.")
 
 
-def list_files(view: Workspace, args: ListArgs) -> str:
+def list_files(view: ReadableFiles, args: ListArgs) -> str:
     files = walk_files(view.workspace, args.path)
     if args.pattern:
         files = (f for f in files if fnmatch.fnmatchcase(f.rsplit("/", 1)[-1], args.pattern))
@@ -42,7 +42,7 @@ def list_files(view: Workspace, args: ListArgs) -> str:
     return "\n".join(lines[:LIST_LIMIT]) + more
 
 
-def search(view: Workspace, args: SearchArgs) -> str:
+def search(view: ReadableFiles, args: SearchArgs) -> str:
     try:
         pattern = regex.compile(args.pattern)
     except regex.error as exc:
@@ -64,7 +64,7 @@ def search(view: Workspace, args: SearchArgs) -> str:
     return "\n".join(matches) if matches else f"no matches for {args.pattern!r}"
 
 
-def _text_of(view: Workspace, path: str) -> str | None:
+def _text_of(view: ReadableFiles, path: str) -> str | None:
     """A file's text, or None for what grep -I skips too (binary) and what the file tools refuse."""
     try:
         data = read_bytes(view.workspace, path)

@@ -15,7 +15,7 @@ from agent.github.clones import ensure_clone
 from agent.github.delivery import issue_branch_name
 from agent.github.refs import Issue, IssueRef, api_base_for_host, host_of, parse_issue_url
 from agent.issue import IssueText
-from agent.repo import UserRepo, branch_names, commit_of, open_user_repo
+from agent.repo import UserRepo, branch_names, commit_of, open_user_repo, unused_branch
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def intake_issue(settings: Settings, url: str, token: str | None, repo_path: Pat
     else:
         user_repo = open_user_repo(repo_path)
     user_repo = on_default_branch(user_repo, repository.default_branch)
-    branch = unused_branch(user_repo.path, issue_branch_name(ref.number, issue.title))
+    branch = unused_branch(issue_branch_name(ref.number, issue.title), branch_names(user_repo.path))
     return IssueIntake(user_repo, issue_text(issue, url), branch)
 
 
@@ -60,13 +60,3 @@ def on_default_branch(repo: UserRepo, default_branch: str) -> UserRepo:
     """`repo` based on origin/<default branch> when that ref exists, else on its HEAD as it is."""
     sha = commit_of(repo.path, f"refs/remotes/origin/{default_branch}")
     return repo if sha is None else UserRepo(repo.path, sha, repo.dirty)
-
-
-def unused_branch(path: Path, name: str) -> str:
-    """`name`, or `name-2`, `name-3`…: a second job on the same issue never takes over the first one's branch."""
-    taken = branch_names(path)
-    candidate, number = name, 1
-    while candidate in taken:
-        number += 1
-        candidate = f"{name}-{number}"
-    return candidate

@@ -14,13 +14,13 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import SecretStr
 
-from agent.errors import Interruption, UserError
+from agent.models.errors import ModelConfigError, ModelUnavailable
 from agent.models.schema_calls import response_format, schema_history, with_schema_call
 from agent.models.textcalls import offered_tools, with_repaired_tool_calls, with_text_tool_calls
 from agent.redact import scrub
-from tools.base import brief_args, truncate_middle
+from state import Tier
+from tools.base import RECORDED_TEXT_LIMIT, brief_args, truncate_middle
 
-Tier = Literal["deep", "fast"]
 ToolCalls = Literal["native", "schema"]
 LOCAL_SERVERS = {
     "ollama": "http://localhost:11434/v1",
@@ -30,14 +30,6 @@ LOCAL_SERVERS = {
     "local": None,
 }
 PROVIDERS = ("openai", "anthropic", *LOCAL_SERVERS, "scripted")
-
-
-class ModelConfigError(UserError):
-    """A model cannot be built or reached as configured; the message says what to set."""
-
-
-class ModelUnavailable(Interruption):
-    """The provider failed mid-job (unreachable, auth, quota); the job can be resumed later."""
 
 
 @dataclass(frozen=True)
@@ -174,7 +166,7 @@ class LLM:
             "latency_ms": round(reply.latency * 1000, 1),
             "tokens_in": reply.tokens_in,
             "tokens_out": reply.tokens_out,
-            "content": truncate_middle(str(reply.message.content), 2000),
+            "content": truncate_middle(str(reply.message.content), RECORDED_TEXT_LIMIT),
             "tool_calls": [{"name": c["name"], "args": brief_args(c.get("args"))} for c in reply.message.tool_calls],
         }
 

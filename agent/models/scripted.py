@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import BaseModel, Field
 
-from agent.models.llm import ModelConfigError
+from agent.models.errors import ModelConfigError
 
 SHAPE = '{"rules": [{"match": "...", "replies": [{"content": "...", "tool_calls": [{"name": ..., "args": {...}}]}]}]}'
 

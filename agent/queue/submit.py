@@ -19,7 +19,7 @@ from agent.github.intake import api_base, issue_text, parse_job_issue
 from agent.intake import job_fields
 from agent.issue import IntakeError, IssueText, read_issue, slugify
 from agent.queue.app import QueueError, connected_app, enqueue
-from agent.repo import GitFailed, run_git, safe_url
+from agent.repo import GitFailed, run_git, safe_url, unused_branch
 from state import Job, JobStatus, SqlStore
 from state.models import utcnow
 
@@ -86,8 +86,9 @@ def from_issue_url(settings: Settings, url: str, token: str | None) -> Submissio
     base = heads.get(f"refs/heads/{repository.default_branch}") or heads.get("HEAD")
     if base is None:
         raise IntakeError(f"{safe_url(repository.clone_url)} has no branch {repository.default_branch!r} to start from")
-    branch = issue_branch_name(ref.number, issue.title)
-    return Submission(repository.clone_url, base, issue_text(issue, url), unused(branch, heads))
+    taken = {head.removeprefix("refs/heads/") for head in heads if head.startswith("refs/heads/")}
+    branch = unused_branch(issue_branch_name(ref.number, issue.title), taken)
+    return Submission(repository.clone_url, base, issue_text(issue, url), branch)
 
 
 def from_repo_url(repo_url: str, issue: IssueText, token: str | None) -> Submission:
@@ -107,14 +108,6 @@ def remote_heads(url: str, token: str | None) -> dict[str, str]:
             hint = "" if token else " (for a private repository, set GITHUB_TOKEN)"
             raise IntakeError(f"cannot read {safe_url(url)}: {exc.reason}{hint}") from None
     return {ref: sha for sha, _, ref in (line.partition("\t") for line in listing.splitlines()) if ref}
-
-
-def unused(name: str, heads: dict[str, str]) -> str:
-    candidate, number = name, 1
-    while f"refs/heads/{candidate}" in heads:
-        number += 1
-        candidate = f"{name}-{number}"
-    return candidate
 
 
 def record_queued(store: SqlStore, settings: Settings, submission: Submission) -> Job:

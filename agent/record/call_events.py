@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent.models.llm import Tier
 from agent.record.base import EventModel
+from state import Tier
 
 WORKER = "worker"
 

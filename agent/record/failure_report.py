@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from agent.models.llm import Tier
-from state import AttemptStatus
+from state import AttemptStatus, Tier
 
 
 class _Strict(BaseModel):

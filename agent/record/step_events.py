@@ -6,9 +6,8 @@ from typing import Any
 
 from pydantic import Field
 
-from agent.models.llm import Tier
 from agent.record.base import AttemptOutcome, EventModel
-from state import DecisionKind
+from state import DecisionKind, Tier
 
 
 class AttemptStarted(EventModel):

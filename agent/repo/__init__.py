@@ -10,6 +10,7 @@ from agent.repo.user_repo import (
     file_at,
     open_user_repo,
     repo_settings,
+    unused_branch,
 )
 from agent.repo.workspace import Workspace, step_trailer
 
@@ -26,4 +27,5 @@ __all__ = [
     "run_git",
     "safe_url",
     "step_trailer",
+    "unused_branch",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,3 +81,13 @@ def repo_settings(repo: Path, base_commit: str) -> dict:
         return tomllib.loads(text) if text else {}
     except tomllib.TOMLDecodeError:
         return {}
+
+
+def unused_branch(name: str, taken: Collection[str]) -> str:
+    """`name`, or `name-2`, `name-3`…, whichever no branch in `taken` (short names) has: a second job on the same
+    issue never takes over the first one's branch."""
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = f"{name}-{number}"
+    return candidate

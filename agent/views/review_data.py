@@ -47,6 +47,9 @@ ROUND_EVENTS = (Feedback, TestRun, Review, JobFinished)
 TRANSCRIPT_EVENTS = (ModelCall, ToolCall, Check)
 SPAN_EVENTS = (JobStarted, JobResumed, JobFinished, JobInterrupted)
 
+LINE_CHARS = 160
+"""How much of one line a transcript entry shows: a model's words, a tool's or a check's output."""
+
 
 def review_record(store: SqlStore, job: Job, *, fixes: int | None) -> ReviewRecord:
     """The job record (as `show --json`) plus what git holds: commits, the full diff, files touched.
@@ -207,7 +210,7 @@ def transcript_line(recorded: Recorded) -> TranscriptLine:
     event = recorded.event
     if isinstance(event, ModelCall):
         calls = ", ".join(c.name for c in event.tool_calls) or "no tool call"
-        text = " ".join(event.content.split())[:160]
+        text = " ".join(event.content.split())[:LINE_CHARS]
         return {
             "kind": "model",
             "text": f"{text} → {calls}" if text else f"→ {calls}",
@@ -219,7 +222,7 @@ def transcript_line(recorded: Recorded) -> TranscriptLine:
             "kind": "tool",
             "text": f"{event.tool}({_brief(event.args)})",
             "ok": event.ok,
-            "output": output[0][:160] if output else "",
+            "output": output[0][:LINE_CHARS] if output else "",
         }
     assert isinstance(event, Check)
     tail = [line for line in event.output.splitlines() if line.strip()]
@@ -229,7 +232,7 @@ def transcript_line(recorded: Recorded) -> TranscriptLine:
         "ok": event.passed,
         "exit_code": event.exit_code,
         "seconds": event.seconds,
-        "output": tail[-1][:160] if tail else "",
+        "output": tail[-1][:LINE_CHARS] if tail else "",
     }
 
 

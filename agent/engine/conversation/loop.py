@@ -19,7 +19,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from agent.faults import fault_point
 from agent.models.llm import LLM, ModelReply
 from tools import Observation, Tool, Toolbox
-from tools.base import brief_args, signature, truncate_middle
+from tools.base import RECORDED_TEXT_LIMIT, brief_args, signature, truncate_middle
 
 REPEATS_FOR_LOOP = 3
 REPEAT_NOTE_CHARS = 600
@@ -211,7 +211,7 @@ class ModelLoop:
             tool=call["name"],
             args=brief_args(args),
             ok=observation.ok,
-            output=truncate_middle(text, 2000),
+            output=truncate_middle(text, RECORDED_TEXT_LIMIT),
             seconds=round(observation.seconds, 4),
             **extra,
         )

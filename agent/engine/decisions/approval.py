@@ -19,7 +19,7 @@ from agent.engine.context import JobContext
 from agent.engine.conversation.control import StepPlan, specs
 from agent.errors import UserError
 from agent.record import Approval, JobFinished, Plan, PlannedStep, read_events
-from state import Job, JobStatus, RevisionKind, SqlStore, StepStatus
+from state import Job, JobStatus, PlanChange, RevisionKind, SqlStore, StepStatus
 
 APPROVED = {"approved": True}
 """The resume value of an approval: the plan in the record (edited or not) stands."""
@@ -91,7 +91,9 @@ def record_approval(ctx: JobContext, edit: EditedPlan | None) -> None:
 def replace_pending_steps(ctx: JobContext, edit: EditedPlan) -> None:
     job_id = ctx.job.id
     pending = [s.id for s in ctx.store.steps(job_id) if s.status == StepStatus.PENDING.value]
-    steps = ctx.store.revise_plan(job_id, RevisionKind.EDIT, "edited on approval", specs(edit.steps), retire=pending)
+    steps = ctx.store.revise_plan(
+        job_id, PlanChange(RevisionKind.EDIT, "edited on approval", specs(edit.steps), retire=pending)
+    )
     summary = edit.summary or ctx.store.job(job_id).plan_summary or ""
     ctx.store.update_job(job_id, plan_summary=summary)
     ctx.record.emit(

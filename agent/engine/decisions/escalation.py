@@ -12,7 +12,8 @@ from agent.engine.conversation.deliberate import DeliberationFailed, deliberate
 from agent.faults import fault_point
 from agent.issue import issue_block
 from agent.record import Decision, FailureReport
-from state import DecisionKind, Job, RevisionKind, Step, StepStatus
+from state import DecisionKind, Job, PlanChange, ReportDecision, RevisionKind, Step, StepStatus
+from state.fields import StepFields
 from state.models import utcnow
 
 ESCALATION_SYSTEM = """You are sparkwright's planner. A step failed in the fast worker's hands; its failure report
@@ -76,37 +77,43 @@ def escalate(ctx: JobContext, report_id: int) -> Decided:
 
 
 def _apply(ctx: JobContext, report_id: int, step, kind: DecisionKind, args) -> None:
-    job_id, record = ctx.job.id, (report_id, kind, args.model_dump())
-    bump = {"escalations": step.escalations + 1}
+    job_id, record = ctx.job.id, ReportDecision(report_id, kind, args.model_dump())
+    bump: StepFields = {"escalations": step.escalations + 1}
     if isinstance(args, RetryArgs):
         ctx.store.revise_plan(
             job_id,
-            RevisionKind.RETRY,
-            args.guidance,
-            report=record,
-            step_updates={step.id: {**bump, "status": StepStatus.PENDING.value, "guidance": args.guidance}},
+            PlanChange(
+                RevisionKind.RETRY,
+                args.guidance,
+                report=record,
+                step_updates={step.id: {**bump, "status": StepStatus.PENDING.value, "guidance": args.guidance}},
+            ),
         )
     elif isinstance(args, TakeOverArgs):
         ctx.store.revise_plan(
             job_id,
-            RevisionKind.TAKE_OVER,
-            args.reason,
-            report=record,
-            step_updates={
-                step.id: {**bump, "status": StepStatus.PENDING.value, "executor": "deep", "guidance": args.reason}
-            },
+            PlanChange(
+                RevisionKind.TAKE_OVER,
+                args.reason,
+                report=record,
+                step_updates={
+                    step.id: {**bump, "status": StepStatus.PENDING.value, "executor": "deep", "guidance": args.reason}
+                },
+            ),
         )
     elif isinstance(args, SplitArgs):
         ctx.store.revise_plan(
             job_id,
-            RevisionKind.SPLIT,
-            args.reason,
-            specs(args.steps),
-            after=step.position,
-            parent_id=step.id,
-            retire=[step.id],
-            report=record,
-            step_updates={step.id: bump},
+            PlanChange(
+                RevisionKind.SPLIT,
+                args.reason,
+                specs(args.steps),
+                after=step.position,
+                parent_id=step.id,
+                retire=[step.id],
+                report=record,
+                step_updates={step.id: bump},
+            ),
         )
     elif isinstance(args, ReviseArgs):
         later = [
@@ -114,13 +121,15 @@ def _apply(ctx: JobContext, report_id: int, step, kind: DecisionKind, args) -> N
         ]
         ctx.store.revise_plan(
             job_id,
-            RevisionKind.REVISE,
-            args.reason,
-            specs(args.steps),
-            after=step.position,
-            retire=[step.id, *later],
-            report=record,
-            step_updates={step.id: bump},
+            PlanChange(
+                RevisionKind.REVISE,
+                args.reason,
+                specs(args.steps),
+                after=step.position,
+                retire=[step.id, *later],
+                report=record,
+                step_updates={step.id: bump},
+            ),
         )
 
 
@@ -128,12 +137,14 @@ def _stop(ctx: JobContext, report_id: int, step_id: int, kind: DecisionKind, rea
     pending = [s.id for s in ctx.store.steps(ctx.job.id) if s.status == StepStatus.PENDING.value]
     ctx.store.revise_plan(
         ctx.job.id,
-        RevisionKind.STOP,
-        reason,
-        retire=pending,
-        retire_as=StepStatus.SKIPPED,
-        step_updates={step_id: {"status": StepStatus.FAILED.value, "finished_at": utcnow()}},
-        report=(report_id, kind, {"stop_reason": reason}),
+        PlanChange(
+            RevisionKind.STOP,
+            reason,
+            retire=pending,
+            retire_as=StepStatus.SKIPPED,
+            step_updates={step_id: {"status": StepStatus.FAILED.value, "finished_at": utcnow()}},
+            report=ReportDecision(report_id, kind, {"stop_reason": reason}),
+        ),
     )
     ctx.workspace.discard_changes()
     ctx.record.emit(Decision(report_id=report_id, decision=kind, detail={"stop_reason": reason}), step_id=step_id)

@@ -11,7 +11,7 @@ from agent.engine.conversation.deliberate import DeliberationFailed, deliberate
 from agent.faults import fault_point
 from agent.issue import issue_block
 from agent.record import Review, ReviewDecision, TestRun
-from state import Job, RevisionKind, Step, StepStatus
+from state import Job, PlanChange, RevisionKind, Step, StepStatus
 from tools.base import truncate_middle
 
 REVIEW_DIFF_CHARS = 30_000
@@ -64,7 +64,7 @@ def final_review(ctx: JobContext, rounds_done: int) -> Reviewed:
         _finish_unreviewed(ctx, f"{exc}, so nobody reviewed the diff")
         return Reviewed(False, result.ok)
     if isinstance(args, AddStepsArgs):
-        ctx.store.revise_plan(ctx.job.id, RevisionKind.REVIEW, args.reason, specs(args.steps))
+        ctx.store.revise_plan(ctx.job.id, PlanChange(RevisionKind.REVIEW, args.reason, specs(args.steps)))
         fault_point("review.steps_added")
         added = [s.title for s in args.steps]
         ctx.record.emit(Review(decision=ReviewDecision.ADD_STEPS, reason=args.reason, steps=added))

@@ -12,7 +12,7 @@ from agent.engine.conversation.deliberate import DeliberationFailed, deliberate
 from agent.issue import IntakeError, issue_block
 from agent.models.llm import ModelUnavailable
 from agent.record import Feedback, PlannedStep
-from state import Job, JobStatus, RevisionKind, SqlStore, StepStatus
+from state import Job, JobStatus, PlanChange, RevisionKind, SqlStore, StepStatus
 from tools.base import truncate_middle
 
 REVISE_DIFF_CHARS = 30_000
@@ -58,7 +58,7 @@ def plan_feedback_round(ctx: JobContext, feedback: str, owner: str) -> None:
         raise
     assert isinstance(args, AddStepsArgs)
     retire = [s.id for s in ctx.store.steps(job_id) if s.status in RETIRED_ON_REVISE]
-    steps = ctx.store.revise_plan(job_id, RevisionKind.FEEDBACK, feedback, specs(args.steps), retire=retire)
+    steps = ctx.store.revise_plan(job_id, PlanChange(RevisionKind.FEEDBACK, feedback, specs(args.steps), retire=retire))
     revision = ctx.store.revisions(job_id)[-1].number
     # RUNNING without a live lease reads as interrupted: a crash from here on is picked up by `resume`.
     ctx.store.update_job(

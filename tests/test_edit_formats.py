@@ -4,6 +4,7 @@ candidates tried in turn, each judged by the step's check; an edit that makes th
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 from agent.config import Settings
@@ -145,3 +146,21 @@ def test_a_reply_is_read_in_either_format_and_a_block_that_is_not_the_file_is_no
         "```\n```",
     ):
         assert read(reply) == []
+
+
+def test_a_reply_with_only_the_changed_function_is_merged_into_the_file_it_belongs_to():
+    """The real 1.5B's shape: a fence holding only the file name, then just the corrected function. Written whole
+    it would drop the module's docstring, imports and other definitions; merged by name it is the fix."""
+    from agent.engine.step.formats import edit_format
+
+    method = textwrap.dedent(next(b for b in CART.split("\n\n") if BUGGY in b)).strip()
+    reply = f"```\nshopcart/cart.py\n```\n```python\n{method.replace(BUGGY, FIXED)}\n```\n"
+    for name in ("whole_file", "search_replace"):
+        calls = edit_format(name).reader({"shopcart/cart.py": CART}).read(reply)
+        assert [(c["name"], c["args"].get("path")) for c in calls] == [
+            ("create_file", "shopcart/cart.py"),
+            ("finish", None),
+        ]
+        assert calls[0]["args"]["content"] == CART.replace(BUGGY, FIXED)
+    unchanged = f"```python\n{method}\n```\n"
+    assert edit_format("whole_file").reader({"shopcart/cart.py": CART}).read(unchanged) == []

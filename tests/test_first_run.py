@@ -10,15 +10,8 @@ import pytest
 
 from tests.conftest import git
 from tests.scripting import ESCALATION, PLANNER, REVIEW, finish_review, plan, step, tc, write_script
-from tests.test_approval import waiting_job
+from tests.test_approval import FIX, QTY_CHECK, waiting_job
 
-QTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
-FIX = tc(
-    "edit_file",
-    path="shopcart/cart.py",
-    old_text="sum(item.price_cents for item in self.items)",
-    new_text="sum(item.price_cents * item.quantity for item in self.items)",
-)
 DONE = tc("finish", summary="done")
 LOOKING = tc("view_file", path="shopcart/no_such_module.py")
 """The call a real 1.5B planner repeated 15 times: a file that is not there, answered with the same error."""

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from agent.engine.context import JobContext
 from agent.engine.conversation.control import StepPlan
 from agent.engine.judge import unrunnable
+from agent.engine.planning.triage import is_repo_file
 from agent.test_files import is_test_path, normalized
-from sandbox import CommandResult, SandboxCallError
+from sandbox import CommandResult
 from sandbox.confined import CONTAINER_ROOT
 
 NOT_AN_EDIT = re.compile(
@@ -63,7 +64,7 @@ def edit_problems(ctx: JobContext, step: StepPlan, planned: set[str]) -> list[st
     if not step.files:
         found.append("names no file: list in `files` the files the step edits (paths from the repository root)")
     for path in step.files:
-        if not (_is_repo_file(ctx, path) or normalized(path) in planned or _creates(step, path)):
+        if not (is_repo_file(ctx, path) or normalized(path) in planned or _creates(step, path)):
             found.append(
                 f"file {path!r} does not exist: name existing files from the repository root, or say in the "
                 "instructions that the step creates it"
@@ -123,11 +124,3 @@ def _relative(path: str, root: str) -> str:
     for base in (f"{root}/", f"{CONTAINER_ROOT}/"):
         path = path.removeprefix(base)
     return normalized(path)
-
-
-def _is_repo_file(ctx: JobContext, path: str) -> bool:
-    try:
-        ctx.reader.read_file(path)
-    except (SandboxCallError, ValueError):
-        return False
-    return True

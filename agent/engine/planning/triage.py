@@ -21,6 +21,7 @@ from sandbox import SandboxCallError
 from sandbox.confined import CONTAINER_ROOT
 
 DEFAULT_TEST_COMMAND = "python -m pytest -q"
+FALLBACK_TEST_COMMAND = "python3 -m pytest -q"
 MAX_FILES = 4
 MAX_IDS = 8
 """More failing tests than this are named by their files in the check."""
@@ -55,6 +56,9 @@ def triage(ctx: JobContext) -> Triage:
     command = test_command(ctx)
     ctx.check_cancelled()
     result = ctx.sandbox.run(command, ctx.settings.check_timeout)
+    if command == DEFAULT_TEST_COMMAND and result.exit_code == 127:
+        # No `python` (Debian without python-is-python3, slim images): the guess adapts; a configured command never.
+        command, result = FALLBACK_TEST_COMMAND, ctx.sandbox.run(FALLBACK_TEST_COMMAND, ctx.settings.check_timeout)
     require_runnable(command, result, "the test command")
     failing = [] if result.ok else failing_ids(result.output, ctx)
     test_files = _unique(t.split("::")[0] for t in failing)
@@ -84,7 +88,7 @@ def test_command(ctx: JobContext) -> str:
 def failing_ids(output: str, ctx: JobContext) -> list[str]:
     """Node ids from pytest's short summary whose file is a regular file of the worktree."""
     ids = _unique(_SUMMARY_LINE.findall(output))
-    return [i for i in ids if _is_repo_file(ctx, i.split("::")[0])]
+    return [i for i in ids if is_repo_file(ctx, i.split("::")[0])]
 
 
 def narrow_check(command: str, failing: list[str], test_files: list[str]) -> str:
@@ -106,7 +110,7 @@ def _frames(ctx: JobContext, text: str) -> list[str]:
             path = path.removeprefix(base)
         parts = [p for p in path.split("/") if p]
         tails = ["/".join(parts[i:]) for i in range(len(parts))] if path.startswith("/") else [path]
-        found += next(([t] for t in tails if _is_repo_file(ctx, t)), [])
+        found += next(([t] for t in tails if is_repo_file(ctx, t)), [])
     return found
 
 
@@ -147,14 +151,14 @@ def _absolute(node: ast.ImportFrom, package: str) -> str:
 
 
 def _repo_files(ctx: JobContext, paths: list[str]) -> list[str]:
-    return [p for p in _unique(_normal(p) for p in paths) if p and _is_repo_file(ctx, p)]
+    return [p for p in _unique(_normal(p) for p in paths) if p and is_repo_file(ctx, p)]
 
 
 def _normal(path: str) -> str:
     return path[2:] if path.startswith("./") else path
 
 
-def _is_repo_file(ctx: JobContext, path: str) -> bool:
+def is_repo_file(ctx: JobContext, path: str) -> bool:
     """A regular file inside the worktree, reached without following links (read through the confined view)."""
     try:
         ctx.reader.read_file(path)

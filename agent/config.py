@@ -26,10 +26,11 @@ class Price(BaseModel):
 class Candidate(BaseModel):
     """One way to attempt a step; a failing step tries its tier's candidates in order, each from the same start."""
 
-    format: Literal["tools", "whole_file", "search_replace"] = Field(
+    format: Literal["tools", "single_prompt", "whole_file", "search_replace"] = Field(
         default="tools",
-        description="tools: edit_file and run calls; whole_file: the corrected file in a code block; "
-        "search_replace: SEARCH/REPLACE blocks.",
+        description="tools: edit_file and run calls; single_prompt: the issue and the files in one message, the "
+        "whole corrected files back (one good prompt, word for word); whole_file: the corrected file in a code "
+        "block, with the step's task; search_replace: SEARCH/REPLACE blocks.",
     )
     temperature: float | None = Field(
         default=None, ge=0, le=2, description="Sampling temperature; default: the server's."
@@ -115,7 +116,7 @@ class Settings(BaseSettings):
     deep_candidates: list[Candidate] | None = Field(
         None, description="How the deep model attempts a step it took over; default: by provider."
     )
-    max_candidates: int = Field(3, gt=0, description="Candidates tried per step before it escalates.")
+    max_candidates: int = Field(4, gt=0, description="Candidates tried per step before it escalates.")
     text_edit_tries: int = Field(
         3, gt=0, description="Replies a whole_file or search_replace candidate gets, each judged by the check."
     )

@@ -11,8 +11,10 @@ from agent.engine.step.formats import edit_format
 from agent.models.llm import LOCAL_SERVERS, split_spec
 
 FOR_LOCAL_MODELS = (
-    # Greedy first (a server's default is often 0.8): a small model's most likely fix; then variety.
-    Candidate(format="whole_file", temperature=0),
+    # Greedy first (a server's default is often 0.8): the single prompt's fix, never lost; then other wordings,
+    # which fix other bugs at temperature 0, then sampling.
+    Candidate(format="single_prompt", temperature=0),
+    Candidate(format="whole_file", temperature=0, failure_in_brief=True),
     Candidate(format="search_replace", temperature=0, failure_in_brief=True),
     Candidate(format="whole_file", temperature=0.8, failure_in_brief=True),
 )

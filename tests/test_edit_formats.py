@@ -164,3 +164,30 @@ def test_a_reply_with_only_the_changed_function_is_merged_into_the_file_it_belon
         assert calls[0]["args"]["content"] == CART.replace(BUGGY, FIXED)
     unchanged = f"```python\n{method}\n```\n"
     assert edit_format("whole_file").reader({"shopcart/cart.py": CART}).read(unchanged) == []
+
+
+def test_no_call_is_wasted_on_a_state_already_judged_or_a_greedy_request_already_sent(
+    cli, repo, store, tmp_path, monkeypatch
+):
+    """A deterministic model answering the same wrong file: the check runs once on it, the repeats of it are
+    told they changed nothing and asked for at a sampling temperature, and the second (identical) greedy candidate
+    does not send the first one's request again."""
+    same = '{"format": "whole_file", "temperature": 0}'
+    monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", f"[{same}, {same}]")
+    monkeypatch.setenv("SPARKWRIGHT_MAX_ESCALATIONS_PER_STEP", "0")
+    wrong = CART.replace(BUGGY, "return sum(item.price_cents for item in self.items) * 1")
+    result, events = run_job(cli, repo, tmp_path, [("", [text(f"shopcart/cart.py\n```python\n{wrong}```")])])
+
+    job = store.jobs()[0]
+    assert job.status == "failed"
+    finishes = [e for e in events if e["kind"] == "check" and e["trigger"] == "finish"]
+    assert len(finishes) == 1, "the wrong file was checked once"
+    duplicates = [e for e in events if e["kind"] == "duplicate"]
+    assert len(duplicates) >= 3 and {d["tier"] for d in duplicates} == {"fast"}
+    told = [e["output"] for e in events if e["kind"] == "tool_call" and e["tool"] == "finish"]
+    assert "changed nothing new" in told[1]
+    calls = [e for e in events if e["kind"] == "model_call" and e["tier"] == "fast"]
+    assert not any(c["repeat"] for c in calls)
+    assert len({c["request"] for c in calls}) == len(calls), "no request was sent twice"
+    shown = " ".join(cli("show", job.id).output.split())
+    assert "0 repeated requests" in shown and f"{len(duplicates)} replies that changed nothing new" in shown

@@ -190,7 +190,9 @@ def test_step_view_shows_its_commit_diff_and_its_attempts_in_short(cli, repo, st
     assert text.exit_code == 0, text.stderr
     assert git(repo, "show", "--format=", sha) in text.stdout
     assert git(repo, "diff", f"{sha}~1", f"{sha}", "--stat").splitlines()[0].strip() in text.stdout
+    # Its finish changed no file: the check had failed on those files already and did not run again.
     assert "attempt 1 (fast) — failed" in text.stdout and "check (finish) failed" in text.stdout
+    assert "not run again: the files are as in a try this step's check already failed" in text.stdout
     assert "attempt 2 (fast) — passed" in text.stdout and "tool edit_file(" in text.stdout
     attempts = as_json["step"]["attempts"]
     assert [[line["kind"] for line in a["transcript"]] for a in attempts] == [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from agent.errors import UserError
@@ -152,12 +152,26 @@ class Judge:
     baseline: CommandResult | None = None
     """The check as it ran before the attempt."""
     files: Snapshots | None = None
+    judged: dict[str, CommandResult] = field(default_factory=dict)
+    """The files' states the check already judged in this step (the start among them), shared by its attempts."""
 
     def __post_init__(self) -> None:
         self._best = (self.baseline, self.files.snapshot()) if self.files and self.baseline else None
 
+    def failed_before(self) -> str | None:
+        """The files' state when the check already failed on it in this step: the same verdict would come back."""
+        if self.files is None:
+            return None
+        state = self.files.snapshot()
+        earlier = self.judged.get(state)
+        return state if earlier is not None and not earlier.ok else None
+
     def run(self) -> CommandResult:
-        return self.check()
+        state = self.files.snapshot() if self.files else None
+        outcome = self.check()
+        if state is not None:
+            self.judged[state] = outcome
+        return outcome
 
     def undo_if_worse(self, outcome: CommandResult) -> bool:
         """Keep the best state the check has seen: True when this edit made it worse and was undone."""

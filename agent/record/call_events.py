@@ -38,6 +38,10 @@ class ModelCall(EventModel):
     """What the model wrote besides tool calls, cut in the middle."""
     tool_calls: list[CalledTool] = Field(default_factory=list)
     """The tool calls it asked for."""
+    request: str = ""
+    """A digest of the request (messages, tools, temperature): the same request sent twice has the same one."""
+    repeat: bool = False
+    """A greedy request identical to one already sent for this step: its reply was known (the target is never)."""
 
 
 class ToolCall(EventModel):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import TypedDict
 
 Usage = dict[str, dict[str, float]]
-"""Per tier (deep, fast): calls, tokens_in, tokens_out, model_seconds, tool_seconds and, where priced, cost_usd."""
+"""Per tier (deep, fast): calls, tokens_in, tokens_out, model_seconds, tool_seconds, repeats (greedy requests sent
+again), duplicates (replies that gave files already judged) and, where priced, cost_usd."""
 
 
 class IssueFacts(TypedDict):

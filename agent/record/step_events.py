@@ -107,3 +107,11 @@ class EditsUndone(EventModel):
     kind = "edits_undone"
     reason: str
     """Why the attempt's last edits were undone (they made the check worse)."""
+
+
+class Duplicate(EventModel):
+    kind = "duplicate"
+    tier: Tier = "fast"
+    """Who replied."""
+    state: str
+    """The files' state the reply gave (a git tree id), already judged in this step: it was not checked again."""

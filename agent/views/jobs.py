@@ -13,6 +13,7 @@ from rich.text import Text
 
 from agent.record import (
     Check,
+    Duplicate,
     EventModel,
     FailureReport,
     ModelCall,
@@ -35,7 +36,7 @@ STORY_FIELDS = ("title", "why", "decision", "reason", "summary", "message", "com
 def usage(store: SqlStore, job_id: str, prices: dict[str, Any] | None = None) -> Usage:
     """Per tier: model calls, tokens in/out, model seconds, tool seconds, and cost where priced."""
     totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for recorded in read_events(store, job_id, ModelCall, ToolCall):
+    for recorded in read_events(store, job_id, ModelCall, ToolCall, Duplicate):
         match recorded.event:
             case ModelCall() as call:
                 tier = totals[call.tier]
@@ -43,8 +44,11 @@ def usage(store: SqlStore, job_id: str, prices: dict[str, Any] | None = None) ->
                 tier["tokens_in"] += call.tokens_in
                 tier["tokens_out"] += call.tokens_out
                 tier["model_seconds"] += call.latency_ms / 1000
+                tier["repeats"] += call.repeat
             case ToolCall() as tool:
                 totals[tool.tier]["tool_seconds"] += tool.seconds
+            case Duplicate() as duplicate:
+                totals[duplicate.tier]["duplicates"] += 1
     for name, price in (prices or {}).items():
         if name in totals:
             t = totals[name]
@@ -183,7 +187,8 @@ def print_show(store: SqlStore, job: Job, as_json: bool) -> None:
         say(
             f"{tier}: {int(t.get('calls', 0))} calls, {int(t.get('tokens_in', 0))} in / "
             f"{int(t.get('tokens_out', 0))} out tokens, {t.get('model_seconds', 0):.1f}s model, "
-            f"{t.get('tool_seconds', 0):.1f}s tools{cost}"
+            f"{t.get('tool_seconds', 0):.1f}s tools{cost}; {int(t.get('repeats', 0))} repeated requests, "
+            f"{int(t.get('duplicates', 0))} replies that changed nothing new"
         )
 
 

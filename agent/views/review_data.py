@@ -10,6 +10,7 @@ from typing import Any
 
 from agent.record import (
     Check,
+    Duplicate,
     FailureReport,
     Feedback,
     JobFinished,
@@ -44,7 +45,7 @@ from agent.views.jobs import job_record
 from state import Attempt, Job, SqlStore, Step
 
 ROUND_EVENTS = (Feedback, TestRun, Review, JobFinished)
-TRANSCRIPT_EVENTS = (ModelCall, ToolCall, Check)
+TRANSCRIPT_EVENTS = (ModelCall, ToolCall, Check, Duplicate)
 SPAN_EVENTS = (JobStarted, JobResumed, JobFinished, JobInterrupted)
 
 LINE_CHARS = 160
@@ -223,6 +224,15 @@ def transcript_line(recorded: Recorded) -> TranscriptLine:
             "text": f"{event.tool}({_brief(event.args)})",
             "ok": event.ok,
             "output": output[0][:LINE_CHARS] if output else "",
+        }
+    if isinstance(event, Duplicate):
+        return {
+            "kind": "check",
+            "text": "finish",
+            "ok": False,
+            "exit_code": None,
+            "seconds": 0.0,
+            "output": "not run again: the files are as in a try this step's check already failed",
         }
     assert isinstance(event, Check)
     tail = [line for line in event.output.splitlines() if line.strip()]

@@ -6,6 +6,7 @@ the loop and what a call to each means, the budget, whether loops are detected, 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -23,6 +24,7 @@ from tools.base import RECORDED_TEXT_LIMIT, brief_args, signature, truncate_midd
 
 REPEATS_FOR_LOOP = 3
 REPEAT_NOTE_CHARS = 600
+VARIED_TEMPERATURE = 0.8
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class ModelLoop:
     the third time, or a third reply in a row without a tool call, ends the loop as "loop"."""
     text_format: TextFormat | None = None
     temperature: float | None = None
+    sent: set[str] = field(default_factory=set)
+    """Digests of the greedy requests already sent for this step (shared by its loops): one is never sent again."""
     messages: list[BaseMessage] = field(default_factory=list)
     turns: int = 0
     tokens_in: int = 0
@@ -105,11 +109,13 @@ class ModelLoop:
         for note in self.steering():
             self.messages.append(HumanMessage(f"Message from the user (steering): {note}"))
             self.emit("steering", message=note)
+        tools = [] if self.text_format else self._schemas
+        request = self._request(tools)
         fault_point(f"{self.fault_points}.before_model")
-        reply = self.llm.invoke(self.messages, [] if self.text_format else self._schemas, self.temperature)
+        reply = self.llm.invoke(self.messages, tools, self.temperature)
         fault_point(f"{self.fault_points}.after_model")
         replied_at = time.perf_counter()
-        self._count(reply)
+        self._count(reply, request)
         self.messages.append(reply.message)
         calls = self._calls(reply.message)
         if not calls:
@@ -126,6 +132,22 @@ class ModelLoop:
             self.messages.append(HumanMessage("\n\n".join(said)))
         return None
 
+    def vary(self) -> None:
+        """The last reply taught nothing: a greedy model would give it again to the same kind of request, so the
+        next ones are sampled."""
+        if self.temperature == 0:
+            self.temperature = VARIED_TEMPERATURE
+
+    def _request(self, tools: list[dict[str, Any]]) -> tuple[str, bool]:
+        """This request's digest, and whether it repeats a greedy one already sent (then it is sampled instead)."""
+        digest = request_digest(self.messages, tools, self.temperature)
+        if self.temperature == 0 and digest in self.sent:
+            self.vary()
+            digest = request_digest(self.messages, tools, self.temperature)
+        repeat = self.temperature == 0 and digest in self.sent
+        self.sent.add(digest)
+        return digest, repeat
+
     def _calls(self, message: AIMessage) -> list[ToolCall]:
         if self.text_format is None:
             return message.tool_calls
@@ -135,6 +157,7 @@ class ModelLoop:
         self._silent_turns += 1
         if self.detect_loops and self._silent_turns >= REPEATS_FOR_LOOP:
             return End("loop", "the model replied without tool calls three times in a row")
+        self.vary()
         names = [t["function"]["name"] for t in self._schemas]
         nudge = self.text_format.nudge if self.text_format else self.nudge
         self.messages.append(HumanMessage(nudge.format(tools=", ".join(names), controls=", ".join(self._answers))))
@@ -193,11 +216,11 @@ class ModelLoop:
             return f"token budget used up ({b.max_tokens} tokens)"
         return None
 
-    def _count(self, reply: ModelReply) -> None:
+    def _count(self, reply: ModelReply, request: tuple[str, bool]) -> None:
         self.turns += 1
         self.tokens_in += reply.tokens_in
         self.tokens_out += reply.tokens_out
-        self.emit("model_call", **self.llm.event(reply))
+        self.emit("model_call", **self.llm.event(reply), request=request[0], repeat=request[1])
 
     def _record_tool(self, call: ToolCall, observation: Observation, replied_at: float | None) -> None:
         args, text = call.get("args") or {}, observation.text
@@ -221,3 +244,11 @@ def _in_short(args: Any) -> str:
     if not isinstance(args, dict):
         return str(args)[:120]
     return ", ".join(f"{k}={str(v)[:60]!r}" for k, v in args.items())
+
+
+def request_digest(messages: Sequence[BaseMessage], tools: list[dict[str, Any]], temperature: float | None) -> str:
+    """What a deterministic server answers alike: the same messages, tools and temperature."""
+    said = [(m.type, m.content, [(c["name"], c["args"]) for c in getattr(m, "tool_calls", [])]) for m in messages]
+    names = [t["function"]["name"] for t in tools]
+    text = json.dumps([said, names, temperature], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -57,12 +57,16 @@ class StepAttempt:
     """What to do after a failed check, in the candidate's own format."""
     nudge: str = NUDGE
     """The answer to a reply without a tool call (a text format's reader has its own)."""
+    judged: dict[str, CommandResult] = field(default_factory=dict)
+    """States of the files the step's check already judged (see `Judge`), shared by the step's attempts."""
+    sent: set[str] = field(default_factory=set)
+    """Greedy requests already sent for the step (see `ModelLoop`), shared by its attempts."""
     result: AttemptResult = field(init=False)
     loop: ModelLoop = field(init=False)
 
     def run(self, system: str, brief: str) -> AttemptResult:
         self.result, self._check_failures = AttemptResult("budget", ""), 0
-        self._judge = Judge(self.check, self.baseline, self.files)
+        self._judge = Judge(self.check, self.baseline, self.files, self.judged)
         controls = [Control(FINISH, self._finish), Control(STUCK, self._stuck), Control(RUN_CHECK, self._run_check)]
         self.loop = ModelLoop(
             self.llm,
@@ -77,6 +81,7 @@ class StepAttempt:
             detect_loops=True,
             text_format=self.text_format,
             temperature=self.temperature,
+            sent=self.sent,
         )
         ended = self.loop.run(system, brief)
         r, loop = self.result, self.loop
@@ -95,6 +100,8 @@ class StepAttempt:
 
     def _finish(self, args: dict[str, Any]) -> End | Observation:
         fault_point("worker.before_check")
+        if state := self._judge.failed_before():
+            return self._duplicate(state)
         outcome = self._check("finish")
         if outcome.ok:
             fault_point("worker.check_passed")
@@ -108,6 +115,23 @@ class StepAttempt:
             )
         text = f"The step is NOT done: its check failed.\n{undone}{_check_text(outcome)}\n{self.retry_hint}"
         return Observation(text.rstrip(), False, outcome.duration)
+
+    def _duplicate(self, state: str) -> End | Observation:
+        """Files the check already failed in this step: not checked again, and not asked for again the same way."""
+        self._check_failures += 1
+        self.emit("duplicate", tier=self.llm.tier, state=state)
+        self.loop.vary()
+        if self._check_failures >= self.check_failures_allowed:
+            return End(
+                "check_failed",
+                f"the check still failed after the worker said done {self._check_failures} times (its last reply "
+                "changed nothing new)",
+            )
+        return Observation(
+            "Your reply changed nothing new: it leaves the files exactly as in a try already checked in this step, "
+            f"which failed. Write a different fix.\n{self.retry_hint}".rstrip(),
+            False,
+        )
 
     def _undo_if_worse(self, outcome: CommandResult) -> str:
         if not self._judge.undo_if_worse(outcome):

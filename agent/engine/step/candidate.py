@@ -17,12 +17,23 @@ from tools import Toolbox, worker_tools
 
 
 @dataclass(frozen=True)
+class StepMemory:
+    """What a step's attempts share so that none is wasted on what another already learned."""
+
+    judged: dict[str, CommandResult]
+    """The check's verdict on each state of the files it judged (git tree ids), the step's start among them."""
+    sent: set[str]
+    """Digests of the greedy requests already sent for the step, in this run and earlier ones."""
+
+
+@dataclass(frozen=True)
 class Brief:
     """What one attempt starts from: its candidate, the step's files and the check as it ran before."""
 
     candidate: Candidate
     files: dict[str, str | None]
     before: CommandResult
+    memory: StepMemory
 
 
 def run_candidate(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard, brief: Brief) -> AttemptResult:
@@ -45,6 +56,8 @@ def run_candidate(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard
         temperature=candidate.temperature,
         retry_hint=form.retry_hint,
         nudge=form.nudge,
+        judged=brief.memory.judged,
+        sent=brief.memory.sent,
     )
     return attempt.run(form.system(step.executor), form.brief(ctx, step, brief.files, failure))
 

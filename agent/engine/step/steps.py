@@ -9,7 +9,7 @@ from datetime import datetime
 from agent.engine.context import JobContext
 from agent.engine.judge import TestGuard, guarded_check, require_runnable
 from agent.engine.step.attempt import CHECK_TAIL, AttemptResult
-from agent.engine.step.candidate import Brief, raw_files, run_candidate
+from agent.engine.step.candidate import Brief, StepMemory, raw_files, run_candidate
 from agent.engine.step.candidates import candidates, describe
 from agent.faults import fault_point
 from agent.record import (
@@ -20,10 +20,12 @@ from agent.record import (
     Check,
     Escalation,
     FailureReport,
+    ModelCall,
     ReportedAttempt,
     ReportedStep,
     StepDone,
     WorkspaceRepaired,
+    read_events,
 )
 from sandbox import CommandResult
 from state import AttemptStatus, Step, StepStatus
@@ -62,11 +64,12 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     # A usage error here may be a test the step is to add (the plan's check allowed it); a missing runner never is.
     require_runnable(step.check_command, before, f"the check of step {step.title!r}", usage_errors=False)
     existing = {path: text for path, text in files.items() if text is not None}
+    memory = StepMemory(judged={start: before}, sent=_sent_before(ctx, step))
     result = None
     for index, candidate in enumerate(candidates(ctx.settings, step.executor, ctx.llm(step.executor).spec, existing)):
         if index:
             ctx.workspace.restore(start)  # each candidate starts where the step started
-        result = _run_attempt(ctx, step, expected, guard, Brief(candidate, files, before))
+        result = _run_attempt(ctx, step, expected, guard, Brief(candidate, files, before, memory))
         if result.outcome == AttemptOutcome.PASSED:
             fault_point("step.before_commit")
             _commit(ctx, step, result, guard)
@@ -74,6 +77,12 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
             return StepOutcome(True)
     assert result is not None, "there is always at least one candidate"
     return StepOutcome(False, _report(ctx, step, result))
+
+
+def _sent_before(ctx: JobContext, step: Step) -> set[str]:
+    """The requests already sent for this step by earlier runs of it (before an escalation, before a crash)."""
+    calls = read_events(ctx.store, ctx.job.id, ModelCall)
+    return {c.event.request for c in calls if c.step_id == step.id and c.event.request}
 
 
 def _run_attempt(ctx: JobContext, step: Step, expected: str, guard: TestGuard, brief: Brief) -> AttemptResult:

@@ -121,6 +121,12 @@ class Settings(BaseSettings):
         3, gt=0, description="Replies a whole_file or search_replace candidate gets, each judged by the check."
     )
     max_escalations_per_step: int = Field(2, ge=0, description="Escalations to the planner per step; 0 = fail at once.")
+    take_over_first: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="When the fast tier has used all its candidates on a step, the deep tier takes it over before any "
+        "decision but a split or a revised plan; auto: when the fast model is served locally (a small planner "
+        "answers retry to everything).",
+    )
     max_escalations_per_job: int = Field(8, ge=0, description="Escalations to the planner per job.")
     approve_plan: bool = Field(
         False, description="Pause after planning until the plan is approved (run --approve-plan; approve, reject)."

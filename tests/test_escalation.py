@@ -400,3 +400,50 @@ def test_final_review_can_add_follow_up_steps_within_its_bound(cli, repo, store,
     # One review round was allowed: the second full test run ends the job without asking the model again.
     assert [e["kind"] for e in events].count("test_run") == 2
     assert sum(1 for e in events if e["kind"] == "model_call" and e.get("purpose") == "review") == 1
+
+
+@pytest.mark.parametrize(
+    ("decision", "said"),
+    [
+        (tc("retry", guidance="multiply by the quantity"), "the planner said retry: multiply by the quantity"),
+        (tc("stop", explanation="too hard"), "the planner said stop: too hard"),
+        (tc("view_file", path="nowhere.py"), "the planner said stop: the planner reached no escalation decision"),
+    ],
+)
+def test_the_deep_tier_takes_over_before_a_retry_or_a_stop(decision, said, cli, repo, store, tmp_path, monkeypatch):
+    """With `take_over_first` (on by default for a locally served fast model), the planner's retry, stop or lack
+    of any decision becomes a take-over the first time a fast step fails; the record says what the planner said."""
+    monkeypatch.setenv("SPARKWRIGHT_TAKE_OVER_FIRST", "always")
+    result, events = run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (ESCALATION, [decision]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=CART))]),
+            (TAKEOVER, [FIX, DONE]),
+        ],
+        [("Your step", [tc("stuck", reason="no idea")])],
+    )
+
+    assert result.exit_code == 0, result.stderr
+    job = store.jobs()[0]
+    (decided,) = [e for e in events if e["kind"] == "decision"]
+    assert decided["decision"] == "take_over" and said in decided["detail"]["reason"]
+    assert "the fast tier used all its candidates" in decided["detail"]["reason"]
+    assert [(a.tier, a.status) for a in store.attempts(job.id)] == [("fast", "failed"), ("deep", "passed")]
+
+
+def test_a_split_goes_before_the_take_over(cli, repo, store, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPARKWRIGHT_TAKE_OVER_FIRST", "always")
+    split = tc("split", reason="two changes", steps=[step("Count quantities only", QTY_CHECK, files=CART)])
+    result, events = run(
+        cli,
+        repo,
+        tmp_path,
+        [(ESCALATION, [split]), (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=CART))])],
+        [("Your step: Count quantities only", [FIX, DONE]), ("Your step", [tc("stuck", reason="no idea")])],
+    )
+
+    assert result.exit_code == 0, result.stderr
+    assert [e["decision"] for e in events if e["kind"] == "decision"] == ["split"]

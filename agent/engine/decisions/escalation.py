@@ -6,11 +6,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from agent.engine.context import JobContext
 from agent.engine.conversation.control import DECISIONS, RetryArgs, ReviseArgs, SplitArgs, StopArgs, TakeOverArgs, specs
 from agent.engine.conversation.deliberate import DeliberationFailed, deliberate
 from agent.faults import fault_point
 from agent.issue import issue_block
+from agent.models.llm import LOCAL_SERVERS, split_spec
 from agent.record import Decision, FailureReport
 from state import DecisionKind, Job, PlanChange, ReportDecision, RevisionKind, Step, StepStatus
 from state.fields import StepFields
@@ -62,9 +65,14 @@ def escalate(ctx: JobContext, report_id: int) -> Decided:
     brief = escalation_brief(ctx.job, ctx.store.steps(ctx.job.id), found)
     try:
         name, args = deliberate(ctx, ESCALATION_SYSTEM, brief, DECISIONS, "escalation", step_id=step.id)
-    except DeliberationFailed as exc:  # as if the step's escalation limit were reached: nobody decided to go on
-        return _stop(ctx, report_id, step.id, DecisionKind.LIMIT, f"{exc}; step {step.title!r} failed: {found.why}")
-    kind = DecisionKind(name)
+    except DeliberationFailed as exc:
+        if step.executor != "deep" and _takes_over_first(ctx):
+            name, args = "stop", StopArgs(explanation=str(exc))  # the take-over below comes first
+        else:  # as if the step's escalation limit were reached: nobody decided to go on
+            return _stop(ctx, report_id, step.id, DecisionKind.LIMIT, f"{exc}; step {step.title!r} failed: {found.why}")
+    kind, args = DecisionKind(name), args
+    if step.executor != "deep" and _takes_over_first(ctx):
+        kind, args = _take_over_first(kind, args)
     if kind == DecisionKind.STOP:
         assert isinstance(args, StopArgs)
         return _stop(ctx, report_id, step.id, kind, f"the planner stopped the job: {args.explanation}")
@@ -74,6 +82,22 @@ def escalate(ctx: JobContext, report_id: int) -> Decided:
         ctx.workspace.discard_changes()
     ctx.record.emit(Decision(report_id=report_id, decision=kind, detail=args.model_dump()), step_id=step.id)
     return Decided(kind)
+
+
+def _takes_over_first(ctx: JobContext) -> bool:
+    setting = ctx.settings.take_over_first
+    return setting == "always" or (setting == "auto" and split_spec(ctx.fast.spec)[0] in LOCAL_SERVERS)
+
+
+def _take_over_first(kind: DecisionKind, args: BaseModel) -> tuple[DecisionKind, BaseModel]:
+    """The fast tier has used all its candidates on the step: the deep tier runs its own before any other decision.
+    Only a decision that changes the step itself (split it, revise the plan: a wrong check or a step too big) goes
+    first; a retry's guidance or a stop's explanation becomes the take-over's note, and the record says so."""
+    if kind in (DecisionKind.SPLIT, DecisionKind.REVISE, DecisionKind.TAKE_OVER):
+        return kind, args
+    said = args.guidance if isinstance(args, RetryArgs) else args.explanation if isinstance(args, StopArgs) else ""
+    why = f"the fast tier used all its candidates, so the deep tier tries its own first (the planner said {kind}"
+    return DecisionKind.TAKE_OVER, TakeOverArgs(reason=f"{why}: {said})" if said else f"{why})")
 
 
 def _apply(ctx: JobContext, report_id: int, step, kind: DecisionKind, args) -> None:

@@ -140,10 +140,10 @@ class ModelLoop:
 
     def _request(self, tools: list[dict[str, Any]]) -> tuple[str, bool]:
         """This request's digest, and whether it repeats a greedy one already sent (then it is sampled instead)."""
-        digest = request_digest(self.messages, tools, self.temperature)
+        digest = request_digest(self.llm.spec, self.messages, tools, self.temperature)
         if self.temperature == 0 and digest in self.sent:
             self.vary()
-            digest = request_digest(self.messages, tools, self.temperature)
+            digest = request_digest(self.llm.spec, self.messages, tools, self.temperature)
         repeat = self.temperature == 0 and digest in self.sent
         self.sent.add(digest)
         return digest, repeat
@@ -246,9 +246,11 @@ def _in_short(args: Any) -> str:
     return ", ".join(f"{k}={str(v)[:60]!r}" for k, v in args.items())
 
 
-def request_digest(messages: Sequence[BaseMessage], tools: list[dict[str, Any]], temperature: float | None) -> str:
-    """What a deterministic server answers alike: the same messages, tools and temperature."""
+def request_digest(
+    model: str, messages: Sequence[BaseMessage], tools: list[dict[str, Any]], temperature: float | None
+) -> str:
+    """What a deterministic server answers alike: the same model, messages, tools and temperature."""
     said = [(m.type, m.content, [(c["name"], c["args"]) for c in getattr(m, "tool_calls", [])]) for m in messages]
     names = [t["function"]["name"] for t in tools]
-    text = json.dumps([said, names, temperature], sort_keys=True, default=str)
+    text = json.dumps([model, said, names, temperature], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -88,12 +88,10 @@ def sparkwright_commit() -> str:
 
 
 def run_mode(run: Run, mode: str, variant: str, tasks: list[Task]) -> Iterator[Result]:
-    extra: list[str] | None = []
-    if mode not in BASELINES:
-        extra = mode_args(mode, run_help())
-        if extra is None:
-            print(f"{mode}: skipped: --{mode} not available", flush=True)
-            return
+    extra = [] if mode in BASELINES else mode_args(mode, run_help())
+    if extra is None:
+        print(f"{mode}: skipped: --{mode} not available", flush=True)
+        return
     for task in tasks:
         with tempfile.TemporaryDirectory(prefix=f"solve-{task.name}-") as tmp:
             staged = stage(task, variant, Path(tmp) / "task")

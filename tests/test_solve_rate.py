@@ -228,3 +228,27 @@ def test_a_new_test_task_needs_a_new_test_that_fails_on_the_original_code(tmp_pa
     (staged.repo / "tests" / "test_more.py").write_text((task.root / "fix" / "tests" / "test_bad_range.py").read_text())
     commit_all(staged.repo, "a regression test")
     assert grade(task, staged.repo, "HEAD").solved
+
+
+def test_the_oracle_row_is_n_samples_at_a_temperature_solved_if_any_passes(tmp_path):
+    from tests.scripting import text, write_script
+
+    fast = write_script(
+        tmp_path / "fast.json", [("# Issue", [text(f"checkout/discounts.py\n```\n{_fixed_discounts()}```")])]
+    )
+    out = tmp_path / "results.jsonl"
+
+    result = bench(
+        "--tasks=discount",
+        "--modes=baseline",
+        "--variants=visible",
+        "--oracle-samples=2",
+        f"--fast-model={fast}",
+        f"--out={out}",
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    records = {r["mode"]: r for r in map(json.loads, out.read_text().splitlines()) if "task" in r}
+    oracle = records["oracle"]
+    assert oracle["solved"] and oracle["samples"] == 2 and oracle["samples_solved"] == 2
+    assert oracle["temperature"] == 0.8 and oracle["fast_calls"] == 2 and records["baseline"]["temperature"] == 0

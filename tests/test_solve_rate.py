@@ -50,7 +50,9 @@ def test_scripted_models_are_graded_by_the_hidden_tests_in_every_mode(tmp_path):
 
     result = bench(
         "--tasks=discount,stock_alert",
-        "--modes=baseline,planned",
+        "--modes=baseline-oracle-files,planned",
+        "--variants=hidden",
+        "--baseline-tier=deep",
         f"--deep-model=scripted:{FIXTURES / 'solve_rate_deep.json'}",
         f"--fast-model=scripted:{FIXTURES / 'solve_rate_fast.json'}",
         f"--out={out}",
@@ -59,32 +61,194 @@ def test_scripted_models_are_graded_by_the_hidden_tests_in_every_mode(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     lines = [json.loads(line) for line in out.read_text().splitlines()]
     records = {(r["task"], r["mode"]): r for r in lines if "task" in r}
+    assert {r["variant"] for r in records.values()} == {"hidden"}
     solved = {key: r["solved"] for key, r in records.items()}
     assert solved == {
-        ("discount", "baseline"): True,
-        ("stock_alert", "baseline"): False,
+        ("discount", "baseline-oracle-files"): True,
+        ("stock_alert", "baseline-oracle-files"): False,
         ("discount", "planned"): True,
         ("stock_alert", "planned"): False,
     }
-    assert records["stock_alert", "planned"]["status"] == "succeeded"  # the job thought it was done
+    assert records["stock_alert", "planned"]["status"].startswith("succeeded")  # the job thought it was done
     planned = records["discount", "planned"]
     assert planned["deep_calls"] >= 2 and planned["fast_calls"] >= 2 and planned["fast_in"] > 0
-    assert records["discount", "baseline"]["deep_calls"] == 1 and records["discount", "baseline"]["deep_out"] > 0
+    baseline = records["discount", "baseline-oracle-files"]
+    assert baseline["deep_calls"] == 1 and baseline["deep_out"] > 0
+    assert baseline["temperature"] == 0 and baseline["baseline_model"].startswith("scripted:")
+    assert baseline["files"] == ["checkout/discounts.py"]  # the task's own list
+    assert planned["repeats"] == 0 and planned["duplicates"] == 0 and planned["timeout"] == 600
+    assert len(planned["commit"]) >= 40 and planned["deep_model"].startswith("scripted:")
     summaries = {s["summary"]["mode"]: s["summary"] for s in lines if "summary" in s}
-    assert summaries["baseline"]["solved"] == 1 and summaries["planned"]["solved"] == 1
-    assert "planned  solved   1/2" in result.stdout
+    assert summaries["baseline-oracle-files"]["solved"] == 1 and summaries["planned"]["solved"] == 1
+    assert "planned               hidden  solved   1/2" in result.stdout
     assert (TASKS / "stock_alert" / "repo" / "warehouse" / "alerts.py").read_text() == before
 
 
-def test_the_baseline_reads_the_file_paths_models_write_around_code_blocks():
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.solverate.baseline import code_blocks
+def test_the_baseline_applies_a_reply_as_the_agent_reads_it_and_never_outside_the_repo(tmp_path):
+    from benchmarks.solverate.baseline import apply_reply
 
-    files = ["textstats/tokens.py", "textstats/stats.py"]
+    repo = tmp_path / "repo"
+    (repo / "pager").mkdir(parents=True)
+    (repo / "pager" / "pages.py").write_text("def pages(n):\n    return n // 10\n")
     reply = (
-        "Two changes, e.g. a set.\n\n**textstats/tokens.py**\n```python\na = 1\n```\n\n"
-        "```python textstats/stats.py\nb = 2\n```\n\nAnd not this one:\n```python ../../outside.py\nc = 3\n```\n"
+        "pager/pages.py\n```python\ndef pages(n):\n    return -(-n // 10)\n```\n\n"
+        "../outside.py\n```python\nc = 3\n```\n"
     )
 
-    assert code_blocks(reply, files) == {"textstats/tokens.py": "a = 1\n", "textstats/stats.py": "b = 2\n"}
-    assert code_blocks("```python\nx = 1\n```", ["pager/pages.py"]) == {"pager/pages.py": "x = 1\n"}
+    status = apply_reply(reply, repo, ["pager/pages.py"])
+
+    assert (repo / "pager" / "pages.py").read_text() == "def pages(n):\n    return -(-n // 10)\n"
+    assert not (tmp_path / "outside.py").exists()
+    assert status.startswith("1 edit(s)")
+
+
+def _fixed_discounts() -> str:
+    source = (TASKS / "discount" / "repo" / "checkout" / "discounts.py").read_text()
+    return source.replace("total_cents + total_cents", "total_cents - total_cents")
+
+
+def test_the_baseline_sends_exactly_what_a_quick_jobs_first_candidate_sends(tmp_path):
+    """A local server (a loopback fake of llama.cpp) answers both; their requests are compared on the wire."""
+    from tests.model_fakes import FakeOpenAI
+    from tests.scripting import finish_review, text
+
+    out = tmp_path / "results.jsonl"
+    with FakeOpenAI() as fake:
+        fake.script(
+            "# Issue\n\n# Discount codes make", [text(f"checkout/discounts.py\n```python\n{_fixed_discounts()}```")]
+        )
+        fake.script(*finish_review())
+        result = bench(
+            "--tasks=discount",
+            "--modes=baseline,quick",
+            "--variants=visible",
+            "--deep-model=llamacpp:qwen",
+            "--fast-model=llamacpp:qwen",
+            f"--base-url={fake.base_url}",
+            f"--out={out}",
+            timeout=300,
+        )
+        asked = [r.json for r in fake.requests_to("/v1/chat/completions")]
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    single = [r for r in asked if "# Issue" in str(r["messages"])]
+    assert len(single) == 2, [str(r["messages"])[:200] for r in asked]
+    baseline, candidate = single
+    assert baseline["messages"] == candidate["messages"]
+    assert [m["role"] for m in baseline["messages"]] == ["system", "user"]
+    assert baseline["temperature"] == candidate["temperature"] == 0
+    records = {r["mode"]: r for r in map(json.loads, out.read_text().splitlines()) if "task" in r}
+    assert records["baseline"]["solved"] and records["quick"]["solved"]
+    assert records["quick"]["fast_base_url"] == fake.base_url
+
+
+def test_the_hidden_variant_gives_the_job_no_hidden_test_and_keep_leaves_each_record(tmp_path):
+    from tests.scripting import finish_review, tc, write_script
+
+    fast = write_script(
+        tmp_path / "fast.json",
+        [
+            (
+                "Discount codes make the order MORE expensive",
+                [
+                    tc("edit_file", path="checkout/discounts.py", old_text="total_cents + ", new_text="total_cents - "),
+                    tc("finish", summary="subtract"),
+                ],
+            )
+        ],
+    )
+    deep = write_script(tmp_path / "deep.json", [finish_review()])
+    out = tmp_path / "results" / "run.jsonl"
+
+    result = bench(
+        "--tasks=discount",
+        "--modes=baseline-oracle-files,quick",
+        f"--deep-model={deep}",
+        f"--fast-model={fast}",
+        "--keep",
+        f"--out={out}",
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    records = {(r["mode"], r["variant"]): r for r in rows if "task" in r}
+    assert set(records) == {(m, v) for m in ("baseline-oracle-files", "quick") for v in ("visible", "hidden")}
+    assert records["quick", "hidden"]["solved"] and records["quick", "visible"]["solved"]
+    kept = {key: Path(r["kept"]) for key, r in records.items()}
+    assert all(f"kept: {path}" in result.stdout for path in kept.values())
+    hidden_test = Path("repo") / "tests" / "test_hidden_discounts.py"
+    assert not (kept["quick", "hidden"] / hidden_test).exists()
+    assert (kept["quick", "visible"] / hidden_test).exists()
+    assert (kept["quick", "hidden"] / "home" / "sparkwright.db").is_file()
+    assert not any(p.name == "fix" for p in kept["quick", "hidden"].rglob("*"))
+    assert "hidden variant (issue only)" in result.stdout and "visible variant" in result.stdout
+    summaries = [r["summary"] for r in rows if "summary" in r]
+    assert {(s["mode"], s["variant"]) for s in summaries} == set(records)
+
+
+def test_grading_uses_the_tasks_own_configuration_and_refuses_a_run_without_the_hidden_tests(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.solverate.grading import grade, judge
+    from benchmarks.solverate.tasks import commit_all, load_tasks, run_tests, stage
+
+    task = load_tasks(["discount"])[0]
+    staged = stage(task, "hidden", tmp_path / "task")
+    (staged.repo / "checkout" / "discounts.py").write_text(_fixed_discounts())
+    hiding = "[pytest]\naddopts = --ignore=tests/test_hidden_discounts.py\n"
+    (staged.repo / "pytest.ini").write_text(hiding)
+    (staged.repo / "conftest.py").write_text("collect_ignore_glob = ['*hidden*']\n")
+    commit_all(staged.repo, "a right fix, and a configuration that would hide the hidden tests")
+
+    assert grade(task, staged.repo, "HEAD").solved  # graded with the task's own pytest.ini, no conftest.py
+
+    code, output = run_tests(staged.repo, task.test_command + " -rA")  # the mode's own configuration
+    verdict = judge(task, code, output)
+    assert code == 0 and not verdict.solved and verdict.why.startswith("hidden tests did not run")
+    assert judge(task, 5, "no tests ran in 0.01s").why == "no tests ran"
+
+
+def test_a_new_test_task_needs_a_new_test_that_fails_on_the_original_code(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.solverate.grading import grade
+    from benchmarks.solverate.tasks import commit_all, load_tasks, stage
+
+    task = load_tasks(["clamp"])[0]
+    staged = stage(task, "visible", tmp_path / "task")
+    fixed = (task.root / "fix" / "numeric" / "bounds.py").read_text()
+    (staged.repo / "numeric" / "bounds.py").write_text(fixed)
+    commit_all(staged.repo, "the fix alone")
+    assert grade(task, staged.repo, "HEAD").why == "no new test (the issue asks for one)"
+
+    (staged.repo / "tests" / "test_more.py").write_text(
+        "from numeric.bounds import clamp\n\n\ndef test_in():\n    assert clamp(2, 1, 3) == 2\n"
+    )
+    commit_all(staged.repo, "a test that passes on the original code too")
+    assert grade(task, staged.repo, "HEAD").why.startswith("the new tests do not fail on the original code")
+
+    (staged.repo / "tests" / "test_more.py").write_text((task.root / "fix" / "tests" / "test_bad_range.py").read_text())
+    commit_all(staged.repo, "a regression test")
+    assert grade(task, staged.repo, "HEAD").solved
+
+
+def test_the_oracle_row_is_n_samples_at_a_temperature_solved_if_any_passes(tmp_path):
+    from tests.scripting import text, write_script
+
+    fast = write_script(
+        tmp_path / "fast.json", [("# Issue", [text(f"checkout/discounts.py\n```\n{_fixed_discounts()}```")])]
+    )
+    out = tmp_path / "results.jsonl"
+
+    result = bench(
+        "--tasks=discount",
+        "--modes=baseline",
+        "--variants=visible",
+        "--oracle-samples=2",
+        f"--fast-model={fast}",
+        f"--out={out}",
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    records = {r["mode"]: r for r in map(json.loads, out.read_text().splitlines()) if "task" in r}
+    oracle = records["oracle"]
+    assert oracle["solved"] and oracle["samples"] == 2 and oracle["samples_solved"] == 2
+    assert oracle["temperature"] == 0.8 and oracle["fast_calls"] == 2 and records["baseline"]["temperature"] == 0

@@ -1,4 +1,5 @@
-"""sparkwright itself on a task: the real CLI in a subprocess, its own home; usage read from the job's record."""
+"""sparkwright itself on a task: the real CLI in a subprocess, run from the task's staged copy with its own home;
+usage, repeats and duplicates read from the job's record."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.solverate.grading import grade
 from benchmarks.solverate.report import Result
-from benchmarks.solverate.tasks import Task, grade, scratch_repo, test_env
+from benchmarks.solverate.tasks import Staged, Task, test_env
 from state import SqlStore
 
 MODE_FLAGS = {"quick": "--quick", "planned": "--planned"}
@@ -29,17 +31,17 @@ def mode_args(mode: str, help_text: str) -> list[str] | None:
     return [] if mode == "planned" else None
 
 
-def run_agent(task: Task, mode: str, flags: list[str], scratch: Path, timeout: float) -> Result:
-    repo = scratch_repo(task, scratch / "repo")
-    home = scratch / "home"
+def run_agent(task: Task, mode: str, variant: str, flags: list[str], staged: Staged, timeout: float) -> Result:
+    """The job runs with the staged directory as its working directory: nothing of this repository is near it."""
+    home = staged.root / "home"
     env = test_env() | {"SPARKWRIGHT_HOME": str(home)}
     env.pop("SPARKWRIGHT_DB", None)
     env.setdefault("SPARKWRIGHT_SANDBOX_ENV", '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]')
-    command = [sys.executable, "-m", "agent", "run", "--repo", str(repo), "--issue-file", str(task.issue)]
+    command = [sys.executable, "-m", "agent", "run", "--repo", str(staged.repo), "--issue-file", str(staged.issue)]
     command += ["--json", "--sandbox", "local", *flags]
     started = time.perf_counter()
-    with (scratch / "stdout.jsonl").open("w") as out, (scratch / "stderr.txt").open("w") as err:
-        proc = subprocess.Popen(command, stdout=out, stderr=err, env=env, start_new_session=True)
+    with (staged.root / "stdout.jsonl").open("w") as out, (staged.root / "stderr.txt").open("w") as err:
+        proc = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=staged.root, start_new_session=True)
         try:
             proc.wait(timeout=timeout)
             timed_out = False
@@ -48,19 +50,22 @@ def run_agent(task: Task, mode: str, flags: list[str], scratch: Path, timeout: f
             proc.wait()
             timed_out = True
     seconds = time.perf_counter() - started
-    result = Result(task=task.name, kind=task.kind, mode=mode, solved=False, seconds=seconds)
-    branch = _read_record(home / "sparkwright.db", result)
+    result = Result(task=task.name, kind=task.kind, mode=mode, variant=variant, solved=False, seconds=seconds)
+    branch = read_record(home / "sparkwright.db", result)
     if timed_out:
         result.status = f"timeout after {timeout:.0f} s"
     elif branch is None:
-        result.status = "no job: " + _last_line(scratch / "stderr.txt")
+        result.status = "no job: " + _last_line(staged.root / "stderr.txt")
     else:
-        result.solved, _ = grade(task, repo, branch)
+        verdict = grade(task, staged.repo, branch)
+        result.solved = verdict.solved
+        result.status = f"{result.status}; {verdict.why}"
     return result
 
 
-def _read_record(db: Path, result: Result) -> str | None:
-    """Fills the job's status and per-tier usage into `result`; returns the job's branch, None without a job."""
+def read_record(db: Path, result: Result) -> str | None:
+    """Fills the job's status, per-tier usage, repeats and duplicates into `result`; the job's branch, or None
+    without a job. A record from before `repeat` flags or `duplicate` events counts 0 of them."""
     if not db.is_file():
         return None
     with SqlStore(db) as store:
@@ -74,6 +79,8 @@ def _read_record(db: Path, result: Result) -> str | None:
             setattr(result, f"{tier}_calls", getattr(result, f"{tier}_calls") + 1)
             setattr(result, f"{tier}_in", getattr(result, f"{tier}_in") + int(event.payload.get("tokens_in", 0)))
             setattr(result, f"{tier}_out", getattr(result, f"{tier}_out") + int(event.payload.get("tokens_out", 0)))
+            result.repeats += event.payload.get("repeat") is True
+        result.duplicates = len(store.events(job.id, ["duplicate"]))
         return job.branch
 
 

@@ -1,9 +1,10 @@
-"""One result per task and mode, the fixed-column table, and the totals per mode."""
+"""One result per task, mode and variant; the fixed-column table; the totals per mode and variant; who won what."""
 
 from __future__ import annotations
 
+import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 TIERS = ("deep", "fast")
 
@@ -13,6 +14,7 @@ class Result:
     task: str
     kind: str
     mode: str
+    variant: str
     solved: bool
     seconds: float
     status: str = ""
@@ -22,40 +24,84 @@ class Result:
     fast_calls: int = 0
     fast_in: int = 0
     fast_out: int = 0
+    repeats: int = 0
+    """Model calls the job's record marks `repeat`: a greedy request identical to one already sent in the step."""
+    duplicates: int = 0
+    """`duplicate` events: replies that gave a state the step had already judged."""
+    files: list[str] = field(default_factory=list)
+    """The baseline's: the files its prompt held."""
+    samples: int = 0
+    samples_solved: int = 0
+    kept: str = ""
+    """Where the job's home and record were left (`--keep`)."""
 
 
 HEADER = (
-    f"{'task':<16} {'kind':<13} {'mode':<8} {'solved':<6} {'secs':>7}  "
-    f"{'deep calls':>10} {'in':>8} {'out':>7}  {'fast calls':>10} {'in':>8} {'out':>7}  status"
+    f"{'task':<16} {'mode':<21} {'variant':<7} {'solved':<6} {'secs':>7}  "
+    f"{'deep calls':>10} {'in':>7} {'out':>6}  {'fast calls':>10} {'in':>7} {'out':>6} {'rep':>3} {'dup':>3}  status"
 )
 
 
 def row(r: Result) -> str:
     return (
-        f"{r.task:<16} {r.kind:<13} {r.mode:<8} {'yes' if r.solved else 'no':<6} {r.seconds:>7.1f}  "
-        f"{r.deep_calls:>10} {r.deep_in:>8} {r.deep_out:>7}  {r.fast_calls:>10} {r.fast_in:>8} {r.fast_out:>7}  "
-        f"{r.status[:40]}"
+        f"{r.task:<16} {r.mode:<21} {r.variant:<7} {'yes' if r.solved else 'no':<6} {r.seconds:>7.1f}  "
+        f"{r.deep_calls:>10} {r.deep_in:>7} {r.deep_out:>6}  {r.fast_calls:>10} {r.fast_in:>7} {r.fast_out:>6} "
+        f"{r.repeats:>3} {r.duplicates:>3}  {r.status[:60]}"
     )
 
 
-def summary(mode: str, results: list[Result]) -> dict[str, object]:
+def summary(results: list[Result], reference: list[Result]) -> dict[str, object]:
+    """Totals of one mode in one variant; `reference` is the baseline's results in that variant (may be empty)."""
     solved = [r for r in results if r.solved]
+    base_solved = {r.task for r in reference if r.solved}
+    both = [r for r in solved if r.task in base_solved]
     totals: dict[str, object] = {
-        "mode": mode,
+        "mode": results[0].mode,
+        "variant": results[0].variant,
         "tasks": len(results),
         "solved": len(solved),
-        "median_solved_seconds": round(statistics.median(r.seconds for r in solved), 1) if solved else None,
+        "median_solved_seconds": _median([r.seconds for r in solved]),
+        "p90_solved_seconds": _p90([r.seconds for r in solved]),
+        "median_both_solved_seconds": _median([r.seconds for r in both]),
+        "baseline_median_both_solved_seconds": _median(
+            [r.seconds for r in reference if r.task in {b.task for b in both}]
+        ),
+        "both_solved": len(both),
+        "repeats": sum(r.repeats for r in results),
+        "duplicates": sum(r.duplicates for r in results),
+        "won": sorted({r.task for r in solved} - base_solved),
+        "lost": sorted(base_solved - {r.task for r in solved}),
     }
     for tier in TIERS:
-        for field in ("calls", "in", "out"):
-            totals[f"{tier}_{field}"] = sum(getattr(r, f"{tier}_{field}") for r in results)
+        for name in ("calls", "in", "out"):
+            totals[f"{tier}_{name}"] = sum(getattr(r, f"{tier}_{name}") for r in results)
     return totals
 
 
-def summary_line(s: dict[str, object]) -> str:
-    median = "-" if s["median_solved_seconds"] is None else f"{s['median_solved_seconds']} s"
-    return (
-        f"{s['mode']:<8} solved {s['solved']:>3}/{s['tasks']:<3}  median per solved {median:>8}  "
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def _p90(values: list[float]) -> float | None:
+    """Nearest rank: the smallest value at least 90 % of the values are at or under."""
+    ordered = sorted(values)
+    return round(ordered[math.ceil(0.9 * len(ordered)) - 1], 1) if ordered else None
+
+
+def summary_lines(s: dict[str, object]) -> list[str]:
+    def secs(key: str) -> str:
+        return "-" if s[key] is None else f"{s[key]} s"
+
+    lines = [
+        f"{s['mode']:<21} {s['variant']:<7} solved {s['solved']:>3}/{s['tasks']:<3}  "
+        f"median {secs('median_solved_seconds'):>8}  p90 {secs('p90_solved_seconds'):>8}  "
+        f"both-solved {s['both_solved']}: median {secs('median_both_solved_seconds')} "
+        f"(baseline {secs('baseline_median_both_solved_seconds')})  "
         f"deep {s['deep_calls']} calls {s['deep_in']}/{s['deep_out']} tok  "
-        f"fast {s['fast_calls']} calls {s['fast_in']}/{s['fast_out']} tok"
-    )
+        f"fast {s['fast_calls']} calls {s['fast_in']}/{s['fast_out']} tok  "
+        f"repeats {s['repeats']} duplicates {s['duplicates']}"
+    ]
+    if s["mode"] != "baseline" and (s["won"] or s["lost"]):
+        won, lost = ", ".join(s["won"]) or "-", ", ".join(s["lost"]) or "-"  # type: ignore[arg-type]
+        lines.append(f"{'':<21} {'':<7} against baseline: won {won}; lost {lost}")
+    return lines

@@ -1,22 +1,20 @@
-"""The bundled tasks: loading them, scratch repos made from them, grading a result, verifying a task."""
+"""The bundled tasks: loading them, the copies a job is given, running their tests."""
 
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
 import subprocess
 import sys
-import tarfile
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 TASKS = Path(__file__).resolve().parent.parent / "tasks"
 TEST_TIMEOUT = 120
-_REPORTED = re.compile(r"^(?:FAILED|ERROR) (\S+?)(?:::|\s|$)", re.MULTILINE)
+VARIANTS = ("visible", "hidden")
+"""visible: the hidden fail-to-pass tests are in the repo before the job; hidden: only the issue says what fails."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +29,18 @@ class Task:
     @property
     def issue(self) -> Path:
         return self.root / "issue.md"
+
+    @property
+    def hidden_tests(self) -> list[str]:
+        return sorted(p.relative_to(self.root / "hidden").as_posix() for p in (self.root / "hidden").rglob("test_*.py"))
+
+
+@dataclass(frozen=True)
+class Staged:
+    root: Path
+    """A temporary directory outside this repository: the job runs from here."""
+    repo: Path
+    issue: Path
 
 
 def load_tasks(names: list[str] | None = None, where: Path = TASKS) -> list[Task]:
@@ -60,9 +70,22 @@ def git(repo: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-def scratch_repo(task: Task, dest: Path) -> Path:
-    """A fresh git repo holding the task's repo/ in one commit on `main`."""
+def stage(task: Task, variant: str, dest: Path) -> Staged:
+    """What a job is given, outside this repository's tree: `dest`/repo, a fresh git repo of the task's repo/ (in
+    the visible variant with the hidden fail-to-pass tests in it) and `dest`/issue.md; never fix/, and hidden/
+    only as the visible variant's tests, so nothing a job can reach from there tells it the answer."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}: use {', '.join(VARIANTS)}")
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(task.issue, dest / "issue.md")
+    return Staged(dest, scratch_repo(task, dest / "repo", with_hidden=variant == "visible"), dest / "issue.md")
+
+
+def scratch_repo(task: Task, dest: Path, with_hidden: bool = False) -> Path:
+    """A fresh git repo holding the task's repo/ (and its hidden tests, `with_hidden`) in one commit on `main`."""
     shutil.copytree(task.root / "repo", dest, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    if with_hidden:
+        shutil.copytree(task.root / "hidden", dest, dirs_exist_ok=True)
     git(dest, "init", "-q", "-b", "main")
     git(dest, "add", "-A")
     git(dest, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-qm", "task")
@@ -91,47 +114,3 @@ def run_tests(where: Path, command: str) -> tuple[int, str]:
     except subprocess.TimeoutExpired:
         return 124, f"timed out after {TEST_TIMEOUT} s"
     return done.returncode, done.stdout + done.stderr
-
-
-def grade(task: Task, repo: Path, ref: str) -> tuple[bool, str]:
-    """Solved when the task's tests pass on `ref` of `repo`, checked out apart with the hidden tests over it."""
-    with tempfile.TemporaryDirectory(prefix=f"grade-{task.name}-") as tmp:
-        clean = Path(tmp) / "repo"
-        clean.mkdir()
-        archive = Path(tmp) / "ref.tar"
-        with archive.open("wb") as out:
-            subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", ref], check=True, stdout=out)
-        with tarfile.open(archive) as tar:
-            tar.extractall(clean, filter="data")
-        shutil.copytree(task.root / "hidden", clean, dirs_exist_ok=True)
-        code, output = run_tests(clean, task.test_command)
-    return code == 0, output
-
-
-def verify(task: Task) -> str | None:
-    """What is wrong with the task, or None: its fail-to-pass tests fail on repo/ and pass with fix/."""
-    missing = [f for f in task.files if not (task.root / "repo" / f).is_file()]
-    if missing:
-        return f"files not in repo/: {', '.join(missing)}"
-    hidden = sorted(str(p.relative_to(task.root / "hidden")) for p in (task.root / "hidden").rglob("test_*.py"))
-    if not hidden:
-        return "no hidden test files"
-    with tempfile.TemporaryDirectory(prefix=f"verify-{task.name}-") as tmp:
-        broken, fixed = Path(tmp) / "broken", Path(tmp) / "fixed"
-        for dest, overlays in ((broken, ["hidden"]), (fixed, ["fix", "hidden"])):
-            shutil.copytree(task.root / "repo", dest)
-            for overlay in overlays:
-                shutil.copytree(task.root / overlay, dest, dirs_exist_ok=True)
-        code, output = run_tests(broken, task.test_command)
-        if code == 0:
-            return "the tests pass without the fix"
-        failing = set(_REPORTED.findall(output))
-        if quiet := [h for h in hidden if h not in failing]:
-            return f"hidden tests pass without the fix: {', '.join(quiet)}"
-        visible_failing = bool(failing - set(hidden))
-        if visible_failing != task.visible_fails:
-            return f"visible tests {'fail' if visible_failing else 'pass'} without the fix, task.toml says otherwise"
-        code, output = run_tests(fixed, task.test_command)
-        if code != 0:
-            return "the tests fail with the fix: " + output.strip().splitlines()[-1]
-    return None

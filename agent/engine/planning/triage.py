@@ -18,7 +18,7 @@ from agent.issue import issue_block
 from agent.repo import repo_settings
 from agent.test_files import is_test_path
 from sandbox import SandboxCallError
-from sandbox.confined import CONTAINER_ROOT
+from sandbox.confined import CONTAINER_ROOT, WorkspaceView
 
 DEFAULT_TEST_COMMAND = "python -m pytest -q"
 FALLBACK_TEST_COMMAND = "python3 -m pytest -q"
@@ -60,24 +60,38 @@ def triage(ctx: JobContext) -> Triage:
         # No `python` (Debian without python-is-python3, slim images): the guess adapts; a configured command never.
         command, result = FALLBACK_TEST_COMMAND, ctx.sandbox.run(FALLBACK_TEST_COMMAND, ctx.settings.check_timeout)
     require_runnable(command, result, "the test command")
-    failing = [] if result.ok else failing_ids(result.output, ctx)
-    test_files = _unique(t.split("::")[0] for t in failing)
-    issue = issue_block(ctx.job)
-    issue_frames = _repo_files(ctx, _frames(ctx, issue))
-    output_frames = _repo_files(ctx, _frames(ctx, result.output))
-    named = _repo_files(ctx, [*_PATH.findall(issue), *(_module_path(m) for m in _MODULE.findall(issue))])
-    imported = [f for t in test_files for f in _imports(ctx, t)]
-    files = _rank([*output_frames, *issue_frames, *named, *imported, *test_files])
-    sources = {f for f in [*issue_frames, *output_frames] if not is_test_path(f)}
+    found = pointed_to(ctx.reader, issue_block(ctx.job), result.output, result.ok)
     return Triage(
         test_command=command,
         passed=result.ok,
-        failing_tests=failing,
-        check=narrow_check(command, failing, test_files),
+        failing_tests=found.failing_tests,
+        check=narrow_check(command, found.failing_tests, found.test_files),
         check_output="" if result.ok else failing_part(result.output),
-        files=files,
-        small=len(test_files) == 1 or len(sources) == 1,
+        files=found.files,
+        small=found.small,
     )
+
+
+@dataclass(frozen=True)
+class Pointed:
+    failing_tests: list[str]
+    test_files: list[str]
+    files: list[str]
+    small: bool
+
+
+def pointed_to(reader: WorkspaceView, issue: str, output: str, passed: bool) -> Pointed:
+    """What the first test run's output and the issue point to, read through `reader` and nothing else (a pure
+    function of the three, so the solve-rate benchmark's baseline finds exactly the files a job finds)."""
+    failing = [] if passed else failing_ids(output, reader)
+    test_files = _unique(t.split("::")[0] for t in failing)
+    issue_frames = _repo_files(reader, _frames(reader, issue))
+    output_frames = _repo_files(reader, _frames(reader, output))
+    named = _repo_files(reader, [*_PATH.findall(issue), *(_module_path(m) for m in _MODULE.findall(issue))])
+    imported = [f for t in test_files for f in _imports(reader, t)]
+    files = _rank([*output_frames, *issue_frames, *named, *imported, *test_files])
+    sources = {f for f in [*issue_frames, *output_frames] if not is_test_path(f)}
+    return Pointed(failing, test_files, files, small=len(test_files) == 1 or len(sources) == 1)
 
 
 def test_command(ctx: JobContext) -> str:
@@ -85,10 +99,10 @@ def test_command(ctx: JobContext) -> str:
     return ctx.settings.test_command or (configured if isinstance(configured, str) else None) or DEFAULT_TEST_COMMAND
 
 
-def failing_ids(output: str, ctx: JobContext) -> list[str]:
+def failing_ids(output: str, reader: WorkspaceView) -> list[str]:
     """Node ids from pytest's short summary whose file is a regular file of the worktree."""
     ids = _unique(_SUMMARY_LINE.findall(output))
-    return [i for i in ids if is_repo_file(ctx, i.split("::")[0])]
+    return [i for i in ids if _readable(reader, i.split("::")[0])]
 
 
 def narrow_check(command: str, failing: list[str], test_files: list[str]) -> str:
@@ -99,10 +113,10 @@ def narrow_check(command: str, failing: list[str], test_files: list[str]) -> str
     return f"{prefix} -q {' '.join(shlex.quote(t) for t in targets)}"
 
 
-def _frames(ctx: JobContext, text: str) -> list[str]:
+def _frames(reader: WorkspaceView, text: str) -> list[str]:
     """Repo files named by traceback frames. A frame from the user's machine has the user's path to the repo, so
     an absolute path outside the worktree is matched by its longest tail that names a file of the repo."""
-    roots = (f"{ctx.reader.workspace}/", f"{CONTAINER_ROOT}/")
+    roots = (f"{reader.workspace}/", f"{CONTAINER_ROOT}/")
     found = []
     for quoted, short in _FRAME.findall(text):
         path = quoted or short
@@ -110,7 +124,7 @@ def _frames(ctx: JobContext, text: str) -> list[str]:
             path = path.removeprefix(base)
         parts = [p for p in path.split("/") if p]
         tails = ["/".join(parts[i:]) for i in range(len(parts))] if path.startswith("/") else [path]
-        found += next(([t] for t in tails if is_repo_file(ctx, t)), [])
+        found += next(([t] for t in tails if _readable(reader, t)), [])
     return found
 
 
@@ -118,16 +132,16 @@ def _module_path(module: str) -> str:
     return module.replace(".", "/") + ".py"
 
 
-def _imports(ctx: JobContext, test_file: str) -> list[str]:
+def _imports(reader: WorkspaceView, test_file: str) -> list[str]:
     """The repo's modules a test file imports; a package's `__init__` is followed to the modules it imports."""
-    found = _imported_files(ctx, test_file)
+    found = _imported_files(reader, test_file)
     inits = [f for f in found if f.endswith("__init__.py")]
-    return [f for f in found if f not in inits] + [g for i in inits for g in _imported_files(ctx, i)] + inits
+    return [f for f in found if f not in inits] + [g for i in inits for g in _imported_files(reader, i)] + inits
 
 
-def _imported_files(ctx: JobContext, path: str) -> list[str]:
+def _imported_files(reader: WorkspaceView, path: str) -> list[str]:
     try:
-        tree = ast.parse(ctx.reader.read_file(path))
+        tree = ast.parse(reader.read_file(path))
     except (SandboxCallError, SyntaxError, ValueError):
         return []
     package = path.rsplit("/", 1)[0] if "/" in path else ""
@@ -139,7 +153,7 @@ def _imported_files(ctx: JobContext, path: str) -> list[str]:
             base = _absolute(node, package)
             candidates += [base] + [f"{base}.{n.name}" for n in node.names] if base else []
     paths = [p for c in candidates for p in (_module_path(c), c.replace(".", "/") + "/__init__.py")]
-    return _repo_files(ctx, [*paths, *(f"src/{p}" for p in paths)])
+    return _repo_files(reader, [*paths, *(f"src/{p}" for p in paths)])
 
 
 def _absolute(node: ast.ImportFrom, package: str) -> str:
@@ -150,8 +164,8 @@ def _absolute(node: ast.ImportFrom, package: str) -> str:
     return ".".join([*parts, *([node.module] if node.module else [])])
 
 
-def _repo_files(ctx: JobContext, paths: list[str]) -> list[str]:
-    return [p for p in _unique(_normal(p) for p in paths) if p and is_repo_file(ctx, p)]
+def _repo_files(reader: WorkspaceView, paths: list[str]) -> list[str]:
+    return [p for p in _unique(_normal(p) for p in paths) if p and _readable(reader, p)]
 
 
 def _normal(path: str) -> str:
@@ -160,8 +174,12 @@ def _normal(path: str) -> str:
 
 def is_repo_file(ctx: JobContext, path: str) -> bool:
     """A regular file inside the worktree, reached without following links (read through the confined view)."""
+    return _readable(ctx.reader, path)
+
+
+def _readable(reader: WorkspaceView, path: str) -> bool:
     try:
-        ctx.reader.read_file(path)
+        reader.read_file(path)
     except (SandboxCallError, ValueError):
         return False
     return True

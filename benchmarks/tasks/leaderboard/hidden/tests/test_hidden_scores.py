@@ -7,3 +7,7 @@ def test_top_two():
 
 def test_top_one():
     assert top_scores({"a": 1, "b": 3, "c": 2}, n=1) == [("b", 3)]
+
+
+def test_ties_by_name():
+    assert top_scores({"bob": 7, "amy": 7, "cal": 3}, n=2) == [("amy", 7), ("bob", 7)]

@@ -1,0 +1,124 @@
+"""One measurement's settings (models, servers, commit, timeout) and each mode run on each task from a staged copy."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.config import load_settings
+from agent.errors import UserError
+from agent.models.llm import LLM, LOCAL_SERVERS, make_chat_model, split_spec
+from benchmarks.solverate import baseline
+from benchmarks.solverate.agent_run import mode_args, run_agent, run_help
+from benchmarks.solverate.report import Result
+from benchmarks.solverate.tasks import Staged, Task, stage
+
+MODES = ("baseline", "baseline-oracle-files", "oracle", "quick", "planned")
+BASELINES = MODES[:3]
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@dataclass
+class Run:
+    args: argparse.Namespace
+    resolved: dict[str, str]
+    flags: list[str]
+    """The resolved model settings as `sparkwright run` flags (the job's own home has no config file)."""
+    keep: Path | None = None
+    commit: str = field(init=False)
+    _model: LLM | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.commit = sparkwright_commit()
+
+    def base_url(self, tier: str) -> str | None:
+        spec = self.resolved.get(f"{tier}_model", "")
+        own = self.resolved.get(f"{tier}_base_url") or self.resolved.get("base_url")
+        return own or (LOCAL_SERVERS.get(split_spec(spec)[0]) if spec else None)
+
+    def model(self) -> LLM:
+        """The baselines' model: the tier a quick job's first candidate asks (`--baseline-tier`)."""
+        if self._model is None:
+            tier = self.args.baseline_tier
+            spec = self.resolved.get(f"{tier}_model")
+            if not spec:
+                raise UserError(f"no {tier} model: set SPARKWRIGHT_{tier.upper()}_MODEL or pass --{tier}-model")
+            self._model = LLM(tier, spec, make_chat_model(spec, self.base_url(tier)))  # type: ignore[arg-type]
+        return self._model
+
+    def info(self, result: Result) -> dict[str, object]:
+        """What a row was measured with: enough to tell two rows (or two runs) apart."""
+        tier = self.args.baseline_tier
+        return {
+            "deep_model": self.resolved.get("deep_model"),
+            "fast_model": self.resolved.get("fast_model"),
+            "deep_base_url": self.base_url("deep"),
+            "fast_base_url": self.base_url("fast"),
+            "baseline_model": self.resolved.get(f"{tier}_model") if result.mode in BASELINES else None,
+            "temperature": self.temperature(result.mode),
+            "timeout": self.args.timeout,
+            "commit": self.commit,
+            "run_args": self.args.run_arg,
+        }
+
+    def temperature(self, mode: str) -> float | str:
+        if mode == "oracle":
+            return self.args.oracle_temperature
+        return 0.0 if mode in BASELINES else "per candidate"
+
+
+def model_settings(args: argparse.Namespace, names: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:
+    settings = load_settings(None, **{f: getattr(args, f) for f in names})
+    resolved = {f: getattr(settings, f) for f in names if getattr(settings, f)}
+    return resolved, [part for f, v in resolved.items() for part in ("--" + f.replace("_", "-"), v)]
+
+
+def sparkwright_commit() -> str:
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+        return done.stdout.strip()
+
+    head = git("rev-parse", "HEAD") or "unknown"
+    return head + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def run_mode(run: Run, mode: str, variant: str, tasks: list[Task]) -> Iterator[Result]:
+    extra = [] if mode in BASELINES else mode_args(mode, run_help())
+    if extra is None:
+        print(f"{mode}: skipped: --{mode} not available", flush=True)
+        return
+    for task in tasks:
+        with tempfile.TemporaryDirectory(prefix=f"solve-{task.name}-") as tmp:
+            staged = stage(task, variant, Path(tmp) / "task")
+            if mode in BASELINES:
+                result = run_baseline(run, mode, variant, task, staged)
+            else:
+                result = run_agent(
+                    task, mode, variant, [*extra, *run.flags, *run.args.run_arg], staged, run.args.timeout
+                )
+            if run.keep:
+                result.kept = str(keep(staged, run.keep / variant / mode / task.name))
+            yield result
+
+
+def run_baseline(run: Run, mode: str, variant: str, task: Task, staged: Staged) -> Result:
+    files = list(task.files) if mode == "baseline-oracle-files" else baseline.discovered_files(staged)
+    count, temperature = (run.args.oracle_samples, run.args.oracle_temperature) if mode == "oracle" else (1, 0.0)
+    samples = []
+    for number in range(count):
+        copy = staged if number == 0 else stage(task, variant, staged.root.parent / f"sample-{number}")
+        samples.append(baseline.sample(task, copy, files, run.model(), temperature, run.args.timeout))
+    return baseline.result(task, mode, variant, files, samples, run.model())
+
+
+def keep(staged: Staged, where: Path) -> Path:
+    """The staged copy (the repo with the job's branch, its home with the record, its output) under `where`."""
+    if where.exists():
+        shutil.rmtree(where)
+    shutil.copytree(staged.root, where, symlinks=True)
+    return where

@@ -169,9 +169,9 @@ def test_a_reply_with_only_the_changed_function_is_merged_into_the_file_it_belon
 def test_no_call_is_wasted_on_a_state_already_judged_or_a_greedy_request_already_sent(
     cli, repo, store, tmp_path, monkeypatch
 ):
-    """A deterministic model answering the same wrong file: the check runs once on it, the repeats of it are
-    told they changed nothing and asked for at a sampling temperature, and the second (identical) greedy candidate
-    does not send the first one's request again."""
+    """A deterministic model answering the same wrong file: the check runs once on it; the greedy candidate that
+    repeats it ends at once (its wording has given what it can), and the second, identical greedy candidate does
+    not send the first one's request again: it samples. A sampling candidate is told its reply changed nothing."""
     same = '{"format": "whole_file", "temperature": 0}'
     monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", f"[{same}, {same}]")
     monkeypatch.setenv("SPARKWRIGHT_MAX_ESCALATIONS_PER_STEP", "0")
@@ -183,11 +183,22 @@ def test_no_call_is_wasted_on_a_state_already_judged_or_a_greedy_request_already
     finishes = [e for e in events if e["kind"] == "check" and e["trigger"] == "finish"]
     assert len(finishes) == 1, "the wrong file was checked once"
     duplicates = [e for e in events if e["kind"] == "duplicate"]
-    assert len(duplicates) >= 3 and {d["tier"] for d in duplicates} == {"fast"}
+    assert len(duplicates) >= 2 and {d["tier"] for d in duplicates} == {"fast"}
+    ends = [e["reason"] for e in events if e["kind"] == "attempt_finished"]
+    assert ends[0] == "the check failed and the reply after it changed nothing new"
     told = [e["output"] for e in events if e["kind"] == "tool_call" and e["tool"] == "finish"]
-    assert "changed nothing new" in told[1]
+    assert any("changed nothing new" in t for t in told[2:]), "the sampling candidate was told"
     calls = [e for e in events if e["kind"] == "model_call" and e["tier"] == "fast"]
     assert not any(c["repeat"] for c in calls)
     assert len({c["request"] for c in calls}) == len(calls), "no request was sent twice"
     shown = " ".join(cli("show", job.id).output.split())
     assert "0 repeated requests" in shown and f"{len(duplicates)} replies that changed nothing new" in shown
+
+
+def test_a_heading_fenced_before_the_code_is_not_part_of_the_file():
+    """A 1.5B wrapped a heading and then the file in one block: "```", "# Fix …", "```python", the file, "```"."""
+    from tools.blocks import whole_files
+
+    reply = f"```\n# Fix the issue in the `shopcart/cart.py` file\n\n```python\n{CART}```\n"
+    (found,) = whole_files(reply, ["shopcart/cart.py", "shopcart/other.py"])
+    assert (found.path, found.content) == ("shopcart/cart.py", CART)

@@ -11,6 +11,9 @@ from tools.merge import Merged, looks_like_whole_file, merge_definitions, parts_
 
 _FENCE = re.compile(r"^(`{3,}|~{3,})[ \t]*([^\n`]*)\n(.*?)^\1[ \t]*$", re.DOTALL | re.MULTILINE)
 _PATH = re.compile(r"[\w.\-/]+\.\w+")
+_INNER_OPENING = re.compile(r"^`{3,}[\w+-]+[ \t]*\n", re.MULTILINE)
+"""A fence with a language inside a block: Markdown would not close the block there, but a model meant it to open
+the code, after a heading it put in the block."""
 _SEARCH_REPLACE = re.compile(r"^<{5,9}[^\n]*\n(.*?)^={5,9}[ \t]*\n(.*?)^>{5,9}[^\n]*$", re.DOTALL | re.MULTILINE)
 """`<<<<<<< SEARCH` … `=======` … `>>>>>>> REPLACE`; small models also write git's conflict markers."""
 
@@ -36,6 +39,8 @@ def whole_files(text: str, paths: list[str]) -> list[WholeFile]:
     for match in _FENCE.finditer(text):
         info, body = match.group(2), match.group(3)
         before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
+        if inner := _INNER_OPENING.search(body):  # "```\n# fix for x.py\n\n```python\n<the file>```" (seen from a 1.5B)
+            before, body = body[: inner.start()].strip(), body[inner.end() :]
         path = _named(info, paths) or _named(before, paths) or _first_line_name(body, paths)
         if path is None and len(paths) == 1 and not _PATH.search(info + " " + before):
             path = paths[0]  # unnamed, and not said to be some other file

@@ -120,6 +120,8 @@ class StepAttempt:
         """Files the check already failed in this step: not checked again, and not asked for again the same way."""
         self._check_failures += 1
         self.emit("duplicate", tier=self.llm.tier, state=state)
+        if self.loop.temperature == 0:  # greedy: this wording has given what it can; the next candidate words it anew
+            return End("check_failed", "the check failed and the reply after it changed nothing new")
         self.loop.vary()
         if self._check_failures >= self.check_failures_allowed:
             return End(

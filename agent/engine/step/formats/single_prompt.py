@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from agent.engine.step.formats.text_edit import TextEdit
-from agent.engine.step.formats.whole_file import WHOLE_FILE_MAX_LINES
+from agent.engine.step.formats.whole_file import WholeFile
 from agent.issue import issue_block
 from state import Job, Step
 
@@ -36,18 +35,13 @@ def issue_as_given(job: Job) -> str:
     return issue_block(job) if job.issue_url else job.issue_text
 
 
-class SinglePrompt(TextEdit):
+class SinglePrompt(WholeFile):
+    """Whole files back, like `WholeFile` (its nudge, retry hint and length limit), asked for in the one prompt's
+    words."""
+
     name = "single_prompt"
     system_prompt = SYSTEM
     ask = ASK
-    nudge = (
-        "Your reply changed no file. Reply with the file's path on a line of its own, then the whole "
-        "corrected file in one fenced code block."
-    )
-    retry_hint = "Reply again with the path and the whole corrected file in a code block."
-
-    def usable(self, files: Mapping[str, str]) -> bool:
-        return bool(files) and all(len(t.splitlines()) <= WHOLE_FILE_MAX_LINES for t in files.values())
 
     def brief(self, ctx: JobContext, step: Step, files: Mapping[str, str | None], failure: str | None) -> str:
         """The one prompt's message; a step's own task, guidance or failing check would change its words, so

@@ -1,0 +1,9 @@
+"""The address book's contact record."""
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Contact:
+    name: str
+    email: str

@@ -117,6 +117,12 @@ class Settings(BaseSettings):
         None, description="How the deep model attempts a step it took over; default: by provider."
     )
     max_candidates: int = Field(4, gt=0, description="Candidates tried per step before it escalates.")
+    reproduce_tries: int = Field(
+        3,
+        ge=0,
+        description="With no failing test, tests the fast model writes to reproduce the issue before any fix (the "
+        "first that fails on the code as it is joins the step's check); 0 = never.",
+    )
     text_edit_tries: int = Field(
         3, gt=0, description="Replies a whole_file or search_replace candidate gets, each judged by the check."
     )

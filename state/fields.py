@@ -48,6 +48,8 @@ class StepFields(TypedDict, total=False):
     """A `StepStatus` value."""
     guidance: str | None
     executor: Tier
+    check_command: str
+    """Set once by the step itself when a test it wrote reproduces the issue (the check runs that test first)."""
     commit_sha: str | None
     check_output: str | None
     result: str | None

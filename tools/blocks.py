@@ -83,6 +83,11 @@ def merged_edits(text: str, files: Mapping[str, str | None]) -> dict[str, Merged
     return {p: m for p, m in merged.items() if m.text != files[p]}
 
 
+def code_blocks(text: str) -> list[str]:
+    """The body of every fenced block, in order."""
+    return [m.group(3) for m in _FENCE.finditer(text)]
+
+
 def without_code_blocks(text: str) -> str:
     """The reply's prose: every fenced block cut out."""
     return _FENCE.sub("", text)

@@ -16,7 +16,8 @@ from agent.errors import UserError
 from agent.record import TestsRestored
 from agent.repo import Workspace
 from agent.test_files import is_test_path, normalized
-from sandbox import CommandResult
+from sandbox import CommandResult, SandboxCallError
+from sandbox.confined import read_text, write_text
 from state import Step
 from tools import ToolError
 from tools.base import truncate_middle
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 _COUNT = re.compile(r"(\d+) (failed|passed|errors?)\b")
 _SECTION = re.compile(r"^=+ (FAILURES|ERRORS|short test summary info) =+$", re.MULTILINE)
 NO_SUMMARY = 10**6
+NO_TESTS = 5
 _NO_MODULE = re.compile(r"^\S*: No module named ([\w.]+)\s*$", re.MULTILINE)
 """Python's own words when `python -m X` finds no X (an import error inside the code quotes the name instead)."""
 _DASH_M = re.compile(r"(?:^|\s)-m\s+([\w.]+)")
@@ -85,6 +87,11 @@ def unrunnable(command: str, result: CommandResult, usage_errors: bool = True) -
     return None
 
 
+def no_tests_ran(command: str, result: CommandResult) -> bool:
+    """pytest ran and found no test (exit 5): nothing covers the issue yet, which is not a failure."""
+    return result.exit_code == NO_TESTS and bool(_PYTEST.search(command))
+
+
 def require_runnable(command: str, result: CommandResult, what: str, usage_errors: bool = True) -> None:
     """Raises `UnrunnableCheck` naming `what` ("the test command", "the check of step …") when its runner cannot
     start."""
@@ -99,10 +106,20 @@ class TestGuard:
         self.workspace = workspace
         self.protected = {p for p in workspace.tracked_files(base_commit) if is_test_path(p)}
         self.allowed = {normalized(p) for p in step_files}
+        self.pinned: dict[str, str] = {}
+
+    def pin(self, path: str, content: str) -> None:
+        """A test this job wrote to reproduce the issue: a judge like the tests that existed, never edited."""
+        self.pinned[normalized(path)] = content
 
     def may_edit(self, path: str) -> None:
         """Raises the observation the worker gets for an edit to a protected test file."""
         path = normalized(path)
+        if path in self.pinned:
+            raise ToolError(
+                f"{path} is the test that reproduces the issue: it is the judge of this step and is not changed. "
+                "Change the code so that it passes"
+            )
         if path in self.protected and path not in self.allowed:
             raise ToolError(
                 f"{path} is a test that existed before this job, and this step's plan does not name it: "
@@ -114,7 +131,18 @@ class TestGuard:
         """Undo a step's changes to protected test files it may not change; the paths put back."""
         touched = [p for p in self.workspace.changed_files() if p in self.protected and p not in self.allowed]
         self.workspace.restore_files(touched)
-        return touched
+        return touched + [p for p, text in self.pinned.items() if self._rewritten(p, text)]
+
+    def _rewritten(self, path: str, text: str) -> bool:
+        """Puts a pinned test back when it was changed; whether it was."""
+        try:
+            if read_text(self.workspace.path, path) == text:
+                return False
+        except SandboxCallError:
+            pass  # removed, or a link put in its place: written anew below
+        (self.workspace.path / path).unlink(missing_ok=True)
+        write_text(self.workspace.path, path, text)
+        return True
 
     def out_of_scope(self, changed: Iterable[str]) -> list[str]:
         """Changed paths the step's plan did not name (allowed, but worth a reviewer's look)."""

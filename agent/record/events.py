@@ -26,6 +26,7 @@ from agent.record.job_events import (
     Triaged,
 )
 from agent.record.step_events import (
+    Agreement,
     AttemptFinished,
     AttemptStarted,
     Check,
@@ -34,6 +35,8 @@ from agent.record.step_events import (
     EditsUndone,
     Escalation,
     PlanCheck,
+    Reproduced,
+    ReproductionTried,
     StepDone,
     TestsRestored,
     WorkspaceRepaired,
@@ -67,6 +70,9 @@ EVENT_TYPES: dict[str, type[EventModel]] = {
         Escalation,
         Decision,
         Duplicate,
+        Reproduced,
+        ReproductionTried,
+        Agreement,
         EditsUndone,
         WorkspaceRepaired,
         TestsRestored,

@@ -75,15 +75,17 @@ class Triaged(EventModel):
     test_command: str
     """The full test run triage ran."""
     passed: bool
-    """Whether it passed before any change."""
+    """Whether nothing failed before any change (it passed, or found no test)."""
+    no_tests: bool = False
+    """It found no test to run."""
     failing_tests: list[str] = Field(default_factory=list)
     """The failing tests' node ids."""
     check: str
     """The narrowest command that fails now."""
     files: list[str] = Field(default_factory=list)
-    """The files the issue, its traceback and the failing tests point to."""
+    """The files the issue, its traceback, its names and the failing tests point to."""
     small: bool = False
-    """One failing test file, or a traceback naming one source file."""
+    """One failing test file, or a traceback or the issue's names pointing to one source file."""
 
 
 class PlanRejected(EventModel):

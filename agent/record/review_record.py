@@ -27,6 +27,15 @@ class DecisionRow(TypedDict):
     """The deciding tool's arguments, or the stop reason."""
 
 
+class ReproductionRow(TypedDict):
+    path: str
+    """The test the job wrote that failed on the code as it was: committed with the fix."""
+    tries: int
+    """How many tests the model wrote until one reproduced the issue."""
+    test: str
+    """The test file."""
+
+
 class StepEvidence(TypedDict):
     number: int
     """Its place in the plan, from 1, superseded steps included: what `--step` takes."""
@@ -40,6 +49,10 @@ class StepEvidence(TypedDict):
     """Its last check, if one ran."""
     out_of_scope: list[str]
     """Files its commit changed beyond those its plan named."""
+    reproduction: ReproductionRow | None
+    """With no failing test before the work: the test that reproduced the issue, shown first."""
+    unverified: str | None
+    """When nothing reproduced it: that no failing test verified the fix, and why this candidate was chosen."""
     decisions: list[DecisionRow]
     """Its failure reports and what was decided on them."""
 

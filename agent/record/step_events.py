@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.record.base import AttemptOutcome, EventModel
 from state import DecisionKind, Tier
@@ -115,3 +115,48 @@ class Duplicate(EventModel):
     """Who replied."""
     state: str
     """The files' state the reply gave (a git tree id), already judged in this step: it was not checked again."""
+
+
+class ReproductionTried(EventModel):
+    kind = "reproduction_tried"
+    number: int
+    """The try, from 1 (the first greedy, the others sampled)."""
+    kept: bool
+    """Whether the test reproduced the issue: it ran and failed on the code as it was, by the bug."""
+    why: str
+    """Why it was kept or dropped."""
+    output: str = ""
+    """Its run's output cut to the failing part."""
+
+
+class Reproduced(EventModel):
+    kind = "reproduced"
+    path: str
+    """Where the reproducing test was written: it joins the step's check and its commit."""
+    test: str
+    """The test file."""
+    command: str
+    """The command that runs it."""
+    tries: int
+    """How many tries it took."""
+
+
+class ChosenCandidate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    attempt: int
+    """The attempt's number within its step."""
+    how: str
+    """Its candidate: format and temperature."""
+    votes: int
+    """How many candidates made the same change (formatting and comments aside)."""
+    lines: int
+    """The size of its diff, in changed lines."""
+    chosen: bool = False
+
+
+class Agreement(EventModel):
+    kind = "agreement"
+    candidates: list[ChosenCandidate]
+    """Every candidate whose change passed the check, with its votes."""
+    why: str
+    """Why the chosen one won, and that no failing test verified it."""

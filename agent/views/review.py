@@ -113,6 +113,11 @@ def _say_step(say: Any, s: StepReview | StepDetail) -> None:
         f"  ·  {len(s['attempts'])} attempt(s), {s['escalations']} escalation(s)",
         f", {s['seconds']:.1f}s" if s["seconds"] is not None else "",
     )
+    if s["reproduction"]:
+        r = s["reproduction"]
+        say("     reproduced first by ", (r["path"], "cyan"), f" (failed before the fix; try {r['tries']})")
+    if s["unverified"]:
+        say(("     unverified: ", "yellow"), one_line(s["unverified"]))
     if s["out_of_scope"]:
         say("     also changed, outside the step's files: ", ", ".join(s["out_of_scope"]))
     for a in s["attempts"]:

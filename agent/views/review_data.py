@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from agent.record import (
+    Agreement,
     Check,
     Duplicate,
     FailureReport,
@@ -19,6 +20,7 @@ from agent.record import (
     JobStarted,
     ModelCall,
     Recorded,
+    Reproduced,
     Review,
     ReviewDecision,
     StepDone,
@@ -31,6 +33,7 @@ from agent.record.review_record import (
     AttemptDetail,
     CheckResult,
     DecisionRow,
+    ReproductionRow,
     ReviewRecord,
     Round,
     StepDetail,
@@ -58,7 +61,7 @@ def review_record(store: SqlStore, job: Job, *, fixes: int | None) -> ReviewReco
     `fixes` is the issue number for "Fixes #N"; reading it from an issue URL is GitHub's business, so the
     caller passes it (see `agent.github.refs.fixes_number`)."""
     shown = job_record(store, job)
-    events = read_events(store, job.id, Check, StepDone, *ROUND_EVENTS, *SPAN_EVENTS)
+    events = read_events(store, job.id, Check, StepDone, Reproduced, Agreement, *ROUND_EVENTS, *SPAN_EVENTS)
     head, commits, diff, files = git_facts(job)
     found_rounds = rounds(events)
     record: ReviewRecord = {
@@ -117,6 +120,10 @@ def _step_review(
         "commit_on_branch": on_branch,
         "check_result": _last_check(events, row.id),
         "out_of_scope": _out_of_scope(events, row.id),
+        "reproduction": _reproduction(events, row.id),
+        "unverified": next(
+            (r.event.why for r in events if isinstance(r.event, Agreement) and r.step_id == row.id), None
+        ),
         "decisions": decisions,
     }
 
@@ -190,6 +197,11 @@ def working_seconds(events: list[Recorded]) -> float:
             total += (recorded.ts - since).total_seconds()
             since = None
     return total
+
+
+def _reproduction(events: list[Recorded], step_id: int) -> ReproductionRow | None:
+    kept = [r.event for r in events if isinstance(r.event, Reproduced) and r.step_id == step_id]
+    return {"path": kept[-1].path, "tries": kept[-1].tries, "test": kept[-1].test} if kept else None
 
 
 def _out_of_scope(events: list[Recorded], step_id: int) -> list[str]:

@@ -62,6 +62,12 @@ def markdown(r: ReviewRecord) -> str:
 def step_markdown(r: StepView) -> str:
     s = r["step"]
     parts = [f"## Step {s['number']}: {escape(s['title'])}", _step_line(s)]
+    if r_ := s.get("reproduction"):
+        parts.append(
+            f"Reproduced first by {code(r_['path'])}, which failed before the fix:\n\n" + fenced(r_["test"], "python")
+        )
+    if s.get("unverified"):
+        parts.append(f"**Unverified:** {escape(one_line(s['unverified'], 500))}")
     for a in s["attempts"]:
         parts.append(f"- attempt {a['number']} ({a['tier']}): {a['status']} — {escape(one_line(a['reason']))}")
     if s["diff"]:

@@ -10,7 +10,7 @@ from agent.engine.conversation.control import ADD_STEPS, FINISH_JOB, AddStepsArg
 from agent.engine.conversation.deliberate import DeliberationFailed, deliberate
 from agent.faults import fault_point
 from agent.issue import issue_block
-from agent.record import Review, ReviewDecision, TestRun
+from agent.record import Agreement, Review, ReviewDecision, TestRun, read_events
 from state import Job, PlanChange, RevisionKind, Step, StepStatus
 from tools.base import truncate_middle
 
@@ -70,8 +70,9 @@ def final_review(ctx: JobContext, rounds_done: int) -> Reviewed:
         ctx.record.emit(Review(decision=ReviewDecision.ADD_STEPS, reason=args.reason, steps=added))
         return Reviewed(True, result.ok)
     assert isinstance(args, FinishJobArgs)
-    ctx.store.update_job(ctx.job.id, summary=args.summary, uncertainties=args.uncertainties)
-    ctx.record.emit(Review(decision=ReviewDecision.FINISH, summary=args.summary, uncertainties=args.uncertainties))
+    doubts = [*args.uncertainties, *_unverified(ctx)]
+    ctx.store.update_job(ctx.job.id, summary=args.summary, uncertainties=doubts)
+    ctx.record.emit(Review(decision=ReviewDecision.FINISH, summary=args.summary, uncertainties=doubts))
     return Reviewed(False, result.ok)
 
 
@@ -84,9 +85,18 @@ def _finish_unreviewed(ctx: JobContext, why: str) -> None:
     """Quick mode trusts a passing full test run (no planner call); a review that reached no decision is said."""
     done = [s.result for s in ctx.store.steps(ctx.job.id) if s.status == StepStatus.DONE.value and s.result]
     summary = "; ".join(done) or "the full test run passes"
-    doubts = [why]
+    doubts = [why, *_unverified(ctx)]
     ctx.store.update_job(ctx.job.id, summary=summary, uncertainties=doubts)
     ctx.record.emit(Review(decision=ReviewDecision.FINISH, summary=summary, uncertainties=doubts))
+
+
+def _unverified(ctx: JobContext) -> list[str]:
+    """Steps whose fix no failing test verified (chosen by agreement): a reviewer must know."""
+    titles = {s.id: s.title for s in ctx.store.steps(ctx.job.id)}
+    return [
+        f"step {titles.get(r.step_id or 0, r.step_id)!r}: {r.event.why}"
+        for r in read_events(ctx.store, ctx.job.id, Agreement)
+    ]
 
 
 def _follow_ups_recorded(ctx: JobContext) -> int:

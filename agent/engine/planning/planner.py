@@ -58,6 +58,7 @@ def _triage(ctx: JobContext) -> Triage:
         Triaged(
             test_command=found.test_command,
             passed=found.passed,
+            no_tests=found.no_tests,
             failing_tests=found.failing_tests,
             check=found.check,
             files=found.files,

@@ -22,7 +22,7 @@ def quick_reason(mode: str, found: Triage) -> str | None:
     if found.failing_tests:
         files = sorted({t.split("::")[0] for t in found.failing_tests})
         return f"the issue looks small: the failing tests are in one file ({files[0]})"
-    return "the issue looks small: its traceback names one source file"
+    return "the issue looks small: its traceback or its names point to one source file"
 
 
 def quick_plan(job: Job, found: Triage, why: str) -> PlanArgs:

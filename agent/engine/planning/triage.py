@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.engine.context import JobContext
-from agent.engine.judge import failing_part, require_runnable
+from agent.engine.judge import failing_part, no_tests_ran, require_runnable
+from agent.engine.planning.locate import locate, read_data
 from agent.issue import issue_block
 from agent.repo import repo_settings
 from agent.test_files import is_test_path
@@ -38,7 +39,7 @@ class Triage:
     test_command: str
     """settings.test_command, else the repo's .sparkwright.toml test_command, else `python -m pytest -q`."""
     passed: bool
-    """The full test run passed before any change."""
+    """Nothing failed before any change: the full test run passed, or it found no test to run."""
     failing_tests: list[str]
     """Pytest node ids that failed (empty when the run passed or is not pytest's)."""
     check: str
@@ -48,7 +49,10 @@ class Triage:
     files: list[str]
     """Existing files the issue, its traceback and the failing tests point to; most relevant and non-test first."""
     small: bool
-    """One failing test file, or a traceback naming one source file of the repo."""
+    """One failing test file, a traceback naming one source file of the repo, or (nothing failing) an issue
+    whose names point to one source file."""
+    no_tests: bool = False
+    """The test command found no test to run (pytest's exit 5): its check passes on that too, until a test exists."""
 
 
 def triage(ctx: JobContext) -> Triage:
@@ -60,15 +64,19 @@ def triage(ctx: JobContext) -> Triage:
         # No `python` (Debian without python-is-python3, slim images): the guess adapts; a configured command never.
         command, result = FALLBACK_TEST_COMMAND, ctx.sandbox.run(FALLBACK_TEST_COMMAND, ctx.settings.check_timeout)
     require_runnable(command, result, "the test command")
-    found = pointed_to(ctx.reader, issue_block(ctx.job), result.output, result.ok)
+    none = no_tests_ran(command, result)
+    passed = result.ok or none
+    found = pointed_to(ctx.reader, issue_block(ctx.job), result.output, passed)
+    check = narrow_check(command, found.failing_tests, found.test_files)
     return Triage(
         test_command=command,
-        passed=result.ok,
+        passed=passed,
         failing_tests=found.failing_tests,
-        check=narrow_check(command, found.failing_tests, found.test_files),
-        check_output="" if result.ok else failing_part(result.output),
+        check=f"{check} || [ $? -eq 5 ]" if none else check,  # passes with no test, fails with a failing one
+        check_output="" if passed else failing_part(result.output),
         files=found.files,
         small=found.small,
+        no_tests=none,
     )
 
 
@@ -89,9 +97,13 @@ def pointed_to(reader: WorkspaceView, issue: str, output: str, passed: bool) -> 
     output_frames = _repo_files(reader, _frames(reader, output))
     named = _repo_files(reader, [*_PATH.findall(issue), *(_module_path(m) for m in _MODULE.findall(issue))])
     imported = [f for t in test_files for f in _imports(reader, t)]
-    files = _rank([*output_frames, *issue_frames, *named, *imported, *test_files])
+    # With no failing test to follow, the issue's own names say where to look.
+    located = locate(reader, issue, MAX_FILES) if not failing else None
+    frames = [f for p in _unique([*output_frames, *issue_frames]) for f in [p, *read_data(reader, p)]]
+    found = [*frames, *named, *(located.files if located else []), *imported, *test_files]
     sources = {f for f in [*issue_frames, *output_frames] if not is_test_path(f)}
-    return Pointed(failing, test_files, files, small=len(test_files) == 1 or len(sources) == 1)
+    small = len(test_files) == 1 or len(sources) == 1 or bool(located and located.clear)
+    return Pointed(failing, test_files, _rank(found), small)
 
 
 def test_command(ctx: JobContext) -> str:

@@ -8,9 +8,11 @@ from datetime import datetime
 
 from agent.engine.context import JobContext
 from agent.engine.judge import TestGuard, guarded_check, require_runnable
+from agent.engine.step.agreement import Passed, agreed, choose, passed
 from agent.engine.step.attempt import CHECK_TAIL, AttemptResult
 from agent.engine.step.candidate import Brief, StepMemory, raw_files, run_candidate
 from agent.engine.step.candidates import candidates, describe
+from agent.engine.step.reproduce import put_in_place, recorded, reproduce
 from agent.faults import fault_point
 from agent.record import (
     AttemptFinished,
@@ -58,25 +60,68 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     ctx.store.update_step(step.id, status=StepStatus.RUNNING.value, started_at=step.started_at or utcnow())
     guard = TestGuard(ctx.workspace, job.base_commit, step.files)
     files = raw_files(ctx, step.files)
-    start = ctx.workspace.snapshot()
     before = guarded_check(ctx, step, guard)
+    if _reproduced(ctx, step, guard, files, before):
+        step = ctx.store.step(step.id)
+        before = guarded_check(ctx, step, guard)
+    start = ctx.workspace.snapshot()
     _record_check(ctx, step, before)
     # A usage error here may be a test the step is to add (the plan's check allowed it); a missing runner never is.
     require_runnable(step.check_command, before, f"the check of step {step.title!r}", usage_errors=False)
     existing = {path: text for path, text in files.items() if text is not None}
     memory = StepMemory(judged={start: before}, sent=_sent_before(ctx, step))
+    # Nothing fails before the work: the check cannot tell a fix from any edit, so candidates are chosen by agreement.
+    unverified: list[Passed] | None = [] if before.ok else None
     result = None
     for index, candidate in enumerate(candidates(ctx.settings, step.executor, ctx.llm(step.executor).spec, existing)):
         if index:
             ctx.workspace.restore(start)  # each candidate starts where the step started
         result = _run_attempt(ctx, step, expected, guard, Brief(candidate, files, before, memory))
-        if result.outcome == AttemptOutcome.PASSED:
+        if result.outcome != AttemptOutcome.PASSED:
+            continue
+        if unverified is None:
             fault_point("step.before_commit")
             _commit(ctx, step, result, guard)
             fault_point("step.done")
             return StepOutcome(True)
+        number = len(ctx.store.attempts(job.id, step.id))
+        if change := passed(ctx.workspace, number, describe(candidate), result):
+            unverified.append(change)
+        if agreed(unverified):
+            break
     assert result is not None, "there is always at least one candidate"
+    if unverified:
+        chosen, agreement = choose(unverified)
+        ctx.workspace.restore(chosen.state)
+        ctx.record.emit(agreement, step_id=step.id)
+        fault_point("step.before_commit")
+        _commit(ctx, step, chosen.result, guard)
+        fault_point("step.done")
+        return StepOutcome(True)
+    if unverified is not None and result.outcome == AttemptOutcome.PASSED:
+        result = AttemptResult("stuck", "nothing failed before the work and no candidate changed the code")
     return StepOutcome(False, _report(ctx, step, result))
+
+
+def _reproduced(
+    ctx: JobContext, step: Step, guard: TestGuard, files: dict[str, str | None], before: CommandResult
+) -> bool:
+    """Reproduce first: with nothing failing, a test that shows the issue becomes the first part of the step's
+    check (once; a resumed step puts its test back). Whether the check changed."""
+    tried, kept = recorded(ctx, step)
+    if kept is None and (tried or not before.ok or ctx.settings.reproduce_tries == 0):
+        return False
+    sources = {p: t for p, t in files.items() if t is not None}
+    if kept is None and not sources:
+        return False
+    kept = kept or reproduce(ctx, step, sources, ctx.settings.reproduce_tries)
+    if kept is None:
+        return False
+    put_in_place(ctx, kept)
+    guard.pin(kept.path, kept.test)
+    if not step.check_command.startswith(kept.command):
+        ctx.store.update_step(step.id, check_command=f"{kept.command} && {step.check_command}")
+    return True
 
 
 def _sent_before(ctx: JobContext, step: Step) -> set[str]:

@@ -1,0 +1,81 @@
+"""Choose by agreement. When no test failed before the work (nothing reproduced the issue), every candidate that
+changes the code "passes": the check cannot tell a fix from any edit. Several candidates are then run and the
+change most of them made wins (Python compared by its syntax tree: formatting and comments aside), the smallest
+among equals; the step says that no failing test verified it."""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from dataclasses import dataclass
+
+from agent.engine.step.attempt import AttemptResult
+from agent.record import Agreement, ChosenCandidate
+from agent.repo import Workspace
+from sandbox import SandboxCallError
+from sandbox.confined import read_text
+
+AGREED = 2
+"""Votes that settle it: no further candidate is asked once this many made the same change."""
+
+
+@dataclass(frozen=True)
+class Passed:
+    """A candidate whose change passed the check."""
+
+    state: str
+    """The files as it left them (a git tree id)."""
+    change: str
+    """Its change, normalised: equal for candidates that made the same one."""
+    lines: int
+    attempt: int
+    how: str
+    result: AttemptResult
+
+
+def passed(workspace: Workspace, attempt: int, how: str, result: AttemptResult) -> Passed | None:
+    """The candidate's change as it stands in the worktree, or None when it changed nothing."""
+    changed = sorted(workspace.changed_files())
+    if not changed:
+        return None
+    diff = workspace.diff()
+    lines = sum(1 for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---"))
+    change = "\n".join(f"{path}\n{_normalised(workspace, path)}" for path in changed)
+    return Passed(workspace.snapshot(), change, lines, attempt, how, result)
+
+
+def agreed(found: list[Passed]) -> bool:
+    return any(votes >= AGREED for votes in Counter(p.change for p in found).values())
+
+
+def choose(found: list[Passed]) -> tuple[Passed, Agreement]:
+    """The change most candidates made, the smallest among equals, the earliest among those; and its record."""
+    votes = Counter(p.change for p in found)
+    chosen = min(found, key=lambda p: (-votes[p.change], p.lines, p.attempt))
+    lead = votes[chosen.change]
+    why = (
+        f"no test failed before the work, so no test verified this fix: {lead} of {len(found)} passing candidates "
+        f"made this change"
+        + (", the smallest of those most agreed on" if sum(1 for v in votes.values() if v == lead) > 1 else "")
+    )
+    record = Agreement(
+        candidates=[
+            ChosenCandidate(attempt=p.attempt, how=p.how, votes=votes[p.change], lines=p.lines, chosen=p is chosen)
+            for p in found
+        ],
+        why=why,
+    )
+    return chosen, record
+
+
+def _normalised(workspace: Workspace, path: str) -> str:
+    try:
+        text = read_text(workspace.path, path)
+    except SandboxCallError:
+        return "(removed)"
+    if path.endswith(".py"):
+        try:
+            return ast.dump(ast.parse(text))
+        except (SyntaxError, ValueError):
+            pass
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())

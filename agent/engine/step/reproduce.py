@@ -1,0 +1,184 @@
+"""Reproduce first. An issue with no failing test is checked by nothing: before any fix, the fast model writes a
+small test that shows the issue (its example, expected output or traceback), and the test is kept only when it
+runs and fails on the code as it is by a failed assertion or the issue's own error, never by an import, a name,
+a syntax or a collection error (a test that is wrong, not code that is). A kept test joins the step's check and
+its commit: the user gets the regression test, and the fix is verified by it.
+
+What the model writes is untrusted: it runs only in the sandbox, as any test of the repository does."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from agent.engine.context import JobContext
+from agent.engine.conversation.loop import request_digest
+from agent.engine.judge import failing_part
+from agent.engine.planning.triage import narrow_check
+from agent.engine.step.formats.single_prompt import issue_as_given
+from agent.record import ModelCall, Reproduced, ReproductionTried, read_events
+from agent.test_files import is_test_path
+from sandbox import CommandResult, SandboxCallError
+from sandbox.confined import exists, write_text
+from state import Step
+from tools.blocks import code_blocks
+
+SYSTEM = "You are an expert Python developer. You write pytest tests that reproduce bug reports exactly."
+ASK = (
+    "Write a small pytest test file that reproduces the issue: its tests must FAIL on the code above because of "
+    "the bug, and pass once the bug is fixed. Import the code as the repository's tests do, use the issue's own "
+    "example, input and expected output, and assert the behaviour the issue expects. Reply with the whole test "
+    "file in one fenced python code block."
+)
+RETRY = (
+    "That test does not reproduce the issue: {why}.\n{output}\nWrite the test file again so that it runs and fails "
+    "on the code as it is because of the bug, in one fenced python code block."
+)
+NAME = "test_issue_reproduction.py"
+EXAMPLE_CHARS = 1500
+OUTPUT_CHARS = 1500
+SAMPLE_TEMPERATURE = 0.8
+_WRONG_TEST = re.compile(
+    r"^E\s+(?:(?:ModuleNotFoundError|ImportError|NameError|SyntaxError|IndentationError)\b.*"
+    r"|AttributeError: module .*|TypeError: .*(?:argument|positional).*|fixture '.*' not found)$",
+    re.MULTILINE,
+)
+"""Failures that say the test is wrong (it calls what does not exist, or calls it wrongly), not the code."""
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    path: str
+    test: str
+    command: str
+    """The command that runs it: the step's check runs it first."""
+
+
+def recorded(ctx: JobContext, step: Step) -> tuple[bool, Reproduction | None]:
+    """Whether this step already tried to reproduce the issue (before a crash), and the test it kept."""
+    tried = any(r.step_id == step.id for r in read_events(ctx.store, ctx.job.id, ReproductionTried))
+    kept = [r for r in read_events(ctx.store, ctx.job.id, Reproduced) if r.step_id == step.id]
+    if not kept:
+        return tried, None
+    event = kept[-1].event
+    return True, Reproduction(event.path, event.test, event.command)
+
+
+def put_in_place(ctx: JobContext, reproduction: Reproduction) -> None:
+    write_text(ctx.workspace.path, reproduction.path, reproduction.test)
+
+
+def reproduce(ctx: JobContext, step: Step, files: Mapping[str, str], tries: int) -> Reproduction | None:
+    """Up to `tries` tests from the fast model, greedy first, then sampled; the first that holds is kept."""
+    llm = ctx.llm("fast")
+    path = _free_path(ctx)
+    command = narrow_check(ctx.job.test_command or "python -m pytest -q", [path], [path])
+    messages: list[BaseMessage] = [SystemMessage(SYSTEM), HumanMessage(_brief(ctx, step, files))]
+    seen: set[str] = set()
+    for number in range(1, tries + 1):
+        ctx.check_cancelled()
+        temperature = 0 if number == 1 else SAMPLE_TEMPERATURE
+        digest = request_digest(llm.spec, messages, [], temperature)
+        reply = llm.invoke(messages, [], temperature)
+        ctx.record.emit(ModelCall(purpose="reproduce", **llm.event(reply), request=digest), step_id=step.id)
+        test = _test_in(str(reply.message.content))
+        output = ""
+        if test is None:
+            why = "the reply held no test file that parses"
+        elif test in seen:
+            why = "the same test as an earlier try"
+        else:
+            seen.add(test)
+            write_text(ctx.workspace.path, path, test)
+            result = ctx.sandbox.run(command, ctx.settings.check_timeout)
+            verdict, output = wrong_reproduction(result), failing_part(result.output, OUTPUT_CHARS)
+            if verdict is None:
+                ctx.record.emit(
+                    ReproductionTried(number=number, kept=True, why=_held(result), output=output), step_id=step.id
+                )
+                ctx.record.emit(Reproduced(path=path, test=test, command=command, tries=number), step_id=step.id)
+                return Reproduction(path, test, command)
+            (ctx.workspace.path / path).unlink(missing_ok=True)
+            why = verdict
+        ctx.record.emit(ReproductionTried(number=number, kept=False, why=why, output=output), step_id=step.id)
+        # The next try hears why: a different request, not the same one again.
+        messages += [reply.message, HumanMessage(RETRY.format(why=why, output=output or "(not run)"))]
+    return None
+
+
+def wrong_reproduction(result: CommandResult) -> str | None:
+    """Why a test does not reproduce the issue on the code as it is, or None when it does."""
+    if result.ok:
+        return "it passes on the code as it is: it does not show the issue"
+    if result.timed_out:
+        return "it timed out"
+    if result.exit_code != 1:
+        return f"it did not run (exit {result.exit_code}): {_first_error(result.output)}"
+    if wrong := _WRONG_TEST.search(result.output):
+        return f"it fails by its own mistake, not the bug: {wrong.group(0)[1:].strip()[:200]}"
+    if re.search(r"\b\d+ errors?\b", result.output[-2000:]):
+        return "a test errored (setup or collection), not a failed assertion"
+    return None
+
+
+def _held(result: CommandResult) -> str:
+    counts = re.findall(r"\b\d+ failed\b", result.output[-2000:])
+    return f"fails on the code as it is ({counts[-1] if counts else 'failed'}): it shows the issue"
+
+
+def _first_error(output: str) -> str:
+    """The exception pytest reports (its last `E` line), else the first line naming an error."""
+    lines = output.splitlines()
+    said = [line[1:].strip() for line in lines if line.startswith("E ")][-1:] or [x for x in lines if "Error" in x][:1]
+    return (said or [*lines, "no output"][-1:])[0].strip()[:200]
+
+
+def _test_in(reply: str) -> str | None:
+    """The first code block that parses as Python and defines a test function."""
+    for body in code_blocks(reply):
+        try:
+            tree = ast.parse(body)
+        except (SyntaxError, ValueError):
+            continue
+        if any(isinstance(n, ast.FunctionDef) and n.name.startswith("test") for n in ast.walk(tree)):
+            return body.rstrip() + "\n"
+    return None
+
+
+def _brief(ctx: JobContext, step: Step, files: Mapping[str, str]) -> str:
+    parts = [f"# Issue\n\n{issue_as_given(ctx.job).strip()}\n\n# Files\n"]
+    parts += [f"{name}\n```\n{text.rstrip()}\n```\n" for name, text in files.items() if not is_test_path(name)]
+    if example := _example_test(ctx, files):
+        name, text = example
+        parts.append(f"# How the repository's tests import the code ({name})\n```\n{text}\n```\n")
+    parts.append(ASK)
+    return "\n".join(parts)
+
+
+def _example_test(ctx: JobContext, files: Mapping[str, str]) -> tuple[str, str] | None:
+    """The start of a test of the repository that imports one of the files, else of any test."""
+    modules = {p.removesuffix(".py").removeprefix("src/").replace("/", ".").removesuffix(".__init__") for p in files}
+    tests = [p for p in ctx.workspace.tracked_files(ctx.job.base_commit) if is_test_path(p) and p.endswith(".py")]
+    best = None
+    for path in tests[:200]:
+        try:
+            text = ctx.reader.read_file(path)
+        except (SandboxCallError, ValueError):
+            continue
+        if any(m.rsplit(".", 1)[-1] in text for m in modules):
+            return path, text[:EXAMPLE_CHARS]
+        best = best or (path, text[:EXAMPLE_CHARS])
+    return best
+
+
+def _free_path(ctx: JobContext) -> str:
+    folder = "tests/" if (ctx.workspace.path / "tests").is_dir() else ""
+    path, number = f"{folder}{NAME}", 1
+    while exists(ctx.workspace.path, path):
+        number += 1
+        path = f"{folder}test_issue_reproduction_{number}.py"
+    return path

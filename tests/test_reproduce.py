@@ -1,0 +1,178 @@
+"""Issues without a failing test: triage tells "no tests" from "tests fail", finds the files by the issue's names,
+reproduces the issue with a test before fixing it, and chooses a fix by agreement when nothing can verify it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from agent.engine.planning.triage import pointed_to
+from sandbox.confined import WorkspaceView
+from tests.conftest import git
+from tests.scripting import tc, write_script
+from tests.test_approval import FIX
+
+ISSUE = (
+    "Cart subtotal ignores quantities\n\nAdding 3 apples at 120 cents gives a subtotal of 120, not 360: "
+    "`Cart.subtotal_cents` counts each line once."
+)
+REPRODUCE = "write pytest tests that reproduce bug reports"
+DONE = tc("finish", summary="subtotal counts quantities")
+IMPORT_ERROR_TEST = (
+    "```python\nfrom shopcart.totals import subtotal\n\n\ndef test_it():\n    assert subtotal() == 360\n```"
+)
+ASSERTION_TEST = (
+    "```python\nfrom shopcart import Cart\n\n\ndef test_quantity_counts():\n    cart = Cart()\n"
+    '    cart.add("apple", 120, quantity=3)\n    assert cart.subtotal_cents() == 360\n```'
+)
+PASSING_TEST = (
+    "```python\nfrom shopcart import Cart\n\n\ndef test_one_apple():\n    cart = Cart()\n"
+    '    cart.add("apple", 120)\n    assert cart.subtotal_cents() == 120\n```'
+)
+
+
+@pytest.fixture(autouse=True)
+def quick(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPARKWRIGHT_MODE", "quick")
+
+
+@pytest.fixture
+def hidden(repo: Path) -> Path:
+    """The example repo as a user's issue finds it: the tests that would fail on the bug are not there."""
+    test = repo / "tests" / "test_cart.py"
+    kept = [part for part in test.read_text().split("\n\n\n") if "quantity" not in part and "discount" not in part]
+    test.write_text("\n\n\n".join(kept))
+    git(repo, "commit", "-qam", "no test of quantities")
+    return repo
+
+
+def run(cli, repo: Path, tmp: Path, fast_rules, *extra: str):
+    fast = write_script(tmp / "fast.json", fast_rules)
+    deep = write_script(tmp / "deep.json", [("", [tc("stuck", reason="no")])])
+    result = cli(
+        "run", "--repo", repo, "--issue", ISSUE, "--deep-model", deep, "--fast-model", fast,
+        "--json", *extra,
+    )  # fmt: skip
+    return result, [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+
+def kinds(events, kind):
+    return [e for e in events if e["kind"] == kind]
+
+
+def test_an_issue_without_a_failing_test_is_reproduced_first_and_the_test_joins_the_commit(
+    cli, hidden, store, tmp_path
+):
+    tamper = tc("edit_file", path="tests/test_issue_reproduction.py", old_text="360", new_text="120")
+    tests = [{"content": IMPORT_ERROR_TEST}, {"content": ASSERTION_TEST}]
+    result, events = run(cli, hidden, tmp_path, [(REPRODUCE, tests), ("", [tamper, FIX, DONE])])
+
+    assert result.exit_code == 0, result.output
+    tries = kinds(events, "reproduction_tried")
+    assert [t["kept"] for t in tries] == [False, True]
+    assert "No module named 'shopcart.totals'" in tries[0]["why"]
+    assert "fails on the code as it is (1 failed)" in tries[1]["why"]
+    (reproduced,) = kinds(events, "reproduced")
+    assert reproduced["path"] == "tests/test_issue_reproduction.py"
+    job = store.jobs()[0]
+    (step,) = store.steps(job.id)
+    assert step.check_command.startswith(f"{reproduced['command']} && ")
+    # The worker may not weaken the test that judges it.
+    refused = [e for e in kinds(events, "tool_call") if e["tool"] == "edit_file" and not e["ok"]]
+    assert refused and "the test that reproduces the issue" in refused[0]["output"]
+    # The regression test is committed with the fix, as the model wrote it.
+    committed = git(hidden, "show", "--stat", "--format=", job.branch)
+    assert "tests/test_issue_reproduction.py" in committed and "shopcart/cart.py" in committed
+    assert "== 360" in git(hidden, "show", f"{job.branch}:tests/test_issue_reproduction.py")
+    assert not kinds(events, "agreement")
+    assert not any("no test verified" in u for u in store.job(job.id).uncertainties)
+    # The user's own checkout is untouched.
+    assert not (hidden / "tests" / "test_issue_reproduction.py").exists()
+    # Review shows the reproducing test first, in every format.
+    review = cli("review", job.id).output
+    assert "reproduced first by tests/test_issue_reproduction.py" in review
+    assert review.index("reproduced first") < review.index("attempt 1")
+    data = json.loads(cli("review", job.id, "--format", "json").output)
+    assert data["steps"][0]["reproduction"]["path"] == "tests/test_issue_reproduction.py"
+    assert "== 360" in data["steps"][0]["reproduction"]["test"] and data["steps"][0]["unverified"] is None
+
+
+def test_with_no_reproduction_the_fix_is_chosen_by_agreement_and_said_unverified(
+    cli, hidden, store, tmp_path, monkeypatch
+):
+    same = '{"format": "tools"}'
+    monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", f"[{same}, {same}, {same}]")
+    result, events = run(cli, hidden, tmp_path, [(REPRODUCE, [{"content": PASSING_TEST}]), ("", [FIX, DONE])])
+
+    assert result.exit_code == 0, result.output
+    tries = kinds(events, "reproduction_tried")
+    assert [t["why"] for t in tries] == [
+        "it passes on the code as it is: it does not show the issue",
+        "the same test as an earlier try",
+        "the same test as an earlier try",
+    ]
+    assert not kinds(events, "reproduced")
+    (agreement,) = kinds(events, "agreement")
+    # Two candidates made the same change: the third was never asked.
+    assert [(c["attempt"], c["votes"], c["chosen"]) for c in agreement["candidates"]] == [(1, 2, True), (2, 2, False)]
+    assert len(kinds(events, "attempt_started")) == 2
+    job = store.jobs()[0]
+    assert job.status == "succeeded"
+    assert any("no test verified this fix: 2 of 2 passing candidates" in u for u in store.job(job.id).uncertainties)
+    assert "quantity" in git(hidden, "show", f"{job.branch}:shopcart/cart.py")
+    review = cli("review", job.id)
+    assert "unverified: no test failed before the work" in review.output
+    data = json.loads(cli("review", job.id, "--format", "json").output)
+    assert data["steps"][0]["reproduction"] is None and "2 of 2" in data["steps"][0]["unverified"]
+
+
+def test_a_candidate_that_changes_nothing_does_not_pass_a_check_that_passed_already(
+    cli, hidden, store, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SPARKWRIGHT_REPRODUCE_TRIES", "0")
+    monkeypatch.setenv("SPARKWRIGHT_MAX_ESCALATIONS_PER_STEP", "0")
+    result, events = run(cli, hidden, tmp_path, [("", [DONE])])
+
+    job = store.jobs()[0]
+    assert job.status == "failed", result.output
+    assert all(e.get("purpose") != "reproduce" for e in kinds(events, "model_call"))
+    (escalation,) = kinds(events, "escalation")
+    assert escalation["why"] == "nothing failed before the work and no candidate changed the code"
+    assert git(hidden, "rev-parse", job.branch) == git(hidden, "rev-parse", "main")
+
+
+def test_a_repo_with_no_tests_gets_a_check_that_can_pass_and_a_reproducing_test(cli, repo, store, tmp_path):
+    shutil.rmtree(repo / "tests")
+    git(repo, "commit", "-qam", "no tests at all")
+    result, events = run(cli, repo, tmp_path, [(REPRODUCE, [{"content": ASSERTION_TEST}]), ("", [FIX, DONE])])
+
+    assert result.exit_code == 0, result.output
+    (triaged,) = kinds(events, "triage")
+    assert triaged["passed"] and triaged["no_tests"] and triaged["small"]
+    assert triaged["files"] == ["shopcart/cart.py"]  # found by the issue's names, with no test to follow
+    assert triaged["check"].endswith("|| [ $? -eq 5 ]")
+    (reproduced,) = kinds(events, "reproduced")
+    assert reproduced["path"] == "test_issue_reproduction.py"  # no tests/ folder: beside the code
+    job = store.jobs()[0]
+    assert job.status == "succeeded"
+    assert "test_issue_reproduction.py" in git(repo, "show", "--stat", "--format=", job.branch)
+
+
+def test_the_files_an_issue_names_are_found_without_a_failing_test(tmp_path):
+    (tmp_path / "billing").mkdir()
+    (tmp_path / "billing" / "invoice.py").write_text("def late_fee(days):\n    return days * 0.5\n")
+    (tmp_path / "billing" / "customer.py").write_text("class Customer:\n    name = ''\n")
+    (tmp_path / "billing" / "rates.py").write_text("RATES = load('rates.csv')\n")
+    (tmp_path / "billing" / "rates.csv").write_text("region,rate\n")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "late_fee.py").write_text("def late_fee(): ...\n")
+    view = WorkspaceView(tmp_path)
+
+    named = pointed_to(view, "Late fees are doubled: `late_fee(4)` should be 2.0", "4 passed", True)
+    assert named.files == ["billing/invoice.py"] and named.small
+    data = pointed_to(view, "The RATES table is read wrong", "4 passed", True)
+    assert data.files == ["billing/rates.py", "billing/rates.csv"]
+    assert pointed_to(view, "It is slow.", "4 passed", True).files == []

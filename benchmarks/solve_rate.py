@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agent.errors import UserError  # noqa: E402
-from benchmarks.solverate.report import HEADER, Result, row, summary, summary_lines  # noqa: E402
+from benchmarks.solverate.report import GROUPS, HEADER, Result, row, summary, summary_lines  # noqa: E402
 from benchmarks.solverate.runs import MODES, Run, model_settings, run_mode  # noqa: E402
 from benchmarks.solverate.tasks import TASKS, VARIANTS, Task, load_tasks  # noqa: E402
 from benchmarks.solverate.verify import verify  # noqa: E402
@@ -77,7 +77,7 @@ def run_verify(tasks: list[Task]) -> int:
     for task in tasks:
         problem = verify(task)
         bad += problem is not None
-        print(f"{task.name:<16} {task.kind:<13} {'ok' if problem is None else 'BAD: ' + problem}", flush=True)
+        print(f"{task.name:<22} {task.kind:<13} {'ok' if problem is None else 'BAD: ' + problem}", flush=True)
     print(f"{len(tasks) - bad} of {len(tasks)} tasks ok (visible and hidden variants)")
     return 1 if bad else 0
 
@@ -98,10 +98,16 @@ def measure(args: argparse.Namespace, tasks: list[Task], out: Path) -> None:
         for variant in args.variants:
             print(f"\n{variant} variant ({'failing tests in the repo' if variant == 'visible' else 'issue only'})")
             for (_, v), results in done.items():
-                if v == variant:
-                    totals = summary(results, done.get(("baseline", variant), []))
-                    sink.write(json.dumps({"summary": totals}) + "\n")
-                    print("\n".join(summary_lines(totals)))
+                if v != variant:
+                    continue
+                # Multi-step tasks (a feature over several files) apart from one-function bugs, and all together.
+                for group in GROUPS:
+                    part = [r for r in results if group in ("all", r.group)]
+                    if part and (group == "all" or len(part) < len(results)):
+                        reference = [r for r in done.get(("baseline", variant), []) if group in ("all", r.group)]
+                        totals = summary(part, reference) | {"group": group}
+                        sink.write(json.dumps({"summary": totals}) + "\n")
+                        print("\n".join(summary_lines(totals)))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -143,18 +143,26 @@ def test_the_baseline_sends_exactly_what_a_quick_jobs_first_candidate_sends(tmp_
 
 
 def test_the_hidden_variant_gives_the_job_no_hidden_test_and_keep_leaves_each_record(tmp_path):
+    from agent.record import Reproduced, ReproductionTried, read_events
+    from state import SqlStore
     from tests.scripting import finish_review, tc, write_script
 
+    wrong = "```python\nfrom checkout.nothing import rebate\n\n\ndef test_it():\n    assert rebate() == 1\n```"
+    shows = (
+        "```python\nfrom checkout.discounts import discounted_total\n\n\ndef test_welcome10_takes_ten_percent_off():\n"
+        '    assert discounted_total(2000, "WELCOME10") == 1800\n```'
+    )
     fast = write_script(
         tmp_path / "fast.json",
         [
+            ("write pytest tests that reproduce", [{"content": wrong}, {"content": shows}]),
             (
                 "Discount codes make the order MORE expensive",
                 [
                     tc("edit_file", path="checkout/discounts.py", old_text="total_cents + ", new_text="total_cents - "),
                     tc("finish", summary="subtract"),
                 ],
-            )
+            ),
         ],
     )
     deep = write_script(tmp_path / "deep.json", [finish_review()])
@@ -184,6 +192,14 @@ def test_the_hidden_variant_gives_the_job_no_hidden_test_and_keep_leaves_each_re
     assert "hidden variant (issue only)" in result.stdout and "visible variant" in result.stdout
     summaries = [r["summary"] for r in rows if "summary" in r]
     assert {(s["mode"], s["variant"]) for s in summaries} == set(records)
+    # Only the issue to go on: the job reproduced it first (the import error dropped, the assertion kept).
+    with SqlStore(kept["quick", "hidden"] / "home" / "sparkwright.db") as store:
+        (job,) = store.jobs()
+        tries = [r.event for r in read_events(store, job.id, ReproductionTried)]
+        assert [t.kept for t in tries] == [False, True] and "checkout.nothing" in tries[0].why
+        assert [r.event.path for r in read_events(store, job.id, Reproduced)] == ["tests/test_issue_reproduction.py"]
+    with SqlStore(kept["quick", "visible"] / "home" / "sparkwright.db") as store:
+        assert not read_events(store, store.jobs()[0].id, ReproductionTried)  # a failing test was there
 
 
 def test_grading_uses_the_tasks_own_configuration_and_refuses_a_run_without_the_hidden_tests(tmp_path):

@@ -7,6 +7,7 @@ import statistics
 from dataclasses import dataclass, field
 
 TIERS = ("deep", "fast")
+GROUPS = ("all", "one-function", "multi-step")
 
 
 @dataclass
@@ -35,16 +36,20 @@ class Result:
     kept: str = ""
     """Where the job's home and record were left (`--keep`)."""
 
+    @property
+    def group(self) -> str:
+        return "multi-step" if self.kind == "multi_step" else "one-function"
+
 
 HEADER = (
-    f"{'task':<16} {'mode':<21} {'variant':<7} {'solved':<6} {'secs':>7}  "
+    f"{'task':<22} {'mode':<21} {'variant':<7} {'solved':<6} {'secs':>7}  "
     f"{'deep calls':>10} {'in':>7} {'out':>6}  {'fast calls':>10} {'in':>7} {'out':>6} {'rep':>3} {'dup':>3}  status"
 )
 
 
 def row(r: Result) -> str:
     return (
-        f"{r.task:<16} {r.mode:<21} {r.variant:<7} {'yes' if r.solved else 'no':<6} {r.seconds:>7.1f}  "
+        f"{r.task:<22} {r.mode:<21} {r.variant:<7} {'yes' if r.solved else 'no':<6} {r.seconds:>7.1f}  "
         f"{r.deep_calls:>10} {r.deep_in:>7} {r.deep_out:>6}  {r.fast_calls:>10} {r.fast_in:>7} {r.fast_out:>6} "
         f"{r.repeats:>3} {r.duplicates:>3}  {r.status[:60]}"
     )
@@ -92,8 +97,9 @@ def summary_lines(s: dict[str, object]) -> list[str]:
     def secs(key: str) -> str:
         return "-" if s[key] is None else f"{s[key]} s"
 
+    group = "" if s.get("group", "all") == "all" else f"  [{s['group']} tasks]"
     lines = [
-        f"{s['mode']:<21} {s['variant']:<7} solved {s['solved']:>3}/{s['tasks']:<3}  "
+        f"{s['mode']:<21} {s['variant']:<7}{group} solved {s['solved']:>3}/{s['tasks']:<3}  "
         f"median {secs('median_solved_seconds'):>8}  p90 {secs('p90_solved_seconds'):>8}  "
         f"both-solved {s['both_solved']}: median {secs('median_both_solved_seconds')} "
         f"(baseline {secs('baseline_median_both_solved_seconds')})  "

@@ -106,13 +106,13 @@ def scripts(tmp: Path) -> tuple[str, str]:
     return deep, fast
 
 
-def sparkwright(home: Path, *args: str, fault: str | None = None) -> subprocess.CompletedProcess:
+def sparkwright(home: Path, *args: str, fault: str | None = None, mode: str = "planned") -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "SPARKWRIGHT_HOME": str(home),
         "SPARKWRIGHT_SANDBOX": "local",
         "SPARKWRIGHT_CHECK_FAILURES_PER_ATTEMPT": "1",
-        "SPARKWRIGHT_MODE": "planned",  # the scripted plan (module fixtures start jobs before conftest sets it)
+        "SPARKWRIGHT_MODE": mode,  # the scripted plan (module fixtures start jobs before conftest sets it)
         "PYTHONPATH": str(ROOT),
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         "SPARKWRIGHT_SANDBOX_ENV": '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]',

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
 
 from agent.engine.planning.triage import pointed_to
 from sandbox.confined import WorkspaceView
+from state import SqlStore
 from tests.conftest import git
 from tests.scripting import tc, write_script
 from tests.test_approval import FIX
@@ -176,3 +178,28 @@ def test_the_files_an_issue_names_are_found_without_a_failing_test(tmp_path):
     data = pointed_to(view, "The RATES table is read wrong", "4 passed", True)
     assert data.files == ["billing/rates.py", "billing/rates.csv"]
     assert pointed_to(view, "It is slow.", "4 passed", True).files == []
+
+
+@pytest.mark.parametrize("point", ["reproduce.before_model:2", "reproduce.kept", "worker.before_check"])
+def test_a_job_killed_while_reproducing_resumes_with_its_test(point, hidden, tmp_path):
+    from tests.test_crash_resume import sparkwright
+
+    tests = [{"content": IMPORT_ERROR_TEST}, {"content": ASSERTION_TEST}]
+    fast = write_script(tmp_path / "fast.json", [(REPRODUCE, tests), ("", [FIX, DONE])])
+    deep = write_script(tmp_path / "deep.json", [("", [tc("stuck", reason="no")])])
+    home = tmp_path / "home"
+    args = ("run", "--repo", str(hidden), "--issue", ISSUE, "--deep-model", deep, "--fast-model", fast)
+    killed = sparkwright(home, *args, fault=point, mode="quick")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    with SqlStore(home / "sparkwright.db") as store:
+        (job,) = store.jobs()
+
+    resumed = sparkwright(home, "resume", job.id, mode="quick")
+
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    with SqlStore(home / "sparkwright.db") as store:
+        assert store.job(job.id).status == "succeeded"
+        (step,) = store.steps(job.id)
+        assert step.check_command.count("tests/test_issue_reproduction.py") == 1
+    committed = git(hidden, "show", "--stat", "--format=", job.branch)
+    assert "tests/test_issue_reproduction.py" in committed and "shopcart/cart.py" in committed

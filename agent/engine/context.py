@@ -30,6 +30,9 @@ class JobRecord(Protocol):
 
     def steering(self) -> list[str]: ...
 
+    def flush(self) -> None:
+        """Block until everything emitted so far is stored (what a resumed job must find)."""
+
 
 @dataclass
 class JobContext:

@@ -20,6 +20,7 @@ from agent.engine.conversation.loop import request_digest
 from agent.engine.judge import failing_part
 from agent.engine.planning.triage import narrow_check
 from agent.engine.step.formats.single_prompt import issue_as_given
+from agent.faults import fault_point
 from agent.record import ModelCall, Reproduced, ReproductionTried, read_events
 from agent.test_files import is_test_path
 from sandbox import CommandResult, SandboxCallError
@@ -83,6 +84,7 @@ def reproduce(ctx: JobContext, step: Step, files: Mapping[str, str], tries: int)
         ctx.check_cancelled()
         temperature = 0 if number == 1 else SAMPLE_TEMPERATURE
         digest = request_digest(llm.spec, messages, [], temperature)
+        fault_point("reproduce.before_model")
         reply = llm.invoke(messages, [], temperature)
         ctx.record.emit(ModelCall(purpose="reproduce", **llm.event(reply), request=digest), step_id=step.id)
         test = _test_in(str(reply.message.content))
@@ -101,6 +103,8 @@ def reproduce(ctx: JobContext, step: Step, files: Mapping[str, str], tries: int)
                     ReproductionTried(number=number, kept=True, why=_held(result), output=output), step_id=step.id
                 )
                 ctx.record.emit(Reproduced(path=path, test=test, command=command, tries=number), step_id=step.id)
+                ctx.record.flush()  # a resumed step finds its test before its check names it
+                fault_point("reproduce.kept")
                 return Reproduction(path, test, command)
             (ctx.workspace.path / path).unlink(missing_ok=True)
             why = verdict

@@ -50,6 +50,7 @@ class _FakeProvider(LoopbackServer):
         self.served: list[Served] = []
         self._rules: list[_Rule] = []
         self._answers_left: int | None = None
+        self._prompts: list[list[Any]] = []
 
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
         return _handler_for(self)
@@ -111,6 +112,20 @@ class _FakeProvider(LoopbackServer):
 class FakeOpenAI(_FakeProvider):
     """The chat completions API (non-streaming) as OpenAI, vLLM or llama.cpp serve it."""
 
+    def _cached(self, messages: list[Any]) -> int:
+        """What a server's prefix cache would reuse: the leading messages this request shares with an earlier one
+        (a quarter token per character, as `usage` counts)."""
+        best = 0
+        for earlier in self._prompts:
+            shared = 0
+            for mine, theirs in zip(messages, earlier, strict=False):
+                if mine != theirs:
+                    break
+                shared += len(json.dumps(mine)) // 4
+            best = max(best, shared)
+        self._prompts.append(messages)
+        return best
+
     model_ids = ("qwen",)
 
     @property
@@ -146,6 +161,7 @@ class FakeOpenAI(_FakeProvider):
         else:
             message, finish = _openai_message(reply, rule.text_calls)
         tokens_in, tokens_out = self.usage(body, reply)
+        cached = self._cached(body["messages"])
         response = {
             "id": f"chatcmpl-{uuid.uuid4().hex[:16]}",
             "object": "chat.completion",
@@ -157,6 +173,7 @@ class FakeOpenAI(_FakeProvider):
                 "prompt_tokens": tokens_in,
                 "completion_tokens": tokens_out,
                 "total_tokens": tokens_in + tokens_out,
+                "prompt_tokens_details": {"cached_tokens": cached},
             },
         }
         self.served.append(Served(rule.match, tokens_in, tokens_out, response))

@@ -87,6 +87,8 @@ def assert_usage_matches(cli, store, deep_served, fast_served) -> None:
         assert usage[tier]["calls"] == len(mine)
         assert usage[tier]["tokens_in"] == sum(s.tokens_in for s in mine)
         assert usage[tier]["tokens_out"] == sum(s.tokens_out for s in mine)
+        cached = sum(s.response["usage"].get("prompt_tokens_details", {}).get("cached_tokens", 0) for s in mine)
+        assert usage[tier].get("tokens_cached", 0) == cached
 
 
 def test_llamacpp_style_tool_calls_in_the_text_still_work(cli, repo, store, monkeypatch):

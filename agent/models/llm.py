@@ -38,6 +38,8 @@ class ModelReply:
     latency: float
     tokens_in: int
     tokens_out: int
+    tokens_cached: int = 0
+    """Prompt tokens the server reused from its cache (llama.cpp, OpenAI and Anthropic all report them)."""
 
 
 def split_spec(spec: str) -> tuple[str, str]:
@@ -156,7 +158,8 @@ class LLM:
         usage = message.usage_metadata or {}
         message = with_repaired_tool_calls(message)
         message = with_schema_call(message, tools) if schema else with_text_tool_calls(message, offered_tools(tools))
-        return ModelReply(message, latency, usage.get("input_tokens", 0), usage.get("output_tokens", 0))
+        cached = (usage.get("input_token_details") or {}).get("cache_read") or 0
+        return ModelReply(message, latency, usage.get("input_tokens", 0), usage.get("output_tokens", 0), cached)
 
     def event(self, reply: ModelReply) -> dict[str, Any]:
         """The `model_call` event's fields: tier, latency, tokens, and what the model said, in short."""
@@ -166,6 +169,7 @@ class LLM:
             "latency_ms": round(reply.latency * 1000, 1),
             "tokens_in": reply.tokens_in,
             "tokens_out": reply.tokens_out,
+            "tokens_cached": reply.tokens_cached,
             "content": truncate_middle(str(reply.message.content), RECORDED_TEXT_LIMIT),
             "tool_calls": [{"name": c["name"], "args": brief_args(c.get("args"))} for c in reply.message.tool_calls],
         }

@@ -34,6 +34,8 @@ class ModelCall(EventModel):
     """Prompt tokens."""
     tokens_out: int = 0
     """Completion tokens."""
+    tokens_cached: int = 0
+    """Prompt tokens the server reused from its prompt cache instead of reading them again."""
     content: str = ""
     """What the model wrote besides tool calls, cut in the middle."""
     tool_calls: list[CalledTool] = Field(default_factory=list)

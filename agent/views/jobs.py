@@ -43,6 +43,7 @@ def usage(store: SqlStore, job_id: str, prices: dict[str, Any] | None = None) ->
                 tier["calls"] += 1
                 tier["tokens_in"] += call.tokens_in
                 tier["tokens_out"] += call.tokens_out
+                tier["tokens_cached"] += call.tokens_cached
                 tier["model_seconds"] += call.latency_ms / 1000
                 tier["repeats"] += call.repeat
             case ToolCall() as tool:
@@ -186,10 +187,15 @@ def print_show(store: SqlStore, job: Job, as_json: bool) -> None:
         cost = f", ${t['cost_usd']:.4f}" if "cost_usd" in t else ""
         say(
             f"{tier}: {int(t.get('calls', 0))} calls, {int(t.get('tokens_in', 0))} in / "
-            f"{int(t.get('tokens_out', 0))} out tokens, {t.get('model_seconds', 0):.1f}s model, "
+            f"{int(t.get('tokens_out', 0))} out tokens ({_reuse(t)} of the prompt tokens from the server's cache), "
+            f"{t.get('model_seconds', 0):.1f}s model, "
             f"{t.get('tool_seconds', 0):.1f}s tools{cost}; {int(t.get('repeats', 0))} repeated requests, "
             f"{int(t.get('duplicates', 0))} replies that changed nothing new"
         )
+
+
+def _reuse(t: dict[str, float]) -> str:
+    return f"{t.get('tokens_cached', 0) / t['tokens_in']:.0%}" if t.get("tokens_in") else "-"
 
 
 def say(*parts: str | tuple[str, str]) -> None:

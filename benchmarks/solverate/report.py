@@ -25,6 +25,10 @@ class Result:
     fast_calls: int = 0
     fast_in: int = 0
     fast_out: int = 0
+    fast_in_after_first: int = 0
+    """The fast tier's prompt tokens after the job's first call."""
+    fast_cached: int = 0
+    """Of those, the ones the server reused from its prompt cache."""
     repeats: int = 0
     """Model calls the job's record marks `repeat`: a greedy request identical to one already sent in the step."""
     duplicates: int = 0
@@ -80,6 +84,8 @@ def summary(results: list[Result], reference: list[Result]) -> dict[str, object]
     for tier in TIERS:
         for name in ("calls", "in", "out"):
             totals[f"{tier}_{name}"] = sum(getattr(r, f"{tier}_{name}") for r in results)
+    cached, prompt = sum(r.fast_cached for r in results), sum(r.fast_in_after_first for r in results)
+    totals["fast_cache_reuse"] = round(cached / prompt, 3) if prompt else None
     return totals
 
 
@@ -104,7 +110,7 @@ def summary_lines(s: dict[str, object]) -> list[str]:
         f"both-solved {s['both_solved']}: median {secs('median_both_solved_seconds')} "
         f"(baseline {secs('baseline_median_both_solved_seconds')})  "
         f"deep {s['deep_calls']} calls {s['deep_in']}/{s['deep_out']} tok  "
-        f"fast {s['fast_calls']} calls {s['fast_in']}/{s['fast_out']} tok  "
+        f"fast {s['fast_calls']} calls {s['fast_in']}/{s['fast_out']} tok (cache reuse {s['fast_cache_reuse']})  "
         f"repeats {s['repeats']} duplicates {s['duplicates']}"
     ]
     if s["mode"] != "baseline" and (s["won"] or s["lost"]):

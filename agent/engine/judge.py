@@ -8,6 +8,7 @@ whose runner cannot even start ends the job (`require_runnable`): no edit can fi
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
@@ -29,6 +30,9 @@ _COUNT = re.compile(r"(\d+) (failed|passed|errors?)\b")
 _SECTION = re.compile(r"^=+ (FAILURES|ERRORS|short test summary info) =+$", re.MULTILINE)
 NO_SUMMARY = 10**6
 NO_TESTS = 5
+MAX_IDS = 8
+"""More failing tests than this are named by their files in a check."""
+_PYTEST_PREFIX = re.compile(r"^(?:python3?(?:\.\d+)? -m pytest|pytest)\b")
 _NO_MODULE = re.compile(r"^\S*: No module named ([\w.]+)\s*$", re.MULTILINE)
 """Python's own words when `python -m X` finds no X (an import error inside the code quotes the name instead)."""
 _DASH_M = re.compile(r"(?:^|\s)-m\s+([\w.]+)")
@@ -90,6 +94,14 @@ def unrunnable(command: str, result: CommandResult, usage_errors: bool = True) -
 def no_tests_ran(command: str, result: CommandResult) -> bool:
     """pytest ran and found no test (exit 5): nothing covers the issue yet, which is not a failure."""
     return result.exit_code == NO_TESTS and bool(_PYTEST.search(command))
+
+
+def narrow_check(command: str, failing: list[str], test_files: list[str]) -> str:
+    if not failing:
+        return command
+    prefix = m.group(0) if (m := _PYTEST_PREFIX.match(command.strip())) else "python -m pytest"
+    targets = failing if len(failing) <= MAX_IDS else test_files
+    return f"{prefix} -q {' '.join(shlex.quote(t) for t in targets)}"
 
 
 def require_runnable(command: str, result: CommandResult, what: str, usage_errors: bool = True) -> None:

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import ast
 import re
-import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from agent.engine.context import JobContext
-from agent.engine.judge import failing_part, no_tests_ran, require_runnable
+from agent.engine.judge import failing_part, narrow_check, no_tests_ran, require_runnable
 from agent.engine.planning.locate import locate, read_data
 from agent.issue import issue_block
 from agent.repo import repo_settings
@@ -24,14 +23,11 @@ from sandbox.confined import CONTAINER_ROOT, WorkspaceView
 DEFAULT_TEST_COMMAND = "python -m pytest -q"
 FALLBACK_TEST_COMMAND = "python3 -m pytest -q"
 MAX_FILES = 4
-MAX_IDS = 8
-"""More failing tests than this are named by their files in the check."""
 
 _SUMMARY_LINE = re.compile(r"^(?:FAILED|ERROR) (\S+?\.py(?:::\S+)?)(?: - .*)?$", re.MULTILINE)
 _FRAME = re.compile(r'File "([^"\n]+\.py)", line \d+|^(\S+\.py):\d+: ', re.MULTILINE)
 _PATH = re.compile(r"[\w./-]+\.py\b")
 _MODULE = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b")
-_PYTEST_PREFIX = re.compile(r"^(?:python3?(?:\.\d+)? -m pytest|pytest)\b")
 
 
 @dataclass(frozen=True)
@@ -115,14 +111,6 @@ def failing_ids(output: str, reader: WorkspaceView) -> list[str]:
     """Node ids from pytest's short summary whose file is a regular file of the worktree."""
     ids = _unique(_SUMMARY_LINE.findall(output))
     return [i for i in ids if _readable(reader, i.split("::")[0])]
-
-
-def narrow_check(command: str, failing: list[str], test_files: list[str]) -> str:
-    if not failing:
-        return command
-    prefix = m.group(0) if (m := _PYTEST_PREFIX.match(command.strip())) else "python -m pytest"
-    targets = failing if len(failing) <= MAX_IDS else test_files
-    return f"{prefix} -q {' '.join(shlex.quote(t) for t in targets)}"
 
 
 def _frames(reader: WorkspaceView, text: str) -> list[str]:

@@ -17,8 +17,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.engine.context import JobContext
 from agent.engine.conversation.loop import request_digest
-from agent.engine.judge import failing_part
-from agent.engine.planning.triage import narrow_check
+from agent.engine.judge import failing_part, narrow_check
 from agent.engine.step.formats.single_prompt import issue_as_given
 from agent.faults import fault_point
 from agent.record import ModelCall, Reproduced, ReproductionTried, read_events
@@ -59,14 +58,14 @@ class Reproduction:
     """The command that runs it: the step's check runs it first."""
 
 
-def recorded(ctx: JobContext, step: Step) -> tuple[bool, Reproduction | None]:
-    """Whether this step already tried to reproduce the issue (before a crash), and the test it kept."""
-    tried = any(r.step_id == step.id for r in read_events(ctx.store, ctx.job.id, ReproductionTried))
+def recorded(ctx: JobContext, step: Step) -> tuple[int, Reproduction | None]:
+    """How many tests this step already tried (before an escalation or a crash), and the one it kept."""
+    tried = sum(r.step_id == step.id for r in read_events(ctx.store, ctx.job.id, ReproductionTried))
     kept = [r for r in read_events(ctx.store, ctx.job.id, Reproduced) if r.step_id == step.id]
     if not kept:
         return tried, None
     event = kept[-1].event
-    return True, Reproduction(event.path, event.test, event.command)
+    return tried, Reproduction(event.path, event.test, event.command)
 
 
 def put_in_place(ctx: JobContext, reproduction: Reproduction) -> None:

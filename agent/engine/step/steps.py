@@ -30,7 +30,7 @@ from agent.record import (
     read_events,
 )
 from sandbox import CommandResult
-from state import AttemptStatus, Step, StepStatus
+from state import AttemptStatus, RevisionKind, Step, StepStatus
 from state.models import utcnow
 from tools.base import truncate_middle
 
@@ -61,7 +61,8 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     guard = TestGuard(ctx.workspace, job.base_commit, step.files)
     files = raw_files(ctx, step.files)
     before = guarded_check(ctx, step, guard)
-    if _reproduced(ctx, step, guard, files, before):
+    whole_issue = _whole_issue(ctx, step)
+    if whole_issue and _reproduced(ctx, step, guard, files, before):
         step = ctx.store.step(step.id)
         before = guarded_check(ctx, step, guard)
     start = ctx.workspace.snapshot()
@@ -70,8 +71,9 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     require_runnable(step.check_command, before, f"the check of step {step.title!r}", usage_errors=False)
     existing = {path: text for path, text in files.items() if text is not None}
     memory = StepMemory(judged={start: before}, sent=_sent_before(ctx, step))
-    # Nothing fails before the work: the check cannot tell a fix from any edit, so candidates are chosen by agreement.
-    unverified: list[Passed] | None = [] if before.ok else None
+    # The issue itself with nothing failing: the check cannot tell a fix from any edit, so candidates are chosen by
+    # agreement. (A planned step whose check passes already, a refactor say, is the planner's call.)
+    unverified: list[Passed] | None = [] if before.ok and whole_issue else None
     result = None
     for index, candidate in enumerate(candidates(ctx.settings, step.executor, ctx.llm(step.executor).spec, existing)):
         if index:
@@ -103,13 +105,20 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     return StepOutcome(False, _report(ctx, step, result))
 
 
+def _whole_issue(ctx: JobContext, step: Step) -> bool:
+    """The step made from the issue itself: quick mode's, or the fallback when no plan could work."""
+    kinds = {r.number: r.kind for r in ctx.store.revisions(ctx.job.id)}
+    return kinds.get(step.revision) in (RevisionKind.QUICK, RevisionKind.FALLBACK)
+
+
 def _reproduced(
     ctx: JobContext, step: Step, guard: TestGuard, files: dict[str, str | None], before: CommandResult
 ) -> bool:
     """Reproduce first: with nothing failing, a test that shows the issue becomes the first part of the step's
     check (once; a resumed step puts its test back). Whether the check changed."""
     tried, kept = recorded(ctx, step)
-    if kept is None and (tried or not before.ok or ctx.settings.reproduce_tries == 0):
+    # All its tries made and none kept: done; fewer (a crash cut it short): it starts again.
+    if kept is None and (tried >= ctx.settings.reproduce_tries or not before.ok):
         return False
     sources = {p: t for p, t in files.items() if t is not None}
     if kept is None and not sources:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from agent.errors import UserError
-from sandbox.container import DEFAULT_IMAGE
+from sandbox.base import DEFAULT_IMAGE
 
 
 class ConfigError(UserError):

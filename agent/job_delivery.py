@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.compose import err
 from agent.config import Settings
 from agent.github.client import GitHubClient, token_from_env
 from agent.github.delivery import Delivery, DeliveryError, deliver, push_branch
@@ -16,7 +15,7 @@ from agent.record import Delivered, read_events, record_event
 from agent.repo import GitFailed, run_git
 from agent.views.review_data import review_record
 from agent.views.review_markdown import markdown
-from agent.views.terminal import markup_safe
+from agent.views.terminal import err, markup_safe
 from state import Job, JobStatus, SqlStore
 
 

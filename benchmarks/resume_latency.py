@@ -38,55 +38,73 @@ def sparkwright(home: Path, *args: str, fault: str | None = None) -> subprocess.
     )
 
 
+def killed_job(tmp: Path, steps: int) -> tuple[Path, str]:
+    """A job under `tmp` with `steps` done steps, killed at the first model call of the next: its home and id."""
+    repo, home = make_repo(tmp / "repo"), tmp / "home"
+    # A note of its own per step: its check fails before the work, so no step reproduces or escalates.
+    notes = [f"note-{i}.md" for i in range(steps + 1)]
+    deep = write_script(
+        tmp / "deep.json",
+        [
+            (PLANNER, [plan(*[note_step(f"Step {i}", note) for i, note in enumerate(notes)], test_command="true")]),
+            finish_review(),
+        ],
+    )
+    fast = write_script(
+        tmp / "fast.json",
+        [(f"Create {note}.", [write_note(note), tc("finish", summary="noted")]) for note in notes],
+    )
+    built = time.perf_counter()
+    killed = sparkwright(
+        home,
+        "run",
+        "--repo",
+        str(repo),
+        "--issue",
+        "many steps",
+        "--planned",
+        "--deep-model",
+        deep,
+        "--fast-model",
+        fast,
+        fault=f"worker.before_model:{2 * steps + 1}",  # two replies a step: the note, then finish
+    )
+    killed.communicate()
+    print(f"built a job with {steps} done steps in {time.perf_counter() - built:.1f}s (exit {killed.returncode})")
+    return home, next(p.name for p in (home / "worktrees").iterdir())
+
+
+def time_resume(home: Path, job_id: str, finish: bool = True) -> tuple[float, float, int | None]:
+    """Seconds from `resume`'s start to the next model call, and from the job's resumption to it; the exit code,
+    or None when `finish` is off and the resumed job is killed at that call."""
+    started = time.perf_counter()
+    resumed = sparkwright(home, "resume", job_id)
+    assert resumed.stdout is not None
+    wall, in_process, resumed_at = float("nan"), float("nan"), None
+    for line in resumed.stdout:
+        event = json.loads(line)
+        if event["kind"] == "job_resumed":
+            resumed_at = datetime.fromisoformat(event["ts"])
+        if event["kind"] == "model_call" and resumed_at is not None:
+            wall = time.perf_counter() - started
+            in_process = (datetime.fromisoformat(event["ts"]) - resumed_at).total_seconds()
+            break
+    if not finish:
+        resumed.kill()
+    resumed.communicate()
+    return wall, in_process, resumed.returncode if finish else None
+
+
 def main() -> None:
     steps = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     with tempfile.TemporaryDirectory() as tmp_dir:
-        tmp = Path(tmp_dir)
-        repo, home = make_repo(tmp / "repo"), tmp / "home"
-        deep = write_script(
-            tmp / "deep.json",
-            [
-                (PLANNER, [plan(*[note_step(f"Step {i}") for i in range(steps + 1)], test_command="true")]),
-                finish_review(),
-            ],
-        )
-        fast = write_script(tmp / "fast.json", [("", [write_note(), tc("finish", summary="nothing to do")])])
-        built = time.perf_counter()
-        killed = sparkwright(
-            home,
-            "run",
-            "--repo",
-            str(repo),
-            "--issue",
-            "many steps",
-            "--planned",
-            "--deep-model",
-            deep,
-            "--fast-model",
-            fast,
-            fault=f"worker.before_model:{2 * steps + 1}",  # two replies a step: the note, then finish
-        )
-        killed.communicate()
-        print(f"built a job with {steps} done steps in {time.perf_counter() - built:.1f}s (exit {killed.returncode})")
-        job_id = next(p.name for p in (home / "worktrees").iterdir())
-
-        started = time.perf_counter()
-        resumed = sparkwright(home, "resume", job_id)
-        first_call_wall, resumed_at = None, None
-        for line in resumed.stdout:
-            event = json.loads(line)
-            if event["kind"] == "job_resumed":
-                resumed_at = datetime.fromisoformat(event["ts"])
-            if event["kind"] == "model_call":
-                first_call_wall = time.perf_counter() - started
-                in_process = (datetime.fromisoformat(event["ts"]) - resumed_at).total_seconds()
-                break
-        resumed.communicate()
+        home, job_id = killed_job(Path(tmp_dir), steps)
+        wall, in_process, code = time_resume(home, job_id)
         print(
-            f"resume -> next model call: {first_call_wall:.3f}s from process start "
+            f"resume -> next model call: {wall:.3f}s from process start "
             f"(Python + imports included), {in_process:.3f}s from the job's resumption"
         )
-        print(f"resumed job exit code: {resumed.returncode}")
+        print(f"resumed job exit code: {code}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 DEFAULT_OUTPUT_LIMIT = 64 * 1024
+DEFAULT_IMAGE = "python:3.12-slim"
+"""The Docker sandbox's image unless configured; here, apart from the docker SDK, so settings load without it."""
 
 
 class SandboxError(Exception):

@@ -12,11 +12,10 @@ import docker
 from docker.models.containers import Container
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox.base import DEFAULT_OUTPUT_LIMIT, SandboxError
+from sandbox.base import DEFAULT_IMAGE, DEFAULT_OUTPUT_LIMIT, SandboxError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_IMAGE = "python:3.12-slim"
 LOCAL_IMAGE = "sparkwright-sandbox:bookworm"
 """The image scripts/build-image.sh builds offline (tests and CI use it)."""
 JOB_LABEL = "sparkwright.job"

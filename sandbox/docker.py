@@ -16,11 +16,10 @@ import docker
 from docker.models.containers import Container
 
 from sandbox import container as containers
-from sandbox.base import CommandResult, SandboxError, SandboxSetupError
+from sandbox.base import DEFAULT_IMAGE, CommandResult, SandboxError, SandboxSetupError
 from sandbox.cmdclient import CommandChannel, CommandServerError, command_result, lost_result
 from sandbox.confined import read_text, write_text
 from sandbox.container import (
-    DEFAULT_IMAGE,
     LOCAL_IMAGE,
     DockerEngineError,
     DockerImageMissingError,

@@ -1,15 +1,17 @@
-"""A Postgres database under the store: its engine, its clock, its errors in words."""
+"""A Postgres database under the store: its engine, its clock, its errors in words. psycopg is loaded with the
+engine (`state.postgres_text`), so a SQLite record never loads it."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from psycopg import Connection
-from psycopg.abc import Buffer
-from psycopg.types.string import StrDumperUnknown
 from sqlalchemy import URL, DateTime, Engine, Select, create_engine, event, func, select
 
 from state.db import DatabaseError, shown
+
+if TYPE_CHECKING:
+    from psycopg import Connection
 
 CONNECT_TIMEOUT = 10
 MIGRATION_LOCK = 0x73706B77
@@ -19,21 +21,15 @@ once do not both create the same tables."""
 WHERE_TO_FIX = "fix the db URL (--db, SPARKWRIGHT_DB or the config file)"
 
 
-class _NulFreeText(StrDumperUnknown):
-    """Postgres text holds no NUL character; a command's output or an issue's text may carry one. The record keeps
-    it as U+FFFD rather than fail the job (SQLite keeps it as it is)."""
-
-    def dump(self, obj: str) -> Buffer | None:
-        return super().dump(obj.replace("\x00", "\ufffd"))
-
-
 def postgres_engine(url: URL) -> Engine:
+    from state.postgres_text import NulFreeText
+
     # pre-ping: a worker outlives server restarts and idle connections dropped by the network.
     engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT})
 
     @event.listens_for(engine, "connect")
     def _nul_free(conn: Connection[object], _record: object) -> None:
-        conn.adapters.register_dumper(str, _NulFreeText)
+        conn.adapters.register_dumper(str, NulFreeText)
 
     return engine
 

@@ -1,7 +1,10 @@
 """sparkwright's command line. With `agent.compose` it is the one place that builds concrete objects and wires
 them together. Each command group is a module of its own (`jobs`, `control`, `inspection`, `queue`, `serve`),
 their shared options are in `options`; here is the app, the one way errors reach the user, and the list of
-commands in the order `--help` shows them."""
+commands in the order `--help` shows them.
+
+A command imports what it runs inside its body: `--help`, and each command, start without loading the engine,
+the queue, the web server or the record's database (tests/test_cli_startup.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +15,6 @@ from typing import Any
 import typer
 
 from agent.cli import control, inspection, jobs, queue, serve
-from agent.compose import err
-from agent.errors import USER_ERRORS
-from agent.views.terminal import markup_safe
 
 COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("run", jobs.run),
@@ -39,6 +39,9 @@ def friendly(command: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from agent.errors import USER_ERRORS
+        from agent.views.terminal import err, markup_safe
+
         try:
             return command(*args, **kwargs)
         except USER_ERRORS as exc:

@@ -11,16 +11,15 @@ from typing import Annotated
 import typer
 
 from agent.cli.options import ConfigOpt, DbOpt, JobArg
-from agent.compose import err
-from agent.compose.runner import leased
-from agent.config import load_settings
-from agent.engine.decisions.approval import reject
-from agent.issue import IntakeError
-from state import JobStatus, SqlStore
 
 
 def steer(job_id: str, message: str, config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Send guidance to a running job; the worker or planner reads it at its next turn."""
+    from agent.config import load_settings
+    from agent.issue import IntakeError
+    from agent.views.terminal import err
+    from state import SqlStore
+
     if not message.strip():
         raise IntakeError("the message is empty: say what the job should do differently")
     with SqlStore(load_settings(config, db=db).database) as store:
@@ -35,6 +34,11 @@ def steer(job_id: str, message: str, config: ConfigOpt = None, db: DbOpt = None)
 
 def stop(job_id: str, config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Stop a job wherever it runs: it stops at its next heartbeat (seconds), resumable with `resume`."""
+    from agent.config import load_settings
+    from agent.issue import IntakeError
+    from agent.views.terminal import err
+    from state import JobStatus, SqlStore
+
     with SqlStore(load_settings(config, db=db).database) as store:
         job = store.job(job_id)
         status = store.effective_status(job)
@@ -53,6 +57,13 @@ def reject_plan(
     db: DbOpt = None,
 ) -> None:
     """Reject a job's plan: the job ends as failed with your reason, nothing worked."""
+    from agent.compose.runner import leased
+    from agent.config import load_settings
+    from agent.engine.decisions.approval import reject
+    from agent.issue import IntakeError
+    from agent.views.terminal import err
+    from state import SqlStore
+
     if not why.strip():
         raise IntakeError('say why the plan is rejected: `sparkwright reject JOB "why"`')
     with SqlStore(load_settings(config, db=db).database) as store:

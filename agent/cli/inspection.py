@@ -7,27 +7,27 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from agent.cli.options import ConfigOpt, DbOpt, JobArg, JsonOpt, Opt
-from agent.config import load_settings
-from agent.github.client import token_from_env
-from agent.github.refs import fixes_number
-from agent.job_delivery import print_delivery, push_job
-from agent.queue.placement import on_this_host
-from agent.views import jobs as report
-from agent.views.review import NoSuchStep, ReviewFormat, print_review
-from state import SqlStore
+from agent.views.review_format import ReviewFormat
 
 
 def jobs(config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """List jobs with status, age and branch."""
+    from agent.config import load_settings
+    from agent.views import jobs as report
+    from state import SqlStore
+
     with SqlStore(load_settings(config, db=db).database) as store:
         report.print_jobs(store, as_json)
 
 
 def show(job_id: str, config: ConfigOpt = None, db: DbOpt = None, as_json: JsonOpt = False) -> None:
     """The whole story of a job: plan and revisions, steps, attempts, escalations, events, cost."""
+    from agent.config import load_settings
+    from agent.views import jobs as report
+    from state import SqlStore
+
     with SqlStore(load_settings(config, db=db).database) as store:
         report.print_show(store, store.job(job_id), as_json)
 
@@ -49,6 +49,15 @@ def review(
     db: DbOpt = None,
 ) -> None:
     """Review a job: outcome, plan and revisions, steps with commits and checks, the diff, cost, doubts."""
+    from rich.console import Console
+
+    from agent.config import load_settings
+    from agent.github.client import token_from_env
+    from agent.github.refs import fixes_number
+    from agent.queue.placement import on_this_host
+    from agent.views.review import NoSuchStep, print_review
+    from state import SqlStore
+
     settings = load_settings(config, db=db)
     with SqlStore(settings.database) as store:
         try:
@@ -65,6 +74,12 @@ def push(
     db: DbOpt = None,
 ) -> None:
     """Push a finished job's branch to its repo's origin (never forcing); --pr opens a draft pull request."""
+    from agent.config import load_settings
+    from agent.github.client import token_from_env
+    from agent.job_delivery import print_delivery, push_job
+    from agent.queue.placement import on_this_host
+    from state import SqlStore
+
     settings = load_settings(config, db=db)
     with SqlStore(settings.database) as store:
         job = on_this_host(store, settings, store.job(job_id), token_from_env())

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -30,21 +30,12 @@ from agent.cli.options import (
     SetupOpt,
     TestCommandOpt,
 )
-from agent.compose import err, exit_code, job_settings, ready, run_job, warn
-from agent.compose.runner import lease_owner
-from agent.compose.sandboxes import sandbox_kind
-from agent.config import Settings, load_settings
-from agent.engine.context import JobContext
-from agent.engine.decisions.approval import APPROVED, ensure_awaiting, read_edit, record_approval
-from agent.engine.decisions.revise import ensure_revisable, plan_feedback_round
-from agent.github.client import token_from_env
-from agent.intake import create_job, take_in
-from agent.issue import IntakeError
-from agent.job_delivery import check_delivery, check_origin_for_delivery, check_token_for_delivery, deliver_succeeded
-from agent.models.llm import LLM
-from agent.queue.submit import requeue
-from agent.views.terminal import markup_safe
-from state import Job, JobStatus, SqlStore
+
+if TYPE_CHECKING:
+    from agent.config import Settings
+    from agent.engine.context import JobContext
+    from agent.models.llm import LLM
+    from state import Job, SqlStore
 
 
 def run(
@@ -88,6 +79,16 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Run a job: plan the issue, work each step, commit each passing step on the job branch."""
+    from agent.compose import ready
+    from agent.compose.sandboxes import sandbox_kind
+    from agent.config import load_settings
+    from agent.github.client import token_from_env
+    from agent.intake import create_job, take_in
+    from agent.issue import IntakeError
+    from agent.job_delivery import check_origin_for_delivery, check_token_for_delivery
+    from agent.views.terminal import err, markup_safe, warn
+    from state import SqlStore
+
     if quick and planned:
         raise IntakeError("--quick and --planned exclude each other: pass one of them")
     settings = load_settings(
@@ -138,6 +139,11 @@ def resume(
 ) -> None:
     """Carry on an interrupted job from where it stood; finished steps are not redone. A submitted job goes
     back on the queue."""
+    from agent.config import load_settings
+    from agent.issue import IntakeError
+    from agent.views.terminal import err
+    from state import JobStatus, SqlStore
+
     settings = load_settings(config, db=db, broker_url=broker_url)
     with SqlStore(settings.database) as store:
         job = store.job(job_id)
@@ -147,6 +153,8 @@ def resume(
         if status == JobStatus.AWAITING_APPROVAL:
             raise IntakeError(f"job {job.id} waits for its plan's approval: `sparkwright approve {job.id}` first")
         if job.queued_at:
+            from agent.queue.submit import requeue
+
             requeue(settings, store, job)
             err.print(f"job {job.id}: queued to resume")
             return
@@ -161,6 +169,12 @@ def revise(
     as_json: JsonOpt = False,
 ) -> None:
     """Rework a finished job from review feedback: follow-up steps, new commits on top of the branch."""
+    from agent.compose.runner import lease_owner
+    from agent.config import load_settings
+    from agent.engine.decisions.revise import ensure_revisable, plan_feedback_round
+    from agent.issue import IntakeError
+    from state import SqlStore
+
     settings = load_settings(config, db=db)
     if not feedback.strip():
         raise IntakeError("the feedback is empty: say what should change")
@@ -185,6 +199,10 @@ def approve(
     as_json: JsonOpt = False,
 ) -> None:
     """Approve a job's plan (optionally edited) and carry on the job from where it waits."""
+    from agent.config import load_settings
+    from agent.engine.decisions.approval import APPROVED, ensure_awaiting, read_edit, record_approval
+    from state import SqlStore
+
     settings = load_settings(config, db=db)
     edited = read_edit(edit) if edit else None
     with SqlStore(settings.database) as store:
@@ -205,6 +223,9 @@ def carry_on(
 ) -> NoReturn:
     """A recorded job run on with the settings it was started with (today's home and database), not the
     command's: what delivery will need is checked before any work."""
+    from agent.compose import job_settings, ready
+    from agent.job_delivery import check_delivery
+
     settings = job_settings(settings, job)
     check_delivery(settings, Path(job.repo_path))
     run_and_deliver(store, settings, job, ready(settings), as_json, force=force, prepare=prepare, answer=answer)
@@ -222,6 +243,9 @@ def run_and_deliver(
     answer: dict[str, Any] | None = None,
 ) -> NoReturn:
     """Run the job here, push it if it succeeded and was asked to be, and exit with its outcome."""
+    from agent.compose import exit_code, run_job
+    from agent.job_delivery import deliver_succeeded
+
     finished = run_job(store, settings, job, *models, as_json, force=force, prepare=prepare, answer=answer)
     deliver_succeeded(store, settings, finished)
     raise typer.Exit(exit_code(finished))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,14 +22,9 @@ from agent.cli.options import (
     PushOpt,
     TestCommandOpt,
 )
-from agent.compose import err, no_model
-from agent.config import Settings, load_settings
-from agent.issue import IntakeError
-from agent.models.llm import ModelConfigError
-from agent.queue.app import QUEUE, connected_app
-from agent.queue.submit import queue_one, read_submissions
-from agent.repo import safe_url
-from state import SqlStore
+
+if TYPE_CHECKING:
+    from agent.config import Settings
 
 
 def submit(
@@ -53,6 +48,14 @@ def submit(
 ) -> None:
     """Queue jobs for workers on any host and print their ids at once: issue URLs (or a file of them), or a
     repository's git URL with the issue text."""
+    from agent.config import load_settings
+    from agent.issue import IntakeError
+    from agent.queue.app import connected_app
+    from agent.queue.submit import queue_one, read_submissions
+    from agent.repo import safe_url
+    from agent.views.terminal import err
+    from state import SqlStore
+
     settings = load_settings(
         config,
         db=db,
@@ -82,6 +85,9 @@ def submit(
 def ready_models(settings: Settings) -> None:
     """The models must be named; they are built on the workers' hosts, where their keys live."""
     if not settings.deep_model or not settings.fast_model:
+        from agent.compose import no_model
+        from agent.models.errors import ModelConfigError
+
         raise ModelConfigError(no_model(settings))
 
 
@@ -96,6 +102,10 @@ def worker(
 ) -> None:
     """Run queued jobs on this host, each in its own sandbox. Ctrl-C waits for the running jobs to end; a second
     Ctrl-C stops them at once, and the sweep hands them to other workers."""
+    from agent.config import load_settings
+    from agent.queue.app import QUEUE, connected_app
+    from state import SqlStore
+
     settings = load_settings(config, db=db, broker_url=broker_url, worker_concurrency=concurrency)
     SqlStore(settings.database).close()  # an unreachable or foreign record fails here, in one line
     app = connected_app(settings)

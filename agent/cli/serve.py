@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from agent.cli.options import ConfigOpt, DbOpt, Opt
-from agent.config import load_settings
-from agent.web.server import serve_web
 
 
 def serve(
@@ -22,5 +20,8 @@ def serve(
     db: DbOpt = None,
 ) -> None:
     """Watch, steer, approve and review jobs in the browser: a local web app over the job record."""
+    from agent.config import load_settings
+    from agent.web.server import serve_web
+
     settings = load_settings(config, db=db)
     serve_web(settings, host, port, token, config)

@@ -13,8 +13,6 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from agent.compose.checkpoints import open_checkpointer
 from agent.compose.recorder import Listener, Recorder
 from agent.compose.runner import execute, leased
@@ -27,11 +25,10 @@ from agent.models.local_probe import find_local_server
 from agent.repo import Workspace
 from agent.views import jobs as report
 from agent.views.progress import JsonLines, LiveProgress
-from agent.views.terminal import markup_safe
+from agent.views.terminal import err, warn
 from sandbox.confined import WorkspaceView
 from state import Job, JobStatus, SqlStore
 
-err = Console(stderr=True)
 NO_MODEL = (
     "no model configured: set SPARKWRIGHT_DEEP_MODEL and SPARKWRIGHT_FAST_MODEL (e.g. openai:gpt-4.1 with "
     "OPENAI_API_KEY, or openai-compatible:NAME with --base-url http://localhost:8080/v1) — see README"
@@ -141,10 +138,6 @@ def interruptible() -> Iterator[None]:
     finally:
         if signal.getsignal(signal.SIGINT) is first:
             signal.signal(signal.SIGINT, previous)
-
-
-def warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/yellow] {markup_safe(message)}", highlight=False, soft_wrap=True)
 
 
 def exit_code(job: Job) -> int:

@@ -1,20 +1,23 @@
-"""Where the job graph's checkpoints go: the record's own database, SQLite or Postgres."""
+"""Where the job graph's checkpoints go: the record's own database, SQLite or Postgres (psycopg and the Postgres
+saver are loaded only for that one)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
-from psycopg import Connection, OperationalError
-from psycopg.rows import dict_row
 from sqlalchemy import URL
 
 from state.db import database_url, is_sqlite
 from state.postgres import MIGRATION_LOCK, explain_postgres
+
+if TYPE_CHECKING:
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from psycopg import Connection
 
 CHECKPOINTS_LOCK = MIGRATION_LOCK + 1
 """Not the record's migration lock: a process waiting for that one inside its transaction must not block the
@@ -29,6 +32,8 @@ def open_checkpointer(database: str) -> Iterator[BaseCheckpointSaver[str]]:
         with SqliteSaver.from_conn_string(str(url.database)) as sqlite_saver:
             yield sqlite_saver
         return
+    from langgraph.checkpoint.postgres import PostgresSaver
+
     with _postgres(url) as conn:
         saver = PostgresSaver(conn)
         if not _set_up(conn, saver):
@@ -60,6 +65,9 @@ def _set_up_alone(conn: Connection[dict[str, object]], saver: PostgresSaver) -> 
 def _postgres(url: URL) -> Iterator[Connection[dict[str, object]]]:
     """The connection PostgresSaver wants: autocommit, rows as dicts, no prepared statements (poolers). psycopg
     takes the URL without SQLAlchemy's `+psycopg`."""
+    from psycopg import Connection, OperationalError
+    from psycopg.rows import dict_row
+
     conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
     try:
         conn = Connection.connect(conninfo, autocommit=True, prepare_threshold=0, row_factory=dict_row)

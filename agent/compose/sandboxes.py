@@ -1,22 +1,24 @@
 """Choosing and opening the job's sandbox: Docker where an engine answers, else the host with a warning.
 
 How the sandbox is built (setup command, mounts) comes from the job's stored settings and its base
-commit, never from files in the worktree: a step could have written those."""
+commit, never from files in the worktree: a step could have written those. The docker SDK is loaded only
+when a job may use Docker, so a local job starts without it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from agent.config import Settings
 from agent.record import SandboxSetup, record_event
 from agent.repo import Workspace, repo_settings
 from sandbox import LocalSandbox, Sandbox
-from sandbox.container import connect, require_image
-from sandbox.docker import DockerSandbox, DockerSandboxConfig, docker_available
 from state import Job, SqlStore
+
+if TYPE_CHECKING:
+    from sandbox.docker import DockerSandbox, DockerSandboxConfig
 
 NOT_ISOLATED = (
     "no Docker engine answers: commands run directly on this machine, not isolated "
@@ -30,6 +32,8 @@ def setup_command(settings: Settings, job: Job) -> str | None:
 
 
 def docker_config(settings: Settings, job: Job) -> DockerSandboxConfig:
+    from sandbox.docker import DockerSandboxConfig
+
     return DockerSandboxConfig(
         image=settings.docker_image,
         memory=settings.docker_memory,
@@ -45,6 +49,8 @@ def docker_config(settings: Settings, job: Job) -> DockerSandboxConfig:
 def sandbox_kind(settings: Settings, warn: Callable[[str], None]) -> Literal["docker", "local"]:
     if settings.sandbox != "auto":
         return settings.sandbox
+    from sandbox.docker import docker_available
+
     if docker_available():
         return "docker"
     warn(NOT_ISOLATED)
@@ -53,6 +59,8 @@ def sandbox_kind(settings: Settings, warn: Callable[[str], None]) -> Literal["do
 
 def preflight(settings: Settings) -> None:
     """Refuse before any job is made when the Docker sandbox cannot start (no engine, no image)."""
+    from sandbox.container import connect, require_image
+
     client = connect(timeout=10)
     try:
         require_image(client, settings.docker_image)
@@ -75,6 +83,8 @@ def open_sandbox(
             setup_timeout=settings.setup_timeout,
         )
     else:
+        from sandbox.docker import DockerSandbox
+
         sandbox = DockerSandbox(
             workspace.path, job.id, docker_config(settings, job), shared_git_dir=workspace.common_dir
         )

@@ -1,9 +1,9 @@
 """`review` in three forms: text for a terminal (the diff syntax-highlighted only on a real terminal),
-a pull-request body in Markdown, and JSON for scripts. The data comes from `agent.views.review_data`."""
+a pull-request body in Markdown, and JSON for scripts (`ReviewFormat`, in `agent.views.review_format`). The data
+comes from `agent.views.review_data`."""
 
 from __future__ import annotations
 
-import enum
 import json
 from typing import Any
 
@@ -13,6 +13,7 @@ from rich.text import Text
 
 from agent.record.review_record import ReviewRecord, Round, StepDetail, StepReview, StepView, TranscriptLine
 from agent.views.review_data import review_record, step_record
+from agent.views.review_format import ReviewFormat
 from agent.views.review_markdown import check_text, markdown, one_line, step_markdown, usage_text
 from agent.views.terminal import printable, safe_text
 from state import AttemptStatus, Job, JobStatus, SqlStore, StepStatus
@@ -27,12 +28,6 @@ STATUS_STYLES: dict[str, str] = {
     StepStatus.SKIPPED: "dim",
     JobStatus.INTERRUPTED: "yellow",
 }
-
-
-class ReviewFormat(enum.StrEnum):
-    TEXT = "text"
-    MARKDOWN = "markdown"
-    JSON = "json"
 
 
 class NoSuchStep(LookupError):

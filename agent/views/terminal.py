@@ -1,11 +1,15 @@
-"""Untrusted text (issues, model and tool output) made safe to show on a terminal."""
+"""The terminal the commands write to: `err`, their stderr, and untrusted text (issues, model and tool output)
+made safe to show on it."""
 
 from __future__ import annotations
 
 import re
 
+from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
+
+err = Console(stderr=True)
 
 # C0 controls but tab and newline, DEL and C1: ESC ] 0 ; … BEL retitles a terminal, ESC [ … m recolours it,
 # a carriage return overwrites the line; shown as \x1b and so on instead.
@@ -30,3 +34,7 @@ def safe_text(*parts: str | tuple[str, str] | Text) -> Text:
             for p in parts
         )
     )
+
+
+def warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/yellow] {markup_safe(message)}", highlight=False, soft_wrap=True)

@@ -12,7 +12,7 @@ from agent.engine.step.agreement import Passed, agreed, choose, passed
 from agent.engine.step.attempt import CHECK_TAIL, AttemptResult
 from agent.engine.step.candidate import Brief, StepMemory, raw_files, run_candidate
 from agent.engine.step.candidates import candidates, describe
-from agent.engine.step.reproduce import put_in_place, recorded, reproduce
+from agent.engine.step.reproduce import Reproduction, put_in_place, recorded, reproduce
 from agent.faults import fault_point
 from agent.record import (
     AttemptFinished,
@@ -25,6 +25,7 @@ from agent.record import (
     ModelCall,
     ReportedAttempt,
     ReportedStep,
+    Reproduced,
     StepDone,
     WorkspaceRepaired,
     read_events,
@@ -62,7 +63,8 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     files = raw_files(ctx, step.files)
     before = guarded_check(ctx, step, guard)
     whole_issue = _whole_issue(ctx, step)
-    if whole_issue and _reproduced(ctx, step, guard, files, before):
+    # The issue's own step reproduces it first; a step split from it is checked by the same test.
+    if (whole_issue and _reproduced(ctx, step, guard, files, before)) or _named_reproduction(ctx, step, guard):
         step = ctx.store.step(step.id)
         before = guarded_check(ctx, step, guard)
     start = ctx.workspace.snapshot()
@@ -103,6 +105,16 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     if unverified is not None and result.outcome == AttemptOutcome.PASSED:
         result = AttemptResult("stuck", "nothing failed before the work and no candidate changed the code")
     return StepOutcome(False, _report(ctx, step, result))
+
+
+def _named_reproduction(ctx: JobContext, step: Step, guard: TestGuard) -> bool:
+    """Puts the job's reproducing test in place for a later step whose check runs it; whether it did."""
+    kept = [r.event for r in read_events(ctx.store, ctx.job.id, Reproduced) if r.event.path in step.check_command]
+    if not kept:
+        return False
+    put_in_place(ctx, Reproduction(kept[-1].path, kept[-1].test, kept[-1].command))
+    guard.pin(kept[-1].path, kept[-1].test)
+    return True
 
 
 def _whole_issue(ctx: JobContext, step: Step) -> bool:

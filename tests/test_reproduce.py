@@ -14,7 +14,7 @@ from agent.engine.planning.triage import pointed_to
 from sandbox.confined import WorkspaceView
 from state import SqlStore
 from tests.conftest import git
-from tests.scripting import tc, write_script
+from tests.scripting import ESCALATION, finish_review, tc, write_script
 from tests.test_approval import FIX
 
 ISSUE = (
@@ -22,6 +22,7 @@ ISSUE = (
     "`Cart.subtotal_cents` counts each line once."
 )
 REPRODUCE = "write pytest tests that reproduce bug reports"
+CART = ["shopcart/cart.py"]
 DONE = tc("finish", summary="subtotal counts quantities")
 IMPORT_ERROR_TEST = (
     "```python\nfrom shopcart.totals import subtotal\n\n\ndef test_it():\n    assert subtotal() == 360\n```"
@@ -201,5 +202,31 @@ def test_a_job_killed_while_reproducing_resumes_with_its_test(point, hidden, tmp
         assert store.job(job.id).status == "succeeded"
         (step,) = store.steps(job.id)
         assert step.check_command.count("tests/test_issue_reproduction.py") == 1
+    committed = git(hidden, "show", "--stat", "--format=", job.branch)
+    assert "tests/test_issue_reproduction.py" in committed and "shopcart/cart.py" in committed
+
+
+def test_a_step_split_from_the_issues_step_is_checked_by_its_reproducing_test(cli, hidden, store, tmp_path):
+    reproducing = "python3 -m pytest -q tests/test_issue_reproduction.py"
+    split = tc(
+        "split",
+        reason="smaller",
+        steps=[{"title": "Count quantities", "instructions": "multiply", "check": reproducing, "files": CART}],
+    )
+    fast = write_script(
+        tmp_path / "fast.json",
+        [
+            (REPRODUCE, [{"content": ASSERTION_TEST}]),
+            ("## Your step: Count quantities", [FIX, DONE]),
+            ("", [tc("stuck", reason="too big")]),
+        ],
+    )
+    deep = write_script(tmp_path / "deep.json", [(ESCALATION, [split]), finish_review()])
+    result = cli("run", "--repo", hidden, "--issue", ISSUE, "--deep-model", deep, "--fast-model", fast)
+
+    assert result.exit_code == 0, result.output
+    job = store.jobs()[0]
+    done = [s for s in store.steps(job.id) if s.status == "done"]
+    assert [s.title for s in done] == ["Count quantities"]
     committed = git(hidden, "show", "--stat", "--format=", job.branch)
     assert "tests/test_issue_reproduction.py" in committed and "shopcart/cart.py" in committed

@@ -84,10 +84,7 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
         if result.outcome != AttemptOutcome.PASSED:
             continue
         if unverified is None:
-            fault_point("step.before_commit")
-            _commit(ctx, step, result, guard)
-            fault_point("step.done")
-            return StepOutcome(True)
+            return _done(ctx, step, result, guard)
         number = len(ctx.store.attempts(job.id, step.id))
         if change := passed(ctx.workspace, number, describe(candidate), result):
             unverified.append(change)
@@ -98,23 +95,31 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
         chosen, agreement = choose(unverified)
         ctx.workspace.restore(chosen.state)
         ctx.record.emit(agreement, step_id=step.id)
-        fault_point("step.before_commit")
-        _commit(ctx, step, chosen.result, guard)
-        fault_point("step.done")
-        return StepOutcome(True)
+        return _done(ctx, step, chosen.result, guard)
     if unverified is not None and result.outcome == AttemptOutcome.PASSED:
         result = AttemptResult("stuck", "nothing failed before the work and no candidate changed the code")
     return StepOutcome(False, _report(ctx, step, result))
 
 
+def _done(ctx: JobContext, step: Step, result: AttemptResult, guard: TestGuard) -> StepOutcome:
+    fault_point("step.before_commit")
+    _commit(ctx, step, result, guard)
+    fault_point("step.done")
+    return StepOutcome(True)
+
+
 def _named_reproduction(ctx: JobContext, step: Step, guard: TestGuard) -> bool:
     """Puts the job's reproducing test in place for a later step whose check runs it; whether it did."""
     kept = [r.event for r in read_events(ctx.store, ctx.job.id, Reproduced) if r.event.path in step.check_command]
-    if not kept:
-        return False
-    put_in_place(ctx, Reproduction(kept[-1].path, kept[-1].test, kept[-1].command))
-    guard.pin(kept[-1].path, kept[-1].test)
-    return True
+    if kept:
+        _in_place(ctx, guard, Reproduction(kept[-1].path, kept[-1].test, kept[-1].command))
+    return bool(kept)
+
+
+def _in_place(ctx: JobContext, guard: TestGuard, reproduction: Reproduction) -> None:
+    """The reproducing test written as kept, and pinned: no candidate may change it."""
+    put_in_place(ctx, reproduction)
+    guard.pin(reproduction.path, reproduction.test)
 
 
 def _whole_issue(ctx: JobContext, step: Step) -> bool:
@@ -138,8 +143,7 @@ def _reproduced(
     kept = kept or reproduce(ctx, step, sources, ctx.settings.reproduce_tries)
     if kept is None:
         return False
-    put_in_place(ctx, kept)
-    guard.pin(kept.path, kept.test)
+    _in_place(ctx, guard, kept)
     if not step.check_command.startswith(kept.command):
         ctx.store.update_step(step.id, check_command=f"{kept.command} && {step.check_command}")
     return True

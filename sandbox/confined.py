@@ -211,6 +211,16 @@ def _unlink_quietly(name: str, dir_fd: int) -> None:
         pass
 
 
+def remove(root: Path, path: str) -> None:
+    """Remove the file (or link) `path` inside `root`, if there is one; no link on the way is followed."""
+    parents, name = _split(path)
+    try:
+        with _dir_fd(root, parents, path) as dir_fd:
+            _unlink_quietly(name, dir_fd)
+    except SandboxFileError:
+        pass
+
+
 def exists(root: Path, path: str) -> bool:
     """True when `path` names anything inside `root` (reached without following links)."""
     parents, name = _split(path)

@@ -230,3 +230,19 @@ def test_a_step_split_from_the_issues_step_is_checked_by_its_reproducing_test(cl
     assert [s.title for s in done] == ["Count quantities"]
     committed = git(hidden, "show", "--stat", "--format=", job.branch)
     assert "tests/test_issue_reproduction.py" in committed and "shopcart/cart.py" in committed
+
+
+def test_a_reproducing_test_is_never_written_through_a_link(cli, hidden, store, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.move(hidden / "tests", outside / "tests")
+    (hidden / "tests").symlink_to(outside / "tests")
+    git(hidden, "add", "-A")
+    git(hidden, "commit", "-qm", "tests live elsewhere")
+    result, events = run(cli, hidden, tmp_path, [(REPRODUCE, [{"content": ASSERTION_TEST}]), ("", [FIX, DONE])])
+
+    (tried,) = kinds(events, "reproduction_tried")
+    assert not tried["kept"] and tried["why"].startswith("cannot write it:") and "link" in tried["why"]
+    assert sorted(p.name for p in (outside / "tests").iterdir()) == ["test_cart.py"]
+    assert store.jobs()[0].status == "succeeded", result.output  # chosen by agreement instead, and said so
+    assert kinds(events, "agreement")

@@ -18,7 +18,7 @@ from agent.record import TestsRestored
 from agent.repo import Workspace
 from agent.test_files import is_test_path, normalized
 from sandbox import CommandResult, SandboxCallError
-from sandbox.confined import read_text, write_text
+from sandbox.confined import read_text, remove, write_text
 from state import Step
 from tools import ToolError
 from tools.base import truncate_middle
@@ -152,7 +152,7 @@ class TestGuard:
                 return False
         except SandboxCallError:
             pass  # removed, or a link put in its place: written anew below
-        (self.workspace.path / path).unlink(missing_ok=True)
+        remove(self.workspace.path, path)
         write_text(self.workspace.path, path, text)
         return True
 

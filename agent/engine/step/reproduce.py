@@ -23,7 +23,7 @@ from agent.faults import fault_point
 from agent.record import ModelCall, Reproduced, ReproductionTried, read_events
 from agent.test_files import is_test_path
 from sandbox import CommandResult, SandboxCallError
-from sandbox.confined import exists, write_text
+from sandbox.confined import exists, remove, write_text
 from state import Step
 from tools.blocks import code_blocks
 
@@ -94,7 +94,13 @@ def reproduce(ctx: JobContext, step: Step, files: Mapping[str, str], tries: int)
             why = "the same test as an earlier try"
         else:
             seen.add(test)
-            write_text(ctx.workspace.path, path, test)
+            try:
+                write_text(ctx.workspace.path, path, test)
+            except SandboxCallError as exc:  # e.g. the repo's tests/ is a link: we write nothing through it
+                ctx.record.emit(
+                    ReproductionTried(number=number, kept=False, why=f"cannot write it: {exc}"), step_id=step.id
+                )
+                return None
             result = ctx.sandbox.run(command, ctx.settings.check_timeout)
             verdict, output = wrong_reproduction(result), failing_part(result.output, OUTPUT_CHARS)
             if verdict is None:
@@ -105,7 +111,7 @@ def reproduce(ctx: JobContext, step: Step, files: Mapping[str, str], tries: int)
                 ctx.record.flush()  # a resumed step finds its test before its check names it
                 fault_point("reproduce.kept")
                 return Reproduction(path, test, command)
-            (ctx.workspace.path / path).unlink(missing_ok=True)
+            remove(ctx.workspace.path, path)
             why = verdict
         ctx.record.emit(ReproductionTried(number=number, kept=False, why=why, output=output), step_id=step.id)
         # The next try hears why: a different request, not the same one again.

@@ -132,6 +132,52 @@ def test_with_no_reproduction_the_fix_is_chosen_by_agreement_and_said_unverified
     assert data["steps"][0]["reproduction"] is None and "2 of 2" in data["steps"][0]["unverified"]
 
 
+WRONG_TEST = ASSERTION_TEST.replace("== 360", "== 480")
+"""Fails on the bug by assertion, as a reproduction must, but expects what no right fix gives."""
+
+
+def test_a_reproduction_every_candidate_fails_is_left_out_and_their_agreed_fix_said_unverified(
+    cli, hidden, store, tmp_path, monkeypatch
+):
+    same = '{"format": "tools"}'
+    monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", f"[{same}, {same}, {same}]")
+    result, events = run(cli, hidden, tmp_path, [(REPRODUCE, [{"content": WRONG_TEST}]), ("", [FIX, DONE])])
+
+    assert result.exit_code == 0, result.output
+    (reproduced,) = kinds(events, "reproduced")
+    # Each candidate failed the model's test; the rest of the check passed its change, and two made the same one.
+    rest = [e for e in kinds(events, "check") if e["trigger"] == "without_reproduction"]
+    assert [e["passed"] for e in rest] == [True, True]
+    (agreement,) = kinds(events, "agreement")
+    assert [(c["attempt"], c["votes"], c["chosen"]) for c in agreement["candidates"]] == [(1, 2, True), (2, 2, False)]
+    job = store.jobs()[0]
+    assert job.status == "succeeded"
+    (doubt,) = [u for u in store.job(job.id).uncertainties if "reproduce" in u]
+    assert "tests/test_issue_reproduction.py) failed every candidate" in doubt and "no test verified" in doubt
+    # The fix is committed; the test that failed it is not, and the step's check is the one that passed it.
+    committed = git(hidden, "show", "--stat", "--format=", job.branch)
+    assert "shopcart/cart.py" in committed and "test_issue_reproduction" not in committed
+    (step,) = store.steps(job.id)
+    assert reproduced["command"] not in step.check_command
+    data = json.loads(cli("review", job.id, "--format", "json").output)
+    assert data["steps"][0]["reproduction"] is None and "failed every candidate" in data["steps"][0]["unverified"]
+
+
+def test_a_reproduction_is_not_left_out_for_a_change_that_breaks_the_other_tests(
+    cli, hidden, store, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SPARKWRIGHT_MAX_ESCALATIONS_PER_STEP", "0")
+    breaks = tc("edit_file", path="shopcart/cart.py", old_text="return subtotal -", new_text="return 1 + subtotal -")
+    result, events = run(cli, hidden, tmp_path, [(REPRODUCE, [{"content": WRONG_TEST}]), ("", [breaks, DONE])])
+
+    job = store.jobs()[0]
+    assert job.status == "failed", result.output
+    rest = [e for e in kinds(events, "check") if e["trigger"] == "without_reproduction"]
+    assert rest and not any(e["passed"] for e in rest)
+    assert not kinds(events, "agreement")
+    assert [s.commit_sha for s in store.steps(job.id)] == [None]
+
+
 def test_a_candidate_that_changes_nothing_does_not_pass_a_check_that_passed_already(
     cli, hidden, store, tmp_path, monkeypatch
 ):

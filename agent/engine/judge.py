@@ -124,6 +124,10 @@ class TestGuard:
         """A test this job wrote to reproduce the issue: a judge like the tests that existed, never edited."""
         self.pinned[normalized(path)] = content
 
+    def unpin(self, path: str) -> None:
+        """The reproducing test set aside: it judges no more, and is not put back."""
+        self.pinned.pop(normalized(path), None)
+
     def may_edit(self, path: str) -> None:
         """Raises the observation the worker gets for an edit to a protected test file."""
         path = normalized(path)

@@ -61,7 +61,8 @@ class StepDone(EventModel):
 class Check(EventModel):
     kind = "check"
     trigger: str = ""
-    """What ran it: `before` the attempt, or the worker's call, `finish` or `run_check`."""
+    """What ran it: `before` the attempt, the worker's call (`finish`, `run_check`), or `without_reproduction` (a
+    candidate the model's own reproducing test failed, judged by the rest of the check)."""
     passed: bool = False
     """Whether the step's check passed."""
     exit_code: int | None = None
@@ -157,6 +158,6 @@ class ChosenCandidate(BaseModel):
 class Agreement(EventModel):
     kind = "agreement"
     candidates: list[ChosenCandidate]
-    """Every candidate whose change passed the check, with its votes."""
+    """Every candidate whose change passed the check (or its rest, the reproducing test left out), with its votes."""
     why: str
     """Why the chosen one won, and that no failing test verified it."""

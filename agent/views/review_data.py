@@ -200,8 +200,12 @@ def working_seconds(events: list[Recorded]) -> float:
 
 
 def _reproduction(events: list[Recorded], step_id: int) -> ReproductionRow | None:
-    kept = [r.event for r in events if isinstance(r.event, Reproduced) and r.step_id == step_id]
-    return {"path": kept[-1].path, "tries": kept[-1].tries, "test": kept[-1].test} if kept else None
+    """The test that reproduced the step's issue, unless the step was then chosen by agreement (the test left out)."""
+    last = None
+    for r in events:
+        if r.step_id == step_id and isinstance(r.event, (Reproduced, Agreement)):
+            last = r.event
+    return {"path": last.path, "tries": last.tries, "test": last.test} if isinstance(last, Reproduced) else None
 
 
 def _out_of_scope(events: list[Recorded], step_id: int) -> list[str]:

@@ -1,7 +1,9 @@
 """Choose by agreement. When no test failed before the work (nothing reproduced the issue), every candidate that
 changes the code "passes": the check cannot tell a fix from any edit. Several candidates are then run and the
 change most of them made wins (Python compared by its syntax tree: formatting and comments aside), the smallest
-among equals; the step says that no failing test verified it."""
+among equals; the step says that no failing test verified it. The same holds when the only failing test is the
+one the model wrote to reproduce the issue and every candidate fails it: that test may be the wrong one, so the
+changes that pass the rest of the check are chosen among the same way."""
 
 from __future__ import annotations
 
@@ -48,15 +50,16 @@ def agreed(found: list[Passed]) -> bool:
     return any(votes >= AGREED for votes in Counter(p.change for p in found).values())
 
 
-def choose(found: list[Passed]) -> tuple[Passed, Agreement]:
+NOTHING_FAILED = "no test failed before the work, so no test verified this fix"
+
+
+def choose(found: list[Passed], doubt: str = NOTHING_FAILED) -> tuple[Passed, Agreement]:
     """The change most candidates made, the smallest among equals, the earliest among those; and its record."""
     votes = Counter(p.change for p in found)
     chosen = min(found, key=lambda p: (-votes[p.change], p.lines, p.attempt))
     lead = votes[chosen.change]
-    why = (
-        f"no test failed before the work, so no test verified this fix: {lead} of {len(found)} passing candidates "
-        f"made this change"
-        + (", the smallest of those most agreed on" if sum(1 for v in votes.values() if v == lead) > 1 else "")
+    why = f"{doubt}: {lead} of {len(found)} passing candidates made this change" + (
+        ", the smallest of those most agreed on" if sum(1 for v in votes.values() if v == lead) > 1 else ""
     )
     record = Agreement(
         candidates=[

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from agent.engine.context import JobContext
 from agent.engine.judge import TestGuard, guarded_check, require_runnable
-from agent.engine.step.agreement import Passed, agreed, choose, passed
+from agent.engine.step.agreement import NOTHING_FAILED, Passed, agreed, choose, passed
 from agent.engine.step.attempt import CHECK_TAIL, AttemptResult
 from agent.engine.step.candidate import Brief, StepMemory, raw_files, run_candidate
 from agent.engine.step.candidates import candidates, describe
@@ -31,6 +31,7 @@ from agent.record import (
     read_events,
 )
 from sandbox import CommandResult
+from sandbox.confined import remove
 from state import AttemptStatus, RevisionKind, Step, StepStatus
 from state.models import utcnow
 from tools.base import truncate_middle
@@ -62,9 +63,10 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     guard = TestGuard(ctx.workspace, job.base_commit, step.files)
     files = raw_files(ctx, step.files)
     before = guarded_check(ctx, step, guard)
-    whole_issue = _whole_issue(ctx, step)
+    whole_issue, check = _whole_issue(ctx, step), step.check_command
     # The issue's own step reproduces it first; a step split from it is checked by the same test.
-    if (whole_issue and _reproduced(ctx, step, guard, files, before)) or _named_reproduction(ctx, step, guard):
+    reproduction = _reproduced(ctx, step, guard, files, before) if whole_issue else None
+    if reproduction or _named_reproduction(ctx, step, guard):
         step = ctx.store.step(step.id)
         before = guarded_check(ctx, step, guard)
     start = ctx.workspace.snapshot()
@@ -75,30 +77,63 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     memory = StepMemory(judged={start: before}, sent=_sent_before(ctx, step))
     # The issue itself with nothing failing: the check cannot tell a fix from any edit, so candidates are chosen by
     # agreement. (A planned step whose check passes already, a refactor say, is the planner's call.)
-    unverified: list[Passed] | None = [] if before.ok and whole_issue else None
+    by_agreement = before.ok and whole_issue
+    found: list[Passed] = []
     result = None
     for index, candidate in enumerate(candidates(ctx.settings, step.executor, ctx.llm(step.executor).spec, existing)):
         if index:
             ctx.workspace.restore(start)  # each candidate starts where the step started
         result = _run_attempt(ctx, step, expected, guard, Brief(candidate, files, before, memory))
-        if result.outcome != AttemptOutcome.PASSED:
-            continue
-        if unverified is None:
+        if result.outcome == AttemptOutcome.PASSED and not by_agreement:
             return _done(ctx, step, result, guard)
-        number = len(ctx.store.attempts(job.id, step.id))
-        if change := passed(ctx.workspace, number, describe(candidate), result):
-            unverified.append(change)
-        if agreed(unverified):
+        number, how = len(ctx.store.attempts(job.id, step.id)), describe(candidate)
+        if result.outcome == AttemptOutcome.PASSED:
+            found += filter(None, [passed(ctx.workspace, number, how, result)])
+        elif reproduction and (rest := _without(ctx, step, guard, reproduction, check)):
+            rest_passed = replace(
+                result, outcome="passed", reason="the check passed without the reproducing test", check=rest
+            )
+            found += filter(None, [passed(ctx.workspace, number, how, rest_passed)])
+        if agreed(found):
             break
     assert result is not None, "there is always at least one candidate"
-    if unverified:
-        chosen, agreement = choose(unverified)
-        ctx.workspace.restore(chosen.state)
-        ctx.record.emit(agreement, step_id=step.id)
-        return _done(ctx, step, chosen.result, guard)
-    if unverified is not None and result.outcome == AttemptOutcome.PASSED:
+    if found:
+        return _chosen(ctx, step, guard, found, reproduction, check)
+    if by_agreement and result.outcome == AttemptOutcome.PASSED:
         result = AttemptResult("stuck", "nothing failed before the work and no candidate changed the code")
     return StepOutcome(False, _report(ctx, step, result))
+
+
+def _without(
+    ctx: JobContext, step: Step, guard: TestGuard, reproduction: Reproduction, check: str
+) -> CommandResult | None:
+    """The rest of the check on a candidate's change that the model's own reproducing test failed, that test left
+    out of the files (the next candidate starts from the step's start, where it is); the result when it passes."""
+    guard.put_back()
+    remove(ctx.workspace.path, reproduction.path)
+    if not ctx.workspace.changed_files():
+        return None
+    rest = ctx.sandbox.run(check, ctx.settings.check_timeout)
+    _record_check(ctx, step, rest, "without_reproduction")
+    return rest if rest.ok else None
+
+
+def _chosen(
+    ctx: JobContext, step: Step, guard: TestGuard, found: list[Passed], reproduction: Reproduction | None, check: str
+) -> StepOutcome:
+    """The change most candidates made, committed, its doubt recorded for the review."""
+    doubt = NOTHING_FAILED
+    if reproduction:
+        doubt = (
+            f"the test written to reproduce the issue ({reproduction.path}) failed every candidate, so it was left "
+            "out as possibly wrong and no test verified this fix"
+        )
+        guard.unpin(reproduction.path)
+        ctx.store.update_step(step.id, check_command=check)
+    chosen, agreement = choose(found, doubt)
+    ctx.workspace.restore(chosen.state)
+    ctx.record.emit(agreement, step_id=step.id)
+    return _done(ctx, ctx.store.step(step.id), chosen.result, guard)
 
 
 def _done(ctx: JobContext, step: Step, result: AttemptResult, guard: TestGuard) -> StepOutcome:
@@ -130,23 +165,23 @@ def _whole_issue(ctx: JobContext, step: Step) -> bool:
 
 def _reproduced(
     ctx: JobContext, step: Step, guard: TestGuard, files: dict[str, str | None], before: CommandResult
-) -> bool:
+) -> Reproduction | None:
     """Reproduce first: with nothing failing, a test that shows the issue becomes the first part of the step's
-    check (once; a resumed step puts its test back). Whether the check changed."""
+    check (once; a resumed step puts its test back). The test, when the check changed."""
     tried, kept = recorded(ctx, step)
     # All its tries made and none kept: done; fewer (a crash cut it short): it starts again.
     if kept is None and (tried >= ctx.settings.reproduce_tries or not before.ok):
-        return False
+        return None
     sources = {p: t for p, t in files.items() if t is not None}
     if kept is None and not sources:
-        return False
+        return None
     kept = kept or reproduce(ctx, step, sources, ctx.settings.reproduce_tries)
     if kept is None:
-        return False
+        return None
     _in_place(ctx, guard, kept)
     if not step.check_command.startswith(kept.command):
         ctx.store.update_step(step.id, check_command=f"{kept.command} && {step.check_command}")
-    return True
+    return kept
 
 
 def _sent_before(ctx: JobContext, step: Step) -> set[str]:
@@ -172,10 +207,10 @@ def _run_attempt(ctx: JobContext, step: Step, expected: str, guard: TestGuard, b
     return result
 
 
-def _record_check(ctx: JobContext, step: Step, result: CommandResult) -> None:
+def _record_check(ctx: JobContext, step: Step, result: CommandResult, trigger: str = "before") -> None:
     ctx.record.emit(
         Check(
-            trigger="before",
+            trigger=trigger,
             passed=result.ok,
             exit_code=result.exit_code,
             seconds=round(result.duration, 3),

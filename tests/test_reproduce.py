@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from agent.engine.planning.triage import pointed_to
+from agent.engine.step.agreement import Passed, best, standing
+from agent.engine.step.attempt import AttemptResult
 from sandbox.confined import WorkspaceView
 from state import SqlStore
 from tests.conftest import git
@@ -150,6 +152,8 @@ def test_a_reproduction_every_candidate_fails_is_left_out_and_their_agreed_fix_s
     assert [e["passed"] for e in rest] == [True, True]
     (agreement,) = kinds(events, "agreement")
     assert [(c["attempt"], c["votes"], c["chosen"]) for c in agreement["candidates"]] == [(1, 2, True), (2, 2, False)]
+    # Written again with the fix to read, the model's test still expects 480: it is not kept.
+    assert kinds(events, "reproduction_tried")[-1]["why"] == "written again: it fails with the fix too"
     job = store.jobs()[0]
     assert job.status == "succeeded"
     (doubt,) = [u for u in store.job(job.id).uncertainties if "reproduce" in u]
@@ -161,6 +165,58 @@ def test_a_reproduction_every_candidate_fails_is_left_out_and_their_agreed_fix_s
     assert reproduced["command"] not in step.check_command
     data = json.loads(cli("review", job.id, "--format", "json").output)
     assert data["steps"][0]["reproduction"] is None and "failed every candidate" in data["steps"][0]["unverified"]
+
+
+def test_a_reproduction_every_candidate_fails_is_written_again_with_the_fix_to_read(
+    cli, hidden, store, tmp_path, monkeypatch
+):
+    """The issue may ask for a regression test: the one written again is kept when it fails without the fix and
+    passes with it, and the doubt says it was written knowing the fix."""
+    same = '{"format": "tools"}'
+    monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", f"[{same}, {same}, {same}]")
+    rules = [("failed on every fix tried", [{"content": ASSERTION_TEST}]), (REPRODUCE, [{"content": WRONG_TEST}])]
+    result, events = run(cli, hidden, tmp_path, [*rules, ("", [FIX, DONE])])
+
+    assert result.exit_code == 0, result.output
+    job = store.jobs()[0]
+    assert job.status == "succeeded"
+    again = kinds(events, "reproduction_tried")[-1]
+    assert again["kept"] and again["why"] == "written again: it fails without the fix and passes with it"
+    rewrite = [e for e in kinds(events, "model_call") if e.get("purpose") == "reproduce"][-1]
+    assert "== 360" in rewrite["content"]
+    (doubt,) = [u for u in store.job(job.id).uncertainties if "reproduce" in u]
+    assert "written again once this fix was chosen" in doubt and "written knowing the fix" in doubt
+    committed = git(hidden, "show", f"{job.branch}:tests/test_issue_reproduction.py")
+    assert "== 360" in committed and "480" not in committed
+    data = json.loads(cli("review", job.id, "--format", "json").output)
+    assert "== 360" in data["steps"][0]["reproduction"]["test"]
+
+
+def test_of_a_reproduction_the_tests_the_agreed_fix_makes_pass_are_kept_and_verify_it(
+    cli, hidden, store, tmp_path, monkeypatch
+):
+    same = '{"format": "tools"}'
+    monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", f"[{same}, {same}, {same}]")
+    right_and_wrong = ASSERTION_TEST.removesuffix("```") + (
+        '\n\ndef test_four_apples():\n    cart = Cart()\n    cart.add("apple", 120, quantity=3)\n'
+        "    assert cart.subtotal_cents() == 480\n```"
+    )
+    result, events = run(cli, hidden, tmp_path, [(REPRODUCE, [{"content": right_and_wrong}]), ("", [FIX, DONE])])
+
+    assert result.exit_code == 0, result.output
+    job = store.jobs()[0]
+    assert job.status == "succeeded"
+    (doubt,) = [u for u in store.job(job.id).uncertainties if "reproduce" in u]
+    assert "1 of the 2 tests written to reproduce the issue failed every candidate" in doubt
+    assert "the other 1 verify this fix" in doubt
+    # The test that verifies the fix is committed with it; the one every candidate failed is not.
+    committed = git(hidden, "show", f"{job.branch}:tests/test_issue_reproduction.py")
+    assert "def test_quantity_counts" in committed and "test_four_apples" not in committed
+    (step,) = store.steps(job.id)
+    assert step.check_command.startswith("python -m pytest -q tests/test_issue_reproduction.py && ")
+    data = json.loads(cli("review", job.id, "--format", "json").output)
+    assert "test_four_apples" not in data["steps"][0]["reproduction"]["test"]
+    assert "verify this fix" in data["steps"][0]["unverified"]
 
 
 def test_a_reproduction_is_not_left_out_for_a_change_that_breaks_the_other_tests(
@@ -292,3 +348,18 @@ def test_a_reproducing_test_is_never_written_through_a_link(cli, hidden, store, 
     assert sorted(p.name for p in (outside / "tests").iterdir()) == ["test_cart.py"]
     assert store.jobs()[0].status == "succeeded", result.output  # chosen by agreement instead, and said so
     assert kinds(events, "agreement")
+
+
+def test_against_the_reproducing_test_a_lone_later_candidate_does_not_stand():
+    """A change the model's own test failed stands only with more behind it: some of the test's functions verify
+    it, two candidates made it, or it is the first candidate's (what one prompt gives)."""
+    done = AttemptResult("passed", "the check passed without the reproducing test")
+
+    def change(attempt: int, what: str, **more) -> Passed:
+        return Passed(state=f"tree{attempt}", change=what, lines=1, attempt=attempt, how="-", result=done, **more)
+
+    first, lone, twice, again = change(1, "a", first=True), change(2, "b"), change(3, "c"), change(4, "c")
+    verifying = change(5, "d", verified=frozenset({"tests/test_issue_reproduction.py::test_x"}))
+    assert standing([first, lone, twice, again, verifying]) == [first, twice, again, verifying]
+    assert best([first, twice, again, verifying]) is verifying
+    assert best([first, twice, again]) is twice

@@ -23,7 +23,7 @@ AGREED = 2
 
 @dataclass(frozen=True)
 class Passed:
-    """A candidate whose change passed the check."""
+    """A candidate whose change passed the check (or its rest, the reproducing test set aside)."""
 
     state: str
     """The files as it left them (a git tree id)."""
@@ -33,9 +33,20 @@ class Passed:
     attempt: int
     how: str
     result: AttemptResult
+    verified: frozenset[str] = frozenset()
+    """The reproducing test's functions it made pass, when that test was set aside."""
+    first: bool = False
+    """The step's first candidate: the single prompt's request, whose reply a user of one prompt would take."""
 
 
-def passed(workspace: Workspace, attempt: int, how: str, result: AttemptResult) -> Passed | None:
+def passed(
+    workspace: Workspace,
+    attempt: int,
+    how: str,
+    result: AttemptResult,
+    verified: frozenset[str] = frozenset(),
+    first: bool = False,
+) -> Passed | None:
     """The candidate's change as it stands in the worktree, or None when it changed nothing."""
     changed = sorted(workspace.changed_files())
     if not changed:
@@ -43,7 +54,7 @@ def passed(workspace: Workspace, attempt: int, how: str, result: AttemptResult) 
     diff = workspace.diff()
     lines = sum(1 for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---"))
     change = "\n".join(f"{path}\n{_normalised(workspace, path)}" for path in changed)
-    return Passed(workspace.snapshot(), change, lines, attempt, how, result)
+    return Passed(workspace.snapshot(), change, lines, attempt, how, result, verified, first)
 
 
 def agreed(found: list[Passed]) -> bool:
@@ -53,22 +64,34 @@ def agreed(found: list[Passed]) -> bool:
 NOTHING_FAILED = "no test failed before the work, so no test verified this fix"
 
 
-def choose(found: list[Passed], doubt: str = NOTHING_FAILED) -> tuple[Passed, Agreement]:
-    """The change most candidates made, the smallest among equals, the earliest among those; and its record."""
+def standing(found: list[Passed]) -> list[Passed]:
+    """Of changes that the reproducing test failed, those with more behind them than the test against them: some of
+    its functions verify it, two candidates made it, or it is the first candidate's (what one prompt gives)."""
     votes = Counter(p.change for p in found)
-    chosen = min(found, key=lambda p: (-votes[p.change], p.lines, p.attempt))
+    return [p for p in found if p.verified or votes[p.change] >= AGREED or p.first]
+
+
+def best(found: list[Passed]) -> Passed:
+    """The change most of the reproducing test verifies, then the one most candidates made, the smallest among
+    equals, the earliest among those."""
+    votes = Counter(p.change for p in found)
+    return min(found, key=lambda p: (-len(p.verified), -votes[p.change], p.lines, p.attempt))
+
+
+def agreement(found: list[Passed], chosen: Passed, doubt: str) -> Agreement:
+    """The record of the choice: every candidate with its votes, and why the chosen one won."""
+    votes = Counter(p.change for p in found)
     lead = votes[chosen.change]
     why = f"{doubt}: {lead} of {len(found)} passing candidates made this change" + (
         ", the smallest of those most agreed on" if sum(1 for v in votes.values() if v == lead) > 1 else ""
     )
-    record = Agreement(
+    return Agreement(
         candidates=[
             ChosenCandidate(attempt=p.attempt, how=p.how, votes=votes[p.change], lines=p.lines, chosen=p is chosen)
             for p in found
         ],
         why=why,
     )
-    return chosen, record
 
 
 def _normalised(workspace: Workspace, path: str) -> str:

@@ -38,6 +38,12 @@ RETRY = (
     "That test does not reproduce the issue: {why}.\n{output}\nWrite the test file again so that it runs and fails "
     "on the code as it is because of the bug, in one fenced python code block."
 )
+REWRITE = (
+    "A test written for this issue failed on every fix tried, so what it expects may be wrong. The files above "
+    "are the code with the fix chosen; the test:\n```python\n{test}```\nfails on it like this:\n{output}\n"
+    "Check every expected value against the issue, then write the test file again so that it fails on the code "
+    "without the fix and passes with it, in one fenced python code block."
+)
 NAME = "test_issue_reproduction.py"
 EXAMPLE_CHARS = 1500
 OUTPUT_CHARS = 1500
@@ -48,6 +54,7 @@ _WRONG_TEST = re.compile(
     re.MULTILINE,
 )
 """Failures that say the test is wrong (it calls what does not exist, or calls it wrongly), not the code."""
+_FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -84,10 +91,10 @@ def reproduce(ctx: JobContext, step: Step, files: Mapping[str, str], tries: int)
         temperature = 0 if number == 1 else SAMPLE_TEMPERATURE
         digest = request_digest(llm.spec, messages, [], temperature)
         fault_point("reproduce.before_model")
-        reply = llm.invoke(messages, [], temperature)
+        reply = llm.invoke(messages, [], temperature, llm.reply_cap(files.values()))
         ctx.record.emit(ModelCall(purpose="reproduce", **llm.event(reply), request=digest), step_id=step.id)
         test = _test_in(str(reply.message.content))
-        output = ""
+        output, seconds = "", None
         if test is None:
             why = "the reply held no test file that parses"
         elif test in seen:
@@ -103,20 +110,32 @@ def reproduce(ctx: JobContext, step: Step, files: Mapping[str, str], tries: int)
                 return None
             result = ctx.sandbox.run(command, ctx.settings.check_timeout)
             verdict, output = wrong_reproduction(result), failing_part(result.output, OUTPUT_CHARS)
+            seconds = round(result.duration, 3)
             if verdict is None:
-                ctx.record.emit(
-                    ReproductionTried(number=number, kept=True, why=_held(result), output=output), step_id=step.id
-                )
+                tried = ReproductionTried(number=number, kept=True, why=_held(result), output=output, seconds=seconds)
+                ctx.record.emit(tried, step_id=step.id)
                 ctx.record.emit(Reproduced(path=path, test=test, command=command, tries=number), step_id=step.id)
                 ctx.record.flush()  # a resumed step finds its test before its check names it
                 fault_point("reproduce.kept")
                 return Reproduction(path, test, command)
             remove(ctx.workspace.path, path)
             why = verdict
-        ctx.record.emit(ReproductionTried(number=number, kept=False, why=why, output=output), step_id=step.id)
+        tried = ReproductionTried(number=number, kept=False, why=why, output=output, seconds=seconds)
+        ctx.record.emit(tried, step_id=step.id)
         # The next try hears why: a different request, not the same one again.
         messages += [reply.message, HumanMessage(RETRY.format(why=why, output=output or "(not run)"))]
     return None
+
+
+def rewritten(ctx: JobContext, step: Step, files: Mapping[str, str], test: str, output: str) -> str | None:
+    """One greedy request for the test again, with the chosen fix in `files` and the old test's failure on it."""
+    llm = ctx.llm("fast")
+    ask = REWRITE.format(test=test, output=failing_part(output, OUTPUT_CHARS))
+    messages: list[BaseMessage] = [SystemMessage(SYSTEM), HumanMessage(_brief(ctx, step, files, ask))]
+    digest = request_digest(llm.spec, messages, [], 0)
+    reply = llm.invoke(messages, [], 0, llm.reply_cap(files.values()))
+    ctx.record.emit(ModelCall(purpose="reproduce", **llm.event(reply), request=digest), step_id=step.id)
+    return _test_in(str(reply.message.content))
 
 
 def wrong_reproduction(result: CommandResult) -> str | None:
@@ -132,6 +151,31 @@ def wrong_reproduction(result: CommandResult) -> str | None:
     if re.search(r"\b\d+ errors?\b", result.output[-2000:]):
         return "a test errored (setup or collection), not a failed assertion"
     return None
+
+
+def failed_tests(output: str) -> set[str]:
+    """The test functions pytest's summary names as failed or errored (`FAILED path::test_x - ...`)."""
+    return {m.group(1) for m in _FAILED.finditer(output)}
+
+
+def narrowed(reproduction: Reproduction, tests: set[str]) -> Reproduction | None:
+    """The reproducing test file with only the test functions `tests` names (node ids): the others, which every
+    candidate failed, are left out. None when nothing would be left out, nothing kept, or a test is a class's."""
+    names = {t.split("::", 1)[1].split("[", 1)[0] for t in tests if t.count("::") == 1}
+    tree = ast.parse(reproduction.test)
+    if any(isinstance(n, ast.ClassDef) for n in tree.body) or not names:
+        return None
+    lines = reproduction.test.splitlines(keepends=True)
+    dropped = [
+        ((n.decorator_list[0].lineno if n.decorator_list else n.lineno) - 1, n.end_lineno or n.lineno)
+        for n in tree.body
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name.startswith("test") and n.name not in names
+    ]
+    if not dropped:
+        return None
+    for start, end in reversed(dropped):
+        del lines[start:end]
+    return Reproduction(reproduction.path, "".join(lines).rstrip() + "\n", reproduction.command)
 
 
 def _held(result: CommandResult) -> str:
@@ -158,13 +202,13 @@ def _test_in(reply: str) -> str | None:
     return None
 
 
-def _brief(ctx: JobContext, step: Step, files: Mapping[str, str]) -> str:
+def _brief(ctx: JobContext, step: Step, files: Mapping[str, str], ask: str = ASK) -> str:
     parts = [f"# Issue\n\n{issue_as_given(ctx.job).strip()}\n\n# Files\n"]
     parts += [f"{name}\n```\n{text.rstrip()}\n```\n" for name, text in files.items() if not is_test_path(name)]
     if example := _example_test(ctx, files):
         name, text = example
         parts.append(f"# How the repository's tests import the code ({name})\n```\n{text}\n```\n")
-    parts.append(ASK)
+    parts.append(ask)
     return "\n".join(parts)
 
 

@@ -8,11 +8,12 @@ from datetime import datetime
 
 from agent.engine.context import JobContext
 from agent.engine.judge import TestGuard, guarded_check, require_runnable
-from agent.engine.step.agreement import NOTHING_FAILED, Passed, agreed, choose, passed
+from agent.engine.step.agreement import NOTHING_FAILED, Passed, agreed, agreement, best, passed, standing
 from agent.engine.step.attempt import CHECK_TAIL, AttemptResult
 from agent.engine.step.candidate import Brief, StepMemory, raw_files, run_candidate
 from agent.engine.step.candidates import candidates, describe
-from agent.engine.step.reproduce import Reproduction, put_in_place, recorded, reproduce
+from agent.engine.step.reproduce import Reproduction, failed_tests, put_in_place, recorded, reproduce
+from agent.engine.step.set_aside import LEFT_OUT, ModelTest, judged_without, keep_verifying, written_again
 from agent.faults import fault_point
 from agent.record import (
     AttemptFinished,
@@ -31,7 +32,6 @@ from agent.record import (
     read_events,
 )
 from sandbox import CommandResult
-from sandbox.confined import remove
 from state import AttemptStatus, RevisionKind, Step, StepStatus
 from state.models import utcnow
 from tools.base import truncate_middle
@@ -63,13 +63,24 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     guard = TestGuard(ctx.workspace, job.base_commit, step.files)
     files = raw_files(ctx, step.files)
     before = guarded_check(ctx, step, guard)
-    whole_issue, check = _whole_issue(ctx, step), step.check_command
+    whole_issue = _whole_issue(ctx, step)
     # The issue's own step reproduces it first; a step split from it is checked by the same test.
     reproduction = _reproduced(ctx, step, guard, files, before) if whole_issue else None
     if reproduction or _named_reproduction(ctx, step, guard):
         step = ctx.store.step(step.id)
         before = guarded_check(ctx, step, guard)
+    # The model's own test may be wrong: a candidate it fails is judged again without it (see set_aside.py).
     start = ctx.workspace.snapshot()
+    model_test = (
+        ModelTest(
+            reproduction,
+            step.check_command.removeprefix(f"{reproduction.command} && "),
+            frozenset(failed_tests(before.output)),
+            start,
+        )
+        if reproduction
+        else None
+    )
     _record_check(ctx, step, before)
     # A usage error here may be a test the step is to add (the plan's check allowed it); a missing runner never is.
     require_runnable(step.check_command, before, f"the check of step {step.title!r}", usage_errors=False)
@@ -89,51 +100,44 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
         number, how = len(ctx.store.attempts(job.id, step.id)), describe(candidate)
         if result.outcome == AttemptOutcome.PASSED:
             found += filter(None, [passed(ctx.workspace, number, how, result)])
-        elif reproduction and (rest := _without(ctx, step, guard, reproduction, check)):
-            rest_passed = replace(
-                result, outcome="passed", reason="the check passed without the reproducing test", check=rest
-            )
-            found += filter(None, [passed(ctx.workspace, number, how, rest_passed)])
+        elif model_test and (judged := judged_without(ctx, guard, model_test)):
+            rest, verified = judged
+            _record_check(ctx, step, rest, "without_reproduction")
+            if rest.ok:
+                reason = "the check passed without the reproducing test"
+                rest_passed = replace(result, outcome="passed", reason=reason, check=rest)
+                found += filter(None, [passed(ctx.workspace, number, how, rest_passed, verified, index == 0)])
         if agreed(found):
             break
     assert result is not None, "there is always at least one candidate"
+    if model_test:
+        found = standing(found)
     if found:
-        return _chosen(ctx, step, guard, found, reproduction, check)
+        return _chosen(ctx, step, guard, found, model_test)
     if by_agreement and result.outcome == AttemptOutcome.PASSED:
         result = AttemptResult("stuck", "nothing failed before the work and no candidate changed the code")
     return StepOutcome(False, _report(ctx, step, result))
 
 
-def _without(
-    ctx: JobContext, step: Step, guard: TestGuard, reproduction: Reproduction, check: str
-) -> CommandResult | None:
-    """The rest of the check on a candidate's change that the model's own reproducing test failed, that test left
-    out of the files (the next candidate starts from the step's start, where it is); the result when it passes."""
-    guard.put_back()
-    remove(ctx.workspace.path, reproduction.path)
-    if not ctx.workspace.changed_files():
-        return None
-    rest = ctx.sandbox.run(check, ctx.settings.check_timeout)
-    _record_check(ctx, step, rest, "without_reproduction")
-    return rest if rest.ok else None
-
-
-def _chosen(
-    ctx: JobContext, step: Step, guard: TestGuard, found: list[Passed], reproduction: Reproduction | None, check: str
-) -> StepOutcome:
-    """The change most candidates made, committed, its doubt recorded for the review."""
-    doubt = NOTHING_FAILED
-    if reproduction:
-        doubt = (
-            f"the test written to reproduce the issue ({reproduction.path}) failed every candidate, so it was left "
-            "out as possibly wrong and no test verified this fix"
-        )
-        guard.unpin(reproduction.path)
-        ctx.store.update_step(step.id, check_command=check)
-    chosen, agreement = choose(found, doubt)
+def _chosen(ctx: JobContext, step: Step, guard: TestGuard, found: list[Passed], test: ModelTest | None) -> StepOutcome:
+    """The change chosen among those that passed, committed with the doubt recorded for the review; with the
+    reproducing test's functions that verify it, when the model's test was set aside."""
+    chosen = best(found)
     ctx.workspace.restore(chosen.state)
-    ctx.record.emit(agreement, step_id=step.id)
-    return _done(ctx, ctx.store.step(step.id), chosen.result, guard)
+    result, doubt, kept = chosen.result, NOTHING_FAILED, None
+    if test:
+        guard.unpin(test.reproduction.path)
+        if verifying := keep_verifying(ctx, test, chosen.verified) or written_again(ctx, step, test, chosen.state):
+            kept, check, doubt = verifying
+            result = replace(result, reason="the check passed with the reproducing test kept", check=check)
+        else:
+            ctx.store.update_step(step.id, check_command=test.rest)
+            doubt = LEFT_OUT.format(path=test.reproduction.path)
+    ctx.record.emit(agreement(found, chosen, doubt), step_id=step.id)
+    if kept:  # after the agreement: the review shows the test as committed
+        tries, _ = recorded(ctx, step)
+        ctx.record.emit(Reproduced(path=kept.path, test=kept.test, command=kept.command, tries=tries), step_id=step.id)
+    return _done(ctx, ctx.store.step(step.id), result, guard)
 
 
 def _done(ctx: JobContext, step: Step, result: AttemptResult, guard: TestGuard) -> StepOutcome:

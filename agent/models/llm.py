@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -30,6 +30,9 @@ LOCAL_SERVERS = {
     "local": None,
 }
 PROVIDERS = ("openai", "anthropic", *LOCAL_SERVERS, "scripted")
+CHARS_PER_TOKEN = 3
+REPLY_PROSE_TOKENS = 512
+MAX_REPLY_TOKENS = 8192
 
 
 @dataclass(frozen=True)
@@ -135,13 +138,20 @@ class LLM:
         self._bound: dict[tuple[str, ...], Any] = {}
 
     def invoke(
-        self, messages: Sequence[BaseMessage], tools: Sequence[dict[str, Any]], temperature: float | None = None
+        self,
+        messages: Sequence[BaseMessage],
+        tools: Sequence[dict[str, Any]],
+        temperature: float | None = None,
+        max_tokens: int | None = None,
     ) -> ModelReply:
-        """One model call offering `tools` (none: a plain text reply); `temperature` overrides the sampling one."""
+        """One model call offering `tools` (none: a plain text reply); `temperature` overrides the sampling one,
+        `max_tokens` caps the reply."""
         schema = self.tool_calls == "schema" and bool(tools)
         runnable = self._bind(tools, schema)
         if temperature is not None and not self.spec.startswith("scripted:"):
             runnable = runnable.bind(temperature=temperature)
+        if max_tokens is not None and not self.spec.startswith("scripted:"):
+            runnable = runnable.bind(max_tokens=max_tokens)
         started = time.perf_counter()
         try:
             message = runnable.invoke(schema_history(messages, tools) if schema else list(messages))
@@ -160,6 +170,14 @@ class LLM:
         message = with_schema_call(message, tools) if schema else with_text_tool_calls(message, offered_tools(tools))
         cached = (usage.get("input_token_details") or {}).get("cache_read") or 0
         return ModelReply(message, latency, usage.get("input_tokens", 0), usage.get("output_tokens", 0), cached)
+
+    def reply_cap(self, files: Iterable[str | None]) -> int | None:
+        """The most a reply about these files may need, for a local model: a small one can fall into repeating
+        itself until its context is full (the 1.5B here wrote 2,600 tokens, four minutes, for a ten-line test).
+        Room for every file written out whole one and a half times, and for prose; no cap for hosted models."""
+        if split_spec(self.spec)[0] not in LOCAL_SERVERS:
+            return None
+        return min(MAX_REPLY_TOKENS, REPLY_PROSE_TOKENS + int(1.5 * sum(len(f or "") for f in files) / CHARS_PER_TOKEN))
 
     def event(self, reply: ModelReply) -> dict[str, Any]:
         """The `model_call` event's fields: tier, latency, tokens, and what the model said, in short."""

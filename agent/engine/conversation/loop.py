@@ -84,6 +84,7 @@ class ModelLoop:
     temperature: float | None = None
     sent: set[str] = field(default_factory=set)
     """Digests of the greedy requests already sent for this step (shared by its loops): one is never sent again."""
+    max_reply_tokens: int | None = None
     messages: list[BaseMessage] = field(default_factory=list)
     turns: int = 0
     tokens_in: int = 0
@@ -112,7 +113,7 @@ class ModelLoop:
         tools = [] if self.text_format else self._schemas
         request = self._request(tools)
         fault_point(f"{self.fault_points}.before_model")
-        reply = self.llm.invoke(self.messages, tools, self.temperature)
+        reply = self.llm.invoke(self.messages, tools, self.temperature, self.max_reply_tokens)
         fault_point(f"{self.fault_points}.after_model")
         replied_at = time.perf_counter()
         self._count(reply, request)

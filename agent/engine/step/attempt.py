@@ -61,6 +61,7 @@ class StepAttempt:
     """States of the files the step's check already judged (see `Judge`), shared by the step's attempts."""
     sent: set[str] = field(default_factory=set)
     """Greedy requests already sent for the step (see `ModelLoop`), shared by its attempts."""
+    max_reply_tokens: int | None = None
     result: AttemptResult = field(init=False)
     loop: ModelLoop = field(init=False)
 
@@ -82,6 +83,7 @@ class StepAttempt:
             text_format=self.text_format,
             temperature=self.temperature,
             sent=self.sent,
+            max_reply_tokens=self.max_reply_tokens,
         )
         ended = self.loop.run(system, brief)
         r, loop = self.result, self.loop

@@ -41,8 +41,9 @@ def run_candidate(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard
     form = edit_format(candidate.format)
     failure = _failure(brief.before) if candidate.failure_in_brief or brief.before.ok else None
     tries, turns = form.limits(s)
+    llm = ctx.llm(step.executor)
     attempt = StepAttempt(
-        llm=ctx.llm(step.executor),
+        llm=llm,
         toolbox=Toolbox(worker_tools(ctx.sandbox, s.command_timeout, guard.may_edit)),
         check=partial(guarded_check, ctx, step, guard),
         budget=Budget(turns, s.worker_max_seconds, s.worker_max_tokens),
@@ -58,6 +59,7 @@ def run_candidate(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard
         nudge=form.nudge,
         judged=brief.memory.judged,
         sent=brief.memory.sent,
+        max_reply_tokens=llm.reply_cap(brief.files.values()),
     )
     return attempt.run(form.system(step.executor), form.brief(ctx, step, brief.files, failure))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from agent.config import Settings
 from agent.engine.step.candidates import FOR_LOCAL_MODELS, candidates
 from tests.conftest import git
-from tests.scripting import PLANNER, finish_review, plan, step, text, write_script
+from tests.scripting import PLANNER, finish_review, plan, step, tc, text, write_script
 from tools.blocks import search_replace, whole_files
 from tools.files import loose_replace
 
@@ -202,3 +202,27 @@ def test_a_heading_fenced_before_the_code_is_not_part_of_the_file():
     reply = f"```\n# Fix the issue in the `shopcart/cart.py` file\n\n```python\n{CART}```\n"
     (found,) = whole_files(reply, ["shopcart/cart.py", "shopcart/other.py"])
     assert (found.path, found.content) == ("shopcart/cart.py", CART)
+
+
+def test_show_splits_each_steps_time_between_the_model_the_tests_the_tools_and_sparkwright(cli, repo, store, tmp_path):
+    """A slow check is the tests' time, not ours: each step says where its seconds went."""
+    slow = f"sleep 0.4 && {QTY_CHECK}"
+    deep = write_script(
+        tmp_path / "deep.json",
+        [(PLANNER, [plan(step("Count quantities", slow, files=["shopcart/cart.py"]))]), finish_review()],
+    )
+    fix = tc("edit_file", path="shopcart/cart.py", old_text=BUGGY, new_text=FIXED)
+    fast = write_script(tmp_path / "fast.json", [("", [fix, tc("finish", summary="quantities count")])])
+    result = cli("run", "--repo", repo, "--issue", "Cart total ignores item quantities", "--deep-model", deep,
+                 "--fast-model", fast, "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+    job = store.jobs()[0]
+    shown = json.loads(cli("show", job.id, "--json").output)
+    (spent,) = [s["time"] for s in shown["steps"]]
+    checks = [e for e in shown["events"] if e["kind"] == "check" and e["step"] == shown["steps"][0]["id"]]
+    assert len(checks) == 2 and spent["tests"] == round(sum(c["seconds"] for c in checks), 2) >= 0.8
+    assert spent["seconds"] >= spent["model"] + spent["tests"] + spent["tools"]
+    assert abs(spent["own"] - (spent["seconds"] - spent["model"] - spent["tests"] - spent["tools"])) <= 0.02
+    text_shown = " ".join(cli("show", job.id).output.split())
+    assert f"tests {spent['tests']:.1f}s" in text_shown and f"sparkwright {spent['own']:.1f}s" in text_shown

@@ -188,3 +188,31 @@ def test_the_review_page_pushes_the_branch_to_origin(page, server, repo, tmp_pat
             break
         page.wait_for_timeout(500)
     assert pushed == git(repo, "rev-parse", job.branch)
+
+
+def test_the_job_page_shows_where_the_time_went_on_one_axis(page, server, repo, tmp_path, home):
+    """Each model call, test run and tool call is a bar on one time axis; what none covers is ours, and it is said."""
+    deep = write_script(
+        tmp_path / "deep.json",
+        [(PLANNER, [plan(step("Count quantities", QTY_CHECK, files=["shopcart/cart.py"]))]), finish_review()],
+    )
+    slow_fix = [tc("view_file", path="shopcart/cart.py"), FIX, tc("finish", summary="ok")]
+    fast = fast_script(tmp_path / "fast.json", [("Your step: Count quantities", slow_fix)], delay=0.4)
+    job_id = run_job(repo, "quantities", deep, fast)
+    page.goto(f"{server.url}/jobs/{job_id}")
+
+    timeline = page.locator("#timeline")
+    fast_bars = timeline.locator("svg[data-lane='fast model'] rect")
+    assert fast_bars.count() == 3, "one bar per call of the fast model"
+    assert "fast model" in fast_bars.first.locator("title").text_content()
+    assert timeline.locator("svg[data-lane='tests'] rect").count() >= 2, "the check before the work and at finish"
+    assert timeline.locator("svg[data-lane='candidates'] rect").count() == 1
+    # The bars sit on one axis: the fast model's calls (0.4 s each) come one after another.
+    starts = [float(fast_bars.nth(i).get_attribute("x")) for i in range(3)]
+    assert starts == sorted(starts) and starts[2] - starts[0] > 0
+    with SqlStore(home / "sparkwright.db") as store:
+        model_seconds = sum(e.payload["latency_ms"] for e in store.events(job_id, ["model_call"])) / 1000
+    own = float(timeline.locator("#own-time").text_content().split()[0])
+    running = float(timeline.text_content().split(" of ")[1].split()[0])
+    assert model_seconds >= 1.2 and 0 <= own <= running - model_seconds + 0.1
+    shoot(page, "timeline")

@@ -86,6 +86,8 @@ class Triaged(EventModel):
     """The files the issue, its traceback, its names and the failing tests point to."""
     small: bool = False
     """One failing test file, or a traceback or the issue's names pointing to one source file."""
+    seconds: float | None = None
+    """How long the test run took."""
 
 
 class PlanRejected(EventModel):

@@ -82,9 +82,24 @@ class StepFacts(TypedDict):
     """What the worker said it changed."""
 
 
+class StepTime(TypedDict):
+    seconds: float
+    """From its start to its end (a resumed step counts from its first start)."""
+    model: float
+    """Of those, waiting for model replies."""
+    tests: float
+    """Running its check and its reproductions."""
+    tools: float
+    """Running the worker's other tool calls."""
+    own: float
+    """The rest: sparkwright's own time between them."""
+
+
 class StepRow(StepFacts):
     attempts: list[AttemptRow]
     """Its attempts, in order."""
+    time: StepTime | None
+    """Where its time went, once it ran."""
 
 
 class EscalationRow(TypedDict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
-from agent.record.job_record import AttemptRow, IssueFacts, JobFacts, JobOutcome, StepFacts
+from agent.record.job_record import AttemptRow, IssueFacts, JobFacts, JobOutcome, StepFacts, StepTime
 
 
 class CheckResult(TypedDict):
@@ -60,6 +60,8 @@ class StepEvidence(TypedDict):
 class StepReview(StepFacts, StepEvidence):
     attempts: list[AttemptRow]
     """Its attempts, in order."""
+    time: StepTime | None
+    """Where its time went, once it ran."""
 
 
 class CommitRow(TypedDict):
@@ -177,6 +179,8 @@ class StepDetail(StepFacts, StepEvidence):
 
     attempts: list[AttemptDetail]
     """Its attempts with their transcripts."""
+    time: StepTime | None
+    """Where its time went, once it ran."""
     diff: str | None
     """`git show` of its commit, when that is on the branch."""
 

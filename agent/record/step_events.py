@@ -128,6 +128,8 @@ class ReproductionTried(EventModel):
     """Why it was kept or dropped."""
     output: str = ""
     """Its run's output cut to the failing part."""
+    seconds: float | None = None
+    """How long its run took (none when it did not run)."""
 
 
 class Reproduced(EventModel):

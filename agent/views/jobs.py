@@ -19,12 +19,13 @@ from agent.record import (
     ModelCall,
     PlanCheck,
     PlanRejected,
+    ReproductionTried,
     TestRun,
     ToolCall,
     Triaged,
     read_events,
 )
-from agent.record.job_record import AttemptRow, JobRecord, RunRow, StepRow, Usage
+from agent.record.job_record import AttemptRow, JobRecord, RunRow, StepRow, StepTime, Usage
 from agent.views.terminal import printable, safe_text
 from state import Attempt, Job, JobStatus, Lease, SqlStore, Step, StepStatus
 from state.models import utcnow
@@ -55,6 +56,35 @@ def usage(store: SqlStore, job_id: str, prices: dict[str, Any] | None = None) ->
             t = totals[name]
             t["cost_usd"] = (t["tokens_in"] * price["input"] + t["tokens_out"] * price["output"]) / 1e6
     return {k: {m: round(v, 4) for m, v in t.items()} for k, t in totals.items()}
+
+
+def step_times(store: SqlStore, job_id: str) -> dict[int, StepTime]:
+    """Per step that ran: its seconds, and how many of them went to the model, the tests and the tools."""
+    parts: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    last: dict[int, datetime] = {}
+    for recorded in read_events(store, job_id, ModelCall, Check, ReproductionTried, ToolCall):
+        if (step := recorded.step_id) is None:
+            continue
+        last[step] = recorded.ts.replace(tzinfo=None)
+        match recorded.event:
+            case ModelCall() as call:
+                parts[step]["model"] += call.latency_ms / 1000
+            case Check() | ReproductionTried() as run:
+                parts[step]["tests"] += run.seconds or 0
+            case ToolCall() as tool if tool.tool not in ("finish", "run_check"):  # those two are a Check's time
+                parts[step]["tools"] += tool.seconds
+    times: dict[int, StepTime] = {}
+    for s in store.steps(job_id):
+        if s.started_at is None or s.id not in last:
+            continue
+        wall, p = ((s.finished_at or last[s.id]) - s.started_at).total_seconds(), parts[s.id]
+        own = max(wall - p["model"] - p["tests"] - p["tools"], 0.0)
+        times[s.id] = {
+            "seconds": round(wall, 2),
+            **{k: round(p[k], 2) for k in ("model", "tests", "tools")},  # type: ignore[typeddict-item]
+            "own": round(own, 2),
+        }
+    return times
 
 
 def age(moment: datetime) -> str:
@@ -91,7 +121,7 @@ def print_jobs(store: SqlStore, as_json: bool) -> None:
 
 def job_record(store: SqlStore, job: Job) -> JobRecord:
     """The whole job as plain data: the basis of `show --json` and of review."""
-    attempts = store.attempts(job.id)
+    attempts, times = store.attempts(job.id), step_times(store, job.id)
     return {
         "id": job.id,
         "status": store.effective_status(job).value,
@@ -106,7 +136,9 @@ def job_record(store: SqlStore, job: Job) -> JobRecord:
             "test_command": job.test_command,
             "revisions": [{"number": r.number, "kind": r.kind, "reason": r.reason} for r in store.revisions(job.id)],
         },
-        "steps": [step_row(s, [a for a in attempts if a.step_id == s.id]) for s in store.steps(job.id)],
+        "steps": [
+            step_row(s, [a for a in attempts if a.step_id == s.id], times.get(s.id)) for s in store.steps(job.id)
+        ],
         "escalations": [
             {"step": r.step_id, "why": FailureReport.model_validate(r.report).why, "decision": r.decision}
             for r in store.failure_reports(job.id)
@@ -124,7 +156,7 @@ def run_row(lease: Lease) -> RunRow:
     return {"host": lease.host, "owner": lease.owner, "started": started, "released": released, "ended": lease.ended}
 
 
-def step_row(s: Step, attempts: list[Attempt]) -> StepRow:
+def step_row(s: Step, attempts: list[Attempt], time: StepTime | None = None) -> StepRow:
     return {
         "id": s.id,
         "title": s.title,
@@ -136,6 +168,7 @@ def step_row(s: Step, attempts: list[Attempt]) -> StepRow:
         "revision": s.revision,
         "result": s.result,
         "attempts": [attempt_row(a) for a in attempts],
+        "time": time,
     }
 
 
@@ -171,6 +204,11 @@ def print_show(store: SqlStore, job: Job, as_json: bool) -> None:
     for step in record["steps"]:
         commit = (step["commit"] or "")[:10]
         say((f"{step['status']:>10}", "bold"), f" {step['title']}  {commit}  check: {step['check']}")
+        if spent := step["time"]:
+            say(
+                f"             {spent['seconds']:.1f}s: model {spent['model']:.1f}s, tests {spent['tests']:.1f}s, "
+                f"tools {spent['tools']:.1f}s, sparkwright {spent['own']:.1f}s"
+            )
         for a in step["attempts"]:
             say(
                 f"             attempt {a['number']} ({a['tier']}): {a['status']} — {a['reason'] or ''} "

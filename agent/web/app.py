@@ -19,6 +19,7 @@ from agent.config import Settings
 from agent.errors import USER_ERRORS
 from agent.github.client import token_from_env
 from agent.queue.placement import on_this_host
+from agent.views.timeline import timeline
 from agent.web.actions import Launcher
 from agent.web.buttons import Buttons
 from agent.web.diff import pygments_css
@@ -60,7 +61,9 @@ class Pages:
         job = self.store.job(request.path_params["job"])
         events = events_since(self.store, job.id, 0)
         after = events[-1].id if events else 0
-        return self.pages.page("job.html", events=events, after=after, **job_view(self.store, job))
+        return self.pages.page(
+            "job.html", events=events, after=after, timeline=timeline(self.store, job.id), **job_view(self.store, job)
+        )
 
     def review(self, request: Request) -> Response:
         job = self.store.job(request.path_params["job"])

@@ -80,10 +80,13 @@ def read_record(db: Path, result: Result) -> str | None:
             setattr(result, f"{tier}_in", getattr(result, f"{tier}_in") + int(event.payload.get("tokens_in", 0)))
             setattr(result, f"{tier}_out", getattr(result, f"{tier}_out") + int(event.payload.get("tokens_out", 0)))
             result.repeats += event.payload.get("repeat") is True
+            result.model_seconds += float(event.payload.get("latency_ms", 0)) / 1000
             if tier == "fast" and result.fast_calls > 1:  # the job's first call finds nothing of its own cached
                 result.fast_cached += int(event.payload.get("tokens_cached", 0))
                 result.fast_in_after_first += int(event.payload.get("tokens_in", 0))
         result.duplicates = len(store.events(job.id, ["duplicate"]))
+        runs = store.events(job.id, ["triage", "reproduction_tried", "check", "test_run"])
+        result.test_seconds = sum(float(e.payload.get("seconds") or 0) for e in runs)
         return job.branch
 
 

@@ -34,6 +34,7 @@ class Sample:
     status: str
     tokens_in: int = 0
     tokens_out: int = 0
+    model_seconds: float = 0.0
 
 
 def discovered_files(staged: Staged) -> list[str]:
@@ -65,13 +66,14 @@ def sample(task: Task, staged: Staged, files: list[str], model: LLM, temperature
         reply = model.invoke(request(staged, files), [], temperature)
     except ModelUnavailable as exc:
         return Sample(False, time.perf_counter() - started, str(exc)[:200])
+    answered = time.perf_counter() - started
     status = apply_reply(str(reply.message.content), staged.repo, files)
     seconds = time.perf_counter() - started
     commit_all(staged.repo, "baseline")
     verdict = grade(task, staged.repo, "HEAD")
     solved = verdict.solved and seconds <= timeout
     why = verdict.why if seconds <= timeout else f"over the {timeout:.0f} s limit"
-    return Sample(solved, seconds, f"{status}; {why}", reply.tokens_in, reply.tokens_out)
+    return Sample(solved, seconds, f"{status}; {why}", reply.tokens_in, reply.tokens_out, answered)
 
 
 def apply_reply(reply: str, repo: Path, files: list[str]) -> str:
@@ -110,6 +112,7 @@ def result(task: Task, mode: str, variant: str, files: list[str], samples: list[
         variant=variant,
         solved=bool(solved),
         seconds=sum(s.seconds for s in samples),
+        model_seconds=sum(s.model_seconds for s in samples),
         status=samples[0].status if len(samples) == 1 else f"{len(solved)} of {len(samples)} samples solved",
         files=files,
         samples=len(samples),

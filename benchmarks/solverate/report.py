@@ -33,6 +33,10 @@ class Result:
     """Model calls the job's record marks `repeat`: a greedy request identical to one already sent in the step."""
     duplicates: int = 0
     """`duplicate` events: replies that gave a state the step had already judged."""
+    model_seconds: float = 0.0
+    """Waiting for model replies (each call's latency, summed)."""
+    test_seconds: float = 0.0
+    """Running tests: triage's run, reproductions, checks and the final test run. The rest of `seconds` is ours."""
     files: list[str] = field(default_factory=list)
     """The baseline's: the files its prompt held."""
     samples: int = 0
@@ -86,6 +90,16 @@ def summary(results: list[Result], reference: list[Result]) -> dict[str, object]
             totals[f"{tier}_{name}"] = sum(getattr(r, f"{tier}_{name}") for r in results)
     cached, prompt = sum(r.fast_cached for r in results), sum(r.fast_in_after_first for r in results)
     totals["fast_cache_reuse"] = round(cached / prompt, 3) if prompt else None
+    totals["tokens_out_per_solved"] = (
+        round(sum(r.deep_out + r.fast_out for r in solved) / len(solved)) if solved else None
+    )
+    # Where the time of the solved tasks went: the model, the tests, and our own plumbing between them.
+    model, tests = sum(r.model_seconds for r in solved), sum(r.test_seconds for r in solved)
+    totals["solved_seconds_split"] = {
+        "model": round(model, 1),
+        "tests": round(tests, 1),
+        "own": round(sum(r.seconds for r in solved) - model - tests, 1),
+    }
     return totals
 
 
@@ -113,6 +127,11 @@ def summary_lines(s: dict[str, object]) -> list[str]:
         f"fast {s['fast_calls']} calls {s['fast_in']}/{s['fast_out']} tok (cache reuse {s['fast_cache_reuse']})  "
         f"repeats {s['repeats']} duplicates {s['duplicates']}"
     ]
+    if split := s.get("solved_seconds_split"):
+        lines.append(
+            f"{'':<21} {'':<7} solved tasks' time: model {split['model']} s, tests {split['tests']} s, "  # type: ignore[index]
+            f"own {split['own']} s; {s['tokens_out_per_solved']} tokens generated per solved task"  # type: ignore[index]
+        )
     if s["mode"] != "baseline" and (s["won"] or s["lost"]):
         won, lost = ", ".join(s["won"]) or "-", ", ".join(s["lost"]) or "-"  # type: ignore[arg-type]
         lines.append(f"{'':<21} {'':<7} against baseline: won {won}; lost {lost}")

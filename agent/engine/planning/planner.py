@@ -63,6 +63,7 @@ def _triage(ctx: JobContext) -> Triage:
             check=found.check,
             files=found.files,
             small=found.small,
+            seconds=round(found.seconds, 3),
         )
     )
     return found

@@ -49,6 +49,8 @@ class Triage:
     whose names point to one source file."""
     no_tests: bool = False
     """The test command found no test to run (pytest's exit 5): its check passes on that too, until a test exists."""
+    seconds: float = 0.0
+    """How long the test run took."""
 
 
 def triage(ctx: JobContext) -> Triage:
@@ -73,6 +75,7 @@ def triage(ctx: JobContext) -> Triage:
         files=found.files,
         small=found.small,
         no_tests=none,
+        seconds=result.duration,
     )
 
 

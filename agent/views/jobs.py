@@ -27,6 +27,7 @@ from agent.record import (
 )
 from agent.record.job_record import AttemptRow, JobRecord, RunRow, StepRow, StepTime, Usage
 from agent.views.terminal import printable, safe_text
+from agent.views.timeline import CHECK_TOOLS
 from state import Attempt, Job, JobStatus, Lease, SqlStore, Step, StepStatus
 from state.models import utcnow
 
@@ -71,7 +72,7 @@ def step_times(store: SqlStore, job_id: str) -> dict[int, StepTime]:
                 parts[step]["model"] += call.latency_ms / 1000
             case Check() | ReproductionTried() as run:
                 parts[step]["tests"] += run.seconds or 0
-            case ToolCall() as tool if tool.tool not in ("finish", "run_check"):  # those two are a Check's time
+            case ToolCall() as tool if tool.tool not in CHECK_TOOLS:
                 parts[step]["tools"] += tool.seconds
     times: dict[int, StepTime] = {}
     for s in store.steps(job_id):

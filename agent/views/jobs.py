@@ -27,7 +27,7 @@ from agent.record import (
 )
 from agent.record.job_record import AttemptRow, JobRecord, RunRow, StepRow, StepTime, Usage
 from agent.views.terminal import printable, safe_text
-from agent.views.timeline import CHECK_TOOLS
+from agent.views.timeline import work_bar
 from state import Attempt, Job, JobStatus, Lease, SqlStore, Step, StepStatus
 from state.models import utcnow
 
@@ -67,13 +67,8 @@ def step_times(store: SqlStore, job_id: str) -> dict[int, StepTime]:
         if (step := recorded.step_id) is None:
             continue
         last[step] = recorded.ts.replace(tzinfo=None)
-        match recorded.event:
-            case ModelCall() as call:
-                parts[step]["model"] += call.latency_ms / 1000
-            case Check() | ReproductionTried() as run:
-                parts[step]["tests"] += run.seconds or 0
-            case ToolCall() as tool if tool.tool not in CHECK_TOOLS:
-                parts[step]["tools"] += tool.seconds
+        if bar := work_bar(recorded.event, 0.0):
+            parts[step]["model" if bar.lane.endswith("model") else bar.lane] += bar.end - bar.start
     times: dict[int, StepTime] = {}
     for s in store.steps(job_id):
         if s.started_at is None or s.id not in last:

@@ -82,11 +82,11 @@ def _bars(events: list[Recorded], at: At) -> Iterator[Bar]:
             start, began = started.pop(recorded.attempt_id)
             label = f"attempt {began.number} ({began.tier}, {began.how or 'tools'}): {event.outcome.value}"
             yield Bar("candidates", start, end, label)
-        elif bar := _work(event, end):
+        elif bar := work_bar(event, end):
             yield bar
 
 
-def _work(event: EventModel, end: float) -> Bar | None:
+def work_bar(event: EventModel, end: float) -> Bar | None:
     """The bar of one event that reports its own duration, ending when it was recorded."""
     match event:
         case ModelCall() as call:

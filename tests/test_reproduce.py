@@ -13,6 +13,7 @@ import pytest
 from agent.engine.planning.triage import pointed_to
 from agent.engine.step.agreement import Passed, best, standing
 from agent.engine.step.attempt import AttemptResult
+from agent.engine.step.reproduce import issue_error
 from sandbox.confined import WorkspaceView
 from state import SqlStore
 from tests.conftest import git
@@ -132,6 +133,56 @@ def test_with_no_reproduction_the_fix_is_chosen_by_agreement_and_said_unverified
     assert "unverified: no test failed before the work" in review.output
     data = json.loads(cli("review", job.id, "--format", "json").output)
     assert data["steps"][0]["reproduction"] is None and "2 of 2" in data["steps"][0]["unverified"]
+
+
+def test_an_issue_with_a_traceback_is_reproduced_only_by_a_test_that_raises_its_error(cli, hidden, store, tmp_path):
+    """A test that fails by some assertion shows a bug, maybe not this one: the issue's traceback says which."""
+    issue = (
+        "Checkout refuses a cart with 3 apples\n\n```\nTraceback (most recent call last):\n"
+        '  File "shop/checkout.py", line 9, in charge\n    check_charge(cart, 360)\n'
+        "ValueError: charged 120 cents for 360\n```"
+    )
+    raising = (
+        "```python\nfrom shopcart import Cart\n\n\ndef check_charge(cart, expected):\n"
+        "    if cart.subtotal_cents() != expected:\n"
+        '        raise ValueError(f"charged {cart.subtotal_cents()} cents for {expected}")\n\n\n'
+        'def test_three_apples():\n    cart = Cart()\n    cart.add("apple", 120, quantity=3)\n'
+        "    check_charge(cart, 360)\n```"
+    )
+    tests = [{"content": PASSING_TEST}, {"content": ASSERTION_TEST}, {"content": raising}]
+    fast = write_script(tmp_path / "fast.json", [(REPRODUCE, tests), ("", [FIX, DONE])])
+    deep = write_script(tmp_path / "deep.json", [("", [tc("stuck", reason="no")])])
+    args = ("run", "--repo", hidden, "--issue", issue, "--deep-model", deep, "--fast-model", fast, "--json")
+    result = cli(*args)
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+    assert result.exit_code == 0, result.output
+    passing, asserting, kept = kinds(events, "reproduction_tried")
+    # Each try that does not hold is told why: the model hears that the issue's error is the bug.
+    assert passing["why"].endswith("(the issue's ValueError is the bug: call the code as the issue does, so that it "
+                                   "raises it now)")  # fmt: skip
+    assert asserting["why"].endswith("not by the issue's ValueError") and "assert 120 == 360" in asserting["why"]
+    assert kept["kept"]
+    job = store.jobs()[0]
+    assert job.status == "succeeded"
+    assert "raise ValueError" in git(hidden, "show", f"{job.branch}:tests/test_issue_reproduction.py")
+
+
+@pytest.mark.parametrize(
+    ("issue", "error"),
+    [
+        ("Crash:\n```\nTraceback (most recent call last):\n  File \"a.py\", line 8, in f\n"
+         "    x = d['date']\nKeyError: 'date'\n```", "KeyError"),
+        ("> Traceback (most recent call last):\n>   File \"a.py\", line 2\n> json.decoder.JSONDecodeError: "
+         "Expecting value", "JSONDecodeError"),
+        ("Traceback (most recent call last):\nKeyError: 'a'\n\nDuring handling of the above exception, another "
+         "exception occurred:\n\nTraceback (most recent call last):\nTypeError: bad", "TypeError"),
+        ("Traceback (most recent call last):\n  File \"t.py\", line 3\nAssertionError: assert 1 == 2", None),
+        ("It raises a ValueError: sometimes.", None),
+    ],
+)  # fmt: skip
+def test_the_error_an_issues_traceback_ends_in(issue, error):
+    assert issue_error(issue) == error
 
 
 WRONG_TEST = ASSERTION_TEST.replace("== 360", "== 480")

@@ -55,6 +55,8 @@ _WRONG_TEST = re.compile(
 )
 """Failures that say the test is wrong (it calls what does not exist, or calls it wrongly), not the code."""
 _FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)", re.MULTILINE)
+_RAISED = re.compile(r"^(?:[\w.]+\.)?(\w+(?:Error|Exception|Exit|Interrupt|Warning|Iteration))(?::.*)?$")
+"""A traceback's last line: the exception's (maybe dotted) name, then its message."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def reproduce(ctx: JobContext, step: Step, files: Mapping[str, str], tries: int)
                 )
                 return None
             result = ctx.sandbox.run(command, ctx.settings.check_timeout)
-            verdict, output = wrong_reproduction(result), failing_part(result.output, OUTPUT_CHARS)
+            verdict, output = wrong_for_issue(ctx, result), failing_part(result.output, OUTPUT_CHARS)
             seconds = round(result.duration, 3)
             if verdict is None:
                 tried = ReproductionTried(number=number, kept=True, why=_held(result), output=output, seconds=seconds)
@@ -138,10 +140,31 @@ def rewritten(ctx: JobContext, step: Step, files: Mapping[str, str], test: str, 
     return _test_in(str(reply.message.content))
 
 
-def wrong_reproduction(result: CommandResult) -> str | None:
-    """Why a test does not reproduce the issue on the code as it is, or None when it does."""
+def wrong_for_issue(ctx: JobContext, result: CommandResult) -> str | None:
+    """Why a test's run does not reproduce this job's issue, or None when it does."""
+    return wrong_reproduction(result, issue_error(issue_as_given(ctx.job)))
+
+
+def issue_error(issue: str) -> str | None:
+    """The exception the issue's (last) traceback ends in, when it quotes one and it is not a failed assertion: a
+    test reproduces that issue only by raising it."""
+    found, in_traceback = None, False
+    for line in issue.splitlines():
+        text = line.strip().lstrip(">").strip()
+        if text.startswith("Traceback (most recent call last)"):
+            in_traceback = True
+        elif in_traceback and (raised := _RAISED.match(text)):
+            found, in_traceback = raised.group(1), False
+    return None if found == "AssertionError" else found
+
+
+def wrong_reproduction(result: CommandResult, error: str | None = None) -> str | None:
+    """Why a test does not reproduce the issue on the code as it is, or None when it does. With `error`, the
+    exception the issue's traceback shows, a test must fail by raising it."""
     if result.ok:
-        return "it passes on the code as it is: it does not show the issue"
+        # A small model's first test often expects the issue's error (`pytest.raises`): say that error is the bug.
+        bug = f" (the issue's {error} is the bug: call the code as the issue does, so that it raises it now)"
+        return "it passes on the code as it is: it does not show the issue" + (bug if error else "")
     if result.timed_out:
         return "it timed out"
     if result.exit_code != 1:
@@ -150,6 +173,9 @@ def wrong_reproduction(result: CommandResult) -> str | None:
         return f"it fails by its own mistake, not the bug: {wrong.group(0)[1:].strip()[:200]}"
     if re.search(r"\b\d+ errors?\b", result.output[-2000:]):
         return "a test errored (setup or collection), not a failed assertion"
+    if error and not re.search(rf"(?:^E\s+|:\d+: |^FAILED \S+ - )(?:[\w.]+\.)?{error}\b", result.output, re.M):
+        said = next((line[1:].strip() for line in result.output.splitlines() if line.startswith("E ")), "")
+        return f"it fails by {said[:200] or 'something else'}, not by the issue's {error}"
     return None
 
 

@@ -19,7 +19,7 @@ from agent.engine.step.reproduce import (
     put_in_place,
     recorded,
     rewritten,
-    wrong_reproduction,
+    wrong_for_issue,
 )
 from agent.record import ReproductionTried
 from sandbox import CommandResult
@@ -101,7 +101,7 @@ def written_again(
         ctx.workspace.restore(test.start)  # the code without the change
         remove(ctx.workspace.path, path)
         write_text(ctx.workspace.path, path, new)
-        why = wrong_reproduction(ctx.sandbox.run(command, ctx.settings.check_timeout))
+        why = wrong_for_issue(ctx, ctx.sandbox.run(command, ctx.settings.check_timeout))
     ctx.workspace.restore(chosen)
     check = None
     if new is not None and why is None:

@@ -164,6 +164,9 @@ def test_a_reply_with_only_the_changed_function_is_merged_into_the_file_it_belon
         assert calls[0]["args"]["content"] == CART.replace(BUGGY, FIXED)
     unchanged = f"```python\n{method}\n```\n"
     assert edit_format("whole_file").reader({"shopcart/cart.py": CART}).read(unchanged) == []
+    # The whole file written back as it is: no edit, but a reply that changed nothing (judged as one).
+    calls = edit_format("whole_file").reader({"shopcart/cart.py": CART}).read(f"```python\n{CART}```")
+    assert [c["name"] for c in calls] == ["finish"]
 
 
 def test_no_call_is_wasted_on_a_state_already_judged_or_a_greedy_request_already_sent(
@@ -193,6 +196,24 @@ def test_no_call_is_wasted_on_a_state_already_judged_or_a_greedy_request_already
     assert len({c["request"] for c in calls}) == len(calls), "no request was sent twice"
     shown = " ".join(cli("show", job.id).output.split())
     assert "0 repeated requests" in shown and f"{len(duplicates)} replies that changed nothing new" in shown
+
+
+def test_a_greedy_candidate_that_writes_the_file_back_unchanged_ends_at_once(cli, repo, store, tmp_path, monkeypatch):
+    """A 1.5B's whole-file echo of the file as it is changes nothing: it is not asked again at temperature 0 (the
+    same reply would come back), the next candidate starts at once."""
+    greedy, fixing = '{"format": "whole_file", "temperature": 0}', '{"format": "search_replace", "temperature": 0}'
+    monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", f"[{greedy}, {fixing}]")
+    echo = text(f"shopcart/cart.py\n```python\n{CART}```")
+    fix = text(f"shopcart/cart.py\n<<<<<<< SEARCH\n{BUGGY}\n=======\n{FIXED}\n>>>>>>> REPLACE\n")
+    rules = [("then an edit block", [fix]), ("then the WHOLE corrected file", [echo])]
+    result, events = run_job(cli, repo, tmp_path, rules)
+
+    assert store.jobs()[0].status == "succeeded", result.output
+    calls = [e for e in events if e["kind"] == "model_call" and e["tier"] == "fast"]
+    ends = [e for e in events if e["kind"] == "attempt_finished"]
+    assert ends[0]["reason"] == "the check failed and the reply after it changed nothing new"
+    assert ends[0]["turns"] == 1 and len(calls) == 2, "one reply for the echo, one for the fix"
+    assert [e["kind"] for e in events if e["kind"] == "duplicate"] == ["duplicate"]
 
 
 def test_a_heading_fenced_before_the_code_is_not_part_of_the_file():

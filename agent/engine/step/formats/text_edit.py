@@ -75,7 +75,21 @@ def text_calls(originals: dict[str, str | None], text: str) -> list[ToolCall]:
     SEARCH/REPLACE blocks first, else whole files, else Python definitions merged into their files by name: small
     models often answer with just the function they changed, and that is their fix, not the file."""
     edits = _block_edits(originals, text) or _whole_file_edits(originals, text) or _merged_edits(originals, text)
-    return [*edits, _call("finish", summary=_summary(text))] if edits else []
+    if edits:
+        return [*edits, _call("finish", summary=_summary(text))]
+    # The files written back as they are: a reply that changes nothing, judged as one (a greedy candidate that
+    # gives it has nothing more to give), not as a reply that said nothing, to be asked again.
+    return [_call("finish", summary=RESTATED)] if _restated(originals, text) else []
+
+
+RESTATED = "the reply wrote the files back unchanged"
+
+
+def _restated(originals: dict[str, str | None], text: str) -> bool:
+    return any(
+        (original := originals.get(f.path)) is not None and f.content.strip() == original.strip()
+        for f in whole_files(text, list(originals))
+    )
 
 
 def _block_edits(originals: dict[str, str | None], text: str) -> list[ToolCall]:

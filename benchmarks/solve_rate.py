@@ -8,11 +8,12 @@ tests ran and passed (and, for a `new_test` task, a new test fails on the origin
 
 Modes: baseline (the single prompt a quick job's first candidate sends, word for word, with the files triage
 finds, temperature 0), baseline-oracle-files (the same with the task's own file list), oracle (N baseline samples
-at a temperature, solved if any passes: what a perfect chooser would get; needs --oracle-samples), quick, planned.
+at a temperature, solved if any passes: what a perfect chooser would get; needs --oracle-samples), quick,
+quick-sequential (quick with one candidate at a time, to compare with quick's candidates at once), planned.
 
     python benchmarks/solve_rate.py --verify                     # every task is honest in both variants
     python benchmarks/solve_rate.py [--modes baseline,quick] [--variants visible,hidden] [--tasks a,b]
-        [--timeout 240] [--oracle-samples 5 --oracle-temperature 0.8] [--keep]
+        [--timeout 240] [--oracle-samples 5 --oracle-temperature 0.8] [--parallel 4] [--keep]
         [--deep-model M --fast-model M --base-url URL ...] [--run-arg=--flag ...] [--out FILE.jsonl]
 
 Models come from the settings sparkwright reads (config file, SPARKWRIGHT_* variables) or the flags above.
@@ -55,6 +56,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="leave each job's home and record under the results")
     parser.add_argument("--out", type=Path, help="JSON lines file (default benchmarks/results/solve_rate-TIME.jsonl)")
     parser.add_argument("--run-arg", action="append", default=[], help="extra argument for `sparkwright run`")
+    parser.add_argument(
+        "--parallel",
+        type=int,
+        help="candidates a quick job runs at once (default: sparkwright's choice); add the quick-sequential mode "
+        "to compare with one at a time in the same run",
+    )
     for flag in MODEL_FLAGS:
         parser.add_argument("--" + flag.replace("_", "-"))
     args = parser.parse_args(argv)

@@ -40,6 +40,15 @@ class _Rule:
     match: str
     replies: list[dict[str, Any]]
     text_calls: bool
+    stream_delay: float = 0.0
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A reply sent as server-sent events, a pause after each chunk."""
+
+    chunks: list[dict[str, Any]]
+    delay: float
 
 
 class _FakeProvider(LoopbackServer):
@@ -51,13 +60,20 @@ class _FakeProvider(LoopbackServer):
         self._rules: list[_Rule] = []
         self._answers_left: int | None = None
         self._prompts: list[list[Any]] = []
+        self.slots: int | None = None
+        """What `/props` says of the server's slots, as llama.cpp's does (None: no `/props`)."""
+        self.cut_off = 0
+        """Streamed replies whose client hung up before the end."""
 
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
         return _handler_for(self)
 
-    def script(self, match: str, replies: list[dict[str, Any]], text_calls: bool = False) -> None:
-        """Adds a rule; `text_calls` writes its tool calls as JSON in the text, as llama.cpp serves Qwen."""
-        self._rules.append(_Rule(match, replies, text_calls))
+    def script(
+        self, match: str, replies: list[dict[str, Any]], text_calls: bool = False, stream_delay: float = 0.0
+    ) -> None:
+        """Adds a rule; `text_calls` writes its tool calls as JSON in the text, as llama.cpp serves Qwen;
+        `stream_delay` is the pause after each chunk when the reply is streamed."""
+        self._rules.append(_Rule(match, replies, text_calls, stream_delay))
 
     def fail_after(self, answers: int) -> None:
         """After `answers` more model replies, every request is a 500 until `heal()`."""
@@ -140,6 +156,8 @@ class FakeOpenAI(_FakeProvider):
             }
         if request.method == "POST" and request.path == "/v1/chat/completions":
             return self._complete(request.json)
+        if request.method == "GET" and request.path == "/props" and self.slots:
+            return 200, {"total_slots": self.slots}
         return 404, self.error(f"no route {request.method} {request.path}", "invalid_request_error")
 
     def error(self, message: str, kind: str) -> dict[str, Any]:
@@ -177,6 +195,10 @@ class FakeOpenAI(_FakeProvider):
             },
         }
         self.served.append(Served(rule.match, tokens_in, tokens_out, response))
+        if body.get("stream"):
+            return 200, Streamed(
+                _chunks(response, (body.get("stream_options") or {}).get("include_usage")), rule.stream_delay
+            )
         return 200, response
 
 
@@ -216,6 +238,10 @@ class FakeAnthropic(_FakeProvider):
             "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out},
         }
         self.served.append(Served(rule.match, tokens_in, tokens_out, response))
+        if body.get("stream"):
+            return 200, Streamed(
+                _chunks(response, (body.get("stream_options") or {}).get("include_usage")), rule.stream_delay
+            )
         return 200, response
 
 
@@ -273,10 +299,49 @@ def _arguments(args: dict[str, Any] | str) -> str:
     return args if isinstance(args, str) else json.dumps(args)
 
 
+def _chunks(response: dict[str, Any], usage: bool) -> list[dict[str, Any]]:
+    """The completion as a stream's chunks: its text a few characters at a time, its tool calls whole, the usage
+    last when the client asked for it."""
+    head = {k: response[k] for k in ("id", "created", "model", "system_fingerprint")}
+    message, finish = response["choices"][0]["message"], response["choices"][0]["finish_reason"]
+    text = message.get("content") or ""
+    deltas: list[dict[str, Any]] = [{"role": "assistant", "content": text[i : i + 8]} for i in range(0, len(text), 8)]
+    calls = message.get("tool_calls") or []
+    deltas += [{"tool_calls": [{"index": i, **call}]} for i, call in enumerate(calls)]
+    chunks = [
+        {**head, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": d, "finish_reason": None}]}
+        for d in deltas
+    ]
+    chunks.append(
+        {**head, "object": "chat.completion.chunk", "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}
+    )
+    if usage:
+        chunks.append({**head, "object": "chat.completion.chunk", "choices": [], "usage": response["usage"]})
+    return chunks
+
+
 def _handler_for(fake: _FakeProvider) -> type[BaseHTTPRequestHandler]:
     class ProviderHandler(Handler):
         def serve(self, request: RecordedRequest) -> None:
             status, body, extra = fake.handle(request)
-            self.reply(status, json.dumps(body).encode(), {"content-type": "application/json", **extra})
+            if isinstance(body, Streamed):
+                self.stream(body)
+            else:
+                self.reply(status, json.dumps(body).encode(), {"content-type": "application/json", **extra})
+
+        def stream(self, streamed: Streamed) -> None:
+            self.close_connection = True
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.end_headers()
+            try:
+                for chunk in streamed.chunks:
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                    time.sleep(streamed.delay)
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                fake.cut_off += 1
 
     return ProviderHandler

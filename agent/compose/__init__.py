@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.compose.checkpoints import open_checkpointer
+from agent.compose.lanes import JobLanes
 from agent.compose.recorder import Listener, Recorder
 from agent.compose.runner import execute, leased
 from agent.compose.sandboxes import open_sandbox, preflight
@@ -108,9 +109,11 @@ def run_leased(
         sandbox = stack.enter_context(open_sandbox(settings, store, job, workspace, warn))
         saver = stack.enter_context(open_checkpointer(settings.database))
         recorder = stack.enter_context(Recorder(store, job.id, listeners))
+        lanes = stack.enter_context(JobLanes(settings, store, job, workspace))
         ctx = JobContext(
             store, settings, job, workspace, sandbox, WorkspaceView(workspace.path), deep, fast, recorder, cancel
         )
+        ctx.lanes = lanes
         if keep_branch:
             ctx.keep_branch = lambda head: keep_branch(workspace, head)
         if prepare:

@@ -70,10 +70,15 @@ def preflight(settings: Settings) -> None:
 
 @contextmanager
 def open_sandbox(
-    settings: Settings, store: SqlStore, job: Job, workspace: Workspace, warn: Callable[[str], None]
+    settings: Settings,
+    store: SqlStore,
+    job: Job,
+    workspace: Workspace,
+    warn: Callable[[str], None],
+    name: str | None = None,
 ) -> Iterator[Sandbox]:
-    """The sandbox for the job; a Docker container starts in the background while the planner thinks.
-    The setup command's log is recorded; a failed one ends the job, resumably."""
+    """The sandbox for the job (or, `name`d, for one of its lanes); a Docker container starts in the background
+    while the planner thinks. The setup command's log is recorded; a failed one ends the job, resumably."""
     sandbox: LocalSandbox | DockerSandbox
     if sandbox_kind(settings, warn) == "local":
         sandbox = LocalSandbox(
@@ -86,7 +91,7 @@ def open_sandbox(
         from sandbox.docker import DockerSandbox
 
         sandbox = DockerSandbox(
-            workspace.path, job.id, docker_config(settings, job), shared_git_dir=workspace.common_dir
+            workspace.path, name or job.id, docker_config(settings, job), shared_git_dir=workspace.common_dir
         )
     try:
         with sandbox:

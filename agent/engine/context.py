@@ -34,6 +34,22 @@ class JobRecord(Protocol):
         """Block until everything emitted so far is stored (what a resumed job must find)."""
 
 
+@dataclass(frozen=True)
+class Lane:
+    """A copy of the job's worktree (sharing the repository's objects, so a state of the files is the same git
+    tree in both) with its own sandbox: where one candidate runs beside others."""
+
+    workspace: Workspace
+    sandbox: Sandbox
+
+
+class Lanes(Protocol):
+    """The job's lanes, made when first asked for and kept for its later steps (the composition root's)."""
+
+    def take(self, count: int) -> list[Lane]:
+        """Up to `count` lanes (as many as candidates may run at once: none when only one may)."""
+
+
 @dataclass
 class JobContext:
     store: SqlStore
@@ -52,6 +68,8 @@ class JobContext:
     keep_branch: Callable[[str], None] | None = None
     """Called with the branch's new head after each step commit, before the step is recorded done: a queued
     job keeps its branch in the record so that another host can carry on from it."""
+    lanes: Lanes | None = None
+    """Where a step's candidates run at once; none (or none given): one after another, in the worktree itself."""
 
     def check_cancelled(self) -> None:
         if self.cancel.is_set():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable, Iterable
+from copy import copy
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -119,6 +120,12 @@ class TestGuard:
         self.protected = {p for p in workspace.tracked_files(base_commit) if is_test_path(p)}
         self.allowed = {normalized(p) for p in step_files}
         self.pinned: dict[str, str] = {}
+
+    def on(self, workspace: Workspace) -> TestGuard:
+        """The same guard over a lane's copy of the worktree."""
+        twin = copy(self)
+        twin.workspace, twin.pinned = workspace, dict(self.pinned)
+        return twin
 
     def pin(self, path: str, content: str) -> None:
         """A test this job wrote to reproduce the issue: a judge like the tests that existed, never edited."""

@@ -12,3 +12,7 @@ class ModelConfigError(UserError):
 
 class ModelUnavailable(Interruption):
     """The provider failed mid-job (unreachable, auth, quota); the job can be resumed later."""
+
+
+class ReplyStopped(Interruption):
+    """A reply was cut off mid-stream because its candidate was stopped (another one won the step)."""

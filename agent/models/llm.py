@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -11,10 +12,10 @@ from urllib.parse import urlsplit
 
 import httpx
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, BaseMessageChunk, message_chunk_to_message
 from pydantic import SecretStr
 
-from agent.models.errors import ModelConfigError, ModelUnavailable
+from agent.models.errors import ModelConfigError, ModelUnavailable, ReplyStopped
 from agent.models.schema_calls import response_format, schema_history, with_schema_call
 from agent.models.textcalls import offered_tools, with_repaired_tool_calls, with_text_tool_calls
 from agent.redact import scrub
@@ -136,6 +137,14 @@ class LLM:
     def __init__(self, tier: Tier, spec: str, model: BaseChatModel, tool_calls: ToolCalls = "native") -> None:
         self.tier, self.spec, self.model, self.tool_calls = tier, spec, model, tool_calls
         self._bound: dict[tuple[str, ...], Any] = {}
+        self._stop: threading.Event | None = None
+
+    def stoppable(self, stop: threading.Event) -> LLM:
+        """The same model, its replies streamed and cut off as soon as `stop` is set (ReplyStopped): closing the
+        stream tells the server to stop generating, which frees its slot for the work that goes on."""
+        twin = LLM(self.tier, self.spec, self.model, self.tool_calls)
+        twin._bound, twin._stop = self._bound, stop
+        return twin
 
     def invoke(
         self,
@@ -154,7 +163,10 @@ class LLM:
             runnable = runnable.bind(max_tokens=max_tokens)
         started = time.perf_counter()
         try:
-            message = runnable.invoke(schema_history(messages, tools) if schema else list(messages))
+            history = schema_history(messages, tools) if schema else list(messages)
+            message = runnable.invoke(history) if self._stop is None else self._streamed(runnable, history)
+        except ReplyStopped:
+            raise
         except Exception as exc:
             # langchain re-raises SDK errors as its own subclasses (langchain_openai's OpenAIAPIError …).
             if any(
@@ -191,6 +203,22 @@ class LLM:
             "content": truncate_middle(str(reply.message.content), RECORDED_TEXT_LIMIT),
             "tool_calls": [{"name": c["name"], "args": brief_args(c.get("args"))} for c in reply.message.tool_calls],
         }
+
+    def _streamed(self, runnable: Any, history: list[BaseMessage]) -> AIMessage:
+        assert self._stop is not None
+        # The usage (and the tokens the server reused) comes in the stream's last chunk only when asked for.
+        usage = {"stream_usage": True} if "stream_usage" in type(self.model).model_fields else {}
+        reply: BaseMessageChunk | None = None
+        stream = runnable.stream(history, **usage)
+        try:
+            for chunk in stream:
+                if self._stop.is_set():
+                    raise ReplyStopped("stopped: another candidate decided the step")
+                reply = chunk if reply is None else reply + chunk
+        finally:
+            stream.close()
+        message = message_chunk_to_message(reply) if reply is not None else AIMessage("")
+        return message if isinstance(message, AIMessage) else AIMessage(str(message.content))
 
     def _bind(self, tools: Sequence[dict[str, Any]], schema: bool) -> Any:
         key = tuple(t["function"]["name"] for t in tools)

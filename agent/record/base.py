@@ -16,6 +16,8 @@ class AttemptOutcome(enum.StrEnum):
     BUDGET = "budget"
     LOOP = "loop"
     CHECK_FAILED = "check_failed"
+    STOPPED = "stopped"
+    """Run at once with others, it was stopped when another decided the step (or the job was stopped)."""
 
 
 class ReviewDecision(enum.StrEnum):

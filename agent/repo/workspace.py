@@ -73,6 +73,34 @@ class Workspace:
             )
         return cls(path, git_dir, common, branch)
 
+    @classmethod
+    def lane(cls, user_repo: Path, path: Path, branch: str, commit: str) -> Workspace:
+        """A worktree beside the job's, detached at `commit` (no branch of its own: nothing to clean up in the
+        user's branches), for a candidate run at once with others; one left by a killed run is made anew."""
+        path = path.absolute()
+        common = common_dir(user_repo)
+        repo = Repo(user_repo)
+        if _admin_dir(common, path) is not None:
+            repo.git.worktree("remove", "--force", str(path))
+        shutil.rmtree(path, ignore_errors=True)
+        repo.git.worktree("prune")
+        try:
+            repo.git.worktree("add", "--detach", str(path), commit)
+        except GitCommandError as exc:
+            raise RepoError(f"could not create a worktree at {path}: {exc.stderr.strip()}") from None
+        git_dir = _admin_dir(common, path)
+        if git_dir is None:
+            raise RepoError(f"git made the worktree {path} but does not list it: run `git worktree prune`")
+        return cls(path, git_dir, common, branch)
+
+    @staticmethod
+    def remove_lane(user_repo: Path, path: Path) -> None:
+        Repo(user_repo).git.worktree("remove", "--force", str(path))
+
+    def detach_at(self, commit: str) -> None:
+        """A lane's HEAD at `commit` (the job branch's head), its files left for `restore` to set."""
+        self.git("update-ref", "--no-deref", "HEAD", commit)
+
     @staticmethod
     def remove(user_repo: Path, path: Path, branch: str) -> None:
         """Undo `ensure` for a job that was never recorded: its worktree and its (commit-less) branch."""

@@ -4,7 +4,7 @@ read from the record. What no bar covers, while the job ran, is sparkwright's ow
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from agent.record import (
@@ -37,6 +37,8 @@ class Bar:
     """Seconds from the job's first event."""
     end: float
     label: str
+    row: int = 0
+    """Within its lane: bars at the same time (candidates run at once) are drawn one under another."""
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,10 @@ class Timeline:
     own: float
     """Of `running`, the time no model, test or tool bar covers: ours."""
 
-    def lanes(self) -> list[tuple[str, list[Bar]]]:
-        return [(lane, [b for b in self.bars if b.lane == lane]) for lane in LANES]
+    def lanes(self) -> list[tuple[str, list[Bar], int]]:
+        """Each lane's bars placed in rows, and how many rows it needs."""
+        placed = [(lane, _in_rows([b for b in self.bars if b.lane == lane])) for lane in LANES]
+        return [(lane, bars, 1 + max((b.row for b in bars), default=0)) for lane, bars in placed]
 
 
 def timeline(store: SqlStore, job_id: str) -> Timeline | None:
@@ -98,6 +102,17 @@ def work_bar(event: EventModel, end: float) -> Bar | None:
         case ToolCall() as tool if tool.tool not in CHECK_TOOLS and tool.seconds:
             return Bar("tools", end - tool.seconds, end, f"{tool.tool} ({tool.seconds:.2f} s)")
     return None
+
+
+def _in_rows(bars: list[Bar]) -> list[Bar]:
+    """Each bar in the first row free when it starts."""
+    ends: list[float] = []
+    placed = []
+    for bar in sorted(bars, key=lambda b: b.start):
+        row = next((i for i, end in enumerate(ends) if end <= bar.start), len(ends))
+        ends[row : row + 1] = [bar.end]
+        placed.append(replace(bar, row=row))
+    return placed
 
 
 def _runs(events: list[Recorded], at: At) -> list[tuple[float, float]]:

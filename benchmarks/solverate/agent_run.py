@@ -15,7 +15,7 @@ from benchmarks.solverate.report import Result
 from benchmarks.solverate.tasks import Staged, Task, test_env
 from state import SqlStore
 
-MODE_FLAGS = {"quick": "--quick", "planned": "--planned"}
+MODE_FLAGS = {"quick": "--quick", "quick-sequential": "--quick", "planned": "--planned"}
 
 
 def run_help() -> str:
@@ -31,10 +31,19 @@ def mode_args(mode: str, help_text: str) -> list[str] | None:
     return [] if mode == "planned" else None
 
 
-def run_agent(task: Task, mode: str, variant: str, flags: list[str], staged: Staged, timeout: float) -> Result:
-    """The job runs with the staged directory as its working directory: nothing of this repository is near it."""
+def run_agent(
+    task: Task,
+    mode: str,
+    variant: str,
+    flags: list[str],
+    staged: Staged,
+    timeout: float,
+    settings: dict[str, str] | None = None,
+) -> Result:
+    """The job runs with the staged directory as its working directory: nothing of this repository is near it;
+    `settings` are SPARKWRIGHT_* variables of its own."""
     home = staged.root / "home"
-    env = test_env() | {"SPARKWRIGHT_HOME": str(home)}
+    env = test_env() | {"SPARKWRIGHT_HOME": str(home)} | (settings or {})
     env.pop("SPARKWRIGHT_DB", None)
     env.setdefault("SPARKWRIGHT_SANDBOX_ENV", '["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]')
     command = [sys.executable, "-m", "agent", "run", "--repo", str(staged.repo), "--issue-file", str(staged.issue)]
@@ -85,6 +94,7 @@ def read_record(db: Path, result: Result) -> str | None:
                 result.fast_cached += int(event.payload.get("tokens_cached", 0))
                 result.fast_in_after_first += int(event.payload.get("tokens_in", 0))
         result.duplicates = len(store.events(job.id, ["duplicate"]))
+        result.candidates = len(store.attempts(job.id))
         runs = store.events(job.id, ["triage", "reproduction_tried", "check", "test_run"])
         result.test_seconds = sum(float(e.payload.get("seconds") or 0) for e in runs)
         return job.branch

@@ -37,6 +37,8 @@ class Result:
     """Waiting for model replies (each call's latency, summed)."""
     test_seconds: float = 0.0
     """Running tests: triage's run, reproductions, checks and the final test run. The rest of `seconds` is ours."""
+    candidates: int = 0
+    """Candidates (attempts) the job started."""
     files: list[str] = field(default_factory=list)
     """The baseline's: the files its prompt held."""
     samples: int = 0
@@ -82,6 +84,9 @@ def summary(results: list[Result], reference: list[Result]) -> dict[str, object]
         "both_solved": len(both),
         "repeats": sum(r.repeats for r in results),
         "duplicates": sum(r.duplicates for r in results),
+        # What candidates at once are for: the tasks the first candidate did not settle.
+        "multi_candidate_tasks": len(several := [r for r in results if r.candidates > 1]),
+        "median_multi_candidate_seconds": _median([r.seconds for r in several]),
         "won": sorted({r.task for r in solved} - base_solved),
         "lost": sorted(base_solved - {r.task for r in solved}),
     }
@@ -131,6 +136,11 @@ def summary_lines(s: dict[str, object]) -> list[str]:
         lines.append(
             f"{'':<21} {'':<7} solved tasks' time: model {split['model']} s, tests {split['tests']} s, "  # type: ignore[index]
             f"own {split['own']} s; {s['tokens_out_per_solved']} tokens generated per solved task"  # type: ignore[index]
+        )
+    if s.get("multi_candidate_tasks"):
+        lines.append(
+            f"{'':<21} {'':<7} tasks that needed more than one candidate: {s['multi_candidate_tasks']}, "
+            f"median {secs('median_multi_candidate_seconds')}"
         )
     if s["mode"] != "baseline" and (s["won"] or s["lost"]):
         won, lost = ", ".join(s["won"]) or "-", ", ".join(s["lost"]) or "-"  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from benchmarks.solverate.agent_run import mode_args, run_agent, run_help
 from benchmarks.solverate.report import Result
 from benchmarks.solverate.tasks import Staged, Task, stage
 
-MODES = ("baseline", "baseline-oracle-files", "oracle", "quick", "planned")
+MODES = ("baseline", "baseline-oracle-files", "oracle", "quick", "quick-sequential", "planned")
 BASELINES = MODES[:3]
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -64,6 +64,7 @@ class Run:
             "timeout": self.args.timeout,
             "commit": self.commit,
             "run_args": self.args.run_arg,
+            "parallel": 1 if result.mode == "quick-sequential" else self.args.parallel,
         }
 
     def temperature(self, mode: str) -> float | str:
@@ -98,12 +99,19 @@ def run_mode(run: Run, mode: str, variant: str, tasks: list[Task]) -> Iterator[R
             if mode in BASELINES:
                 result = run_baseline(run, mode, variant, task, staged)
             else:
-                result = run_agent(
-                    task, mode, variant, [*extra, *run.flags, *run.args.run_arg], staged, run.args.timeout
-                )
+                flags = [*extra, *run.flags, *run.args.run_arg]
+                result = run_agent(task, mode, variant, flags, staged, run.args.timeout, parallel_env(run, mode))
             if run.keep:
                 result.kept = str(keep(staged, run.keep / variant / mode / task.name))
             yield result
+
+
+def parallel_env(run: Run, mode: str) -> dict[str, str]:
+    """`quick-sequential` runs its candidates one after another; the others as `--parallel` says, else as
+    sparkwright chooses (as many at once as the local server has slots)."""
+    if mode == "quick-sequential":
+        return {"SPARKWRIGHT_PARALLEL_CANDIDATES": "1"}
+    return {"SPARKWRIGHT_PARALLEL_CANDIDATES": str(run.args.parallel)} if run.args.parallel else {}
 
 
 def run_baseline(run: Run, mode: str, variant: str, task: Task, staged: Staged) -> Result:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Generator
+from contextlib import closing
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 
 from agent.engine.context import JobContext
 from agent.engine.judge import TestGuard, guarded_check, require_runnable
@@ -12,6 +16,8 @@ from agent.engine.step.agreement import NOTHING_FAILED, Passed, agreed, agreemen
 from agent.engine.step.attempt import CHECK_TAIL, AttemptResult
 from agent.engine.step.candidate import Brief, StepMemory, raw_files, run_candidate
 from agent.engine.step.candidates import candidates, describe
+from agent.engine.step.formats import edit_format
+from agent.engine.step.lanes import lanes_for, side_by_side
 from agent.engine.step.reproduce import Reproduction, failed_tests, put_in_place, recorded, reproduce
 from agent.engine.step.set_aside import LEFT_OUT, ModelTest, judged_without, keep_verifying, written_again
 from agent.faults import fault_point
@@ -37,6 +43,8 @@ from state.models import utcnow
 from tools.base import truncate_middle
 
 REPORT_DIFF_CHARS = 6000
+_NUMBERING = threading.Lock()
+"""Attempts started at once in lanes get numbers one after another."""
 
 
 @dataclass(frozen=True)
@@ -88,35 +96,96 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     memory = StepMemory(judged={start: before}, sent=_sent_before(ctx, step))
     # The issue itself with nothing failing: the check cannot tell a fix from any edit, so candidates are chosen by
     # agreement. (A planned step whose check passes already, a refactor say, is the planner's call.)
-    by_agreement = before.ok and whole_issue
+    trial = Trial(step, expected, guard, model_test, before.ok and whole_issue)
+    todo = candidates(ctx.settings, step.executor, ctx.llm(step.executor).spec, existing)
     found: list[Passed] = []
-    result = None
-    for index, candidate in enumerate(candidates(ctx.settings, step.executor, ctx.llm(step.executor).spec, existing)):
-        if index:
-            ctx.workspace.restore(start)  # each candidate starts where the step started
-        result = _run_attempt(ctx, step, expected, guard, Brief(candidate, files, before, memory))
-        if result.outcome == AttemptOutcome.PASSED and not by_agreement:
-            return _done(ctx, step, result, guard)
-        number, how = len(ctx.store.attempts(job.id, step.id)), describe(candidate)
-        if result.outcome == AttemptOutcome.PASSED:
-            found += filter(None, [passed(ctx.workspace, number, how, result)])
-        elif model_test and (judged := judged_without(ctx, guard, model_test)):
-            rest, verified = judged
-            _record_check(ctx, step, rest, "without_reproduction")
-            if rest.ok:
-                reason = "the check passed without the reproducing test"
-                rest_passed = replace(result, outcome="passed", reason=reason, check=rest)
-                found += filter(None, [passed(ctx.workspace, number, how, rest_passed, verified, index == 0)])
-        if agreed(found):
-            break
-    assert result is not None, "there is always at least one candidate"
+    first = last = _tried(ctx, trial, Brief(todo[0], files, before, memory), 0)
+    # Leaving the loop stops the candidates still running in lanes, before the step goes on.
+    with closing(_the_others(ctx, trial, start, [Brief(c, files, before, memory) for c in todo[1:]], first)) as tries:
+        for last in tries:
+            found += last.passed
+            if last.decided or agreed(found):
+                break
+    if last.decided:
+        if last.in_lane:
+            ctx.workspace.restore(last.decided)
+        return _done(ctx, step, last.result, guard)
+    result = last.result
     if model_test:
         found = standing(found)
     if found:
         return _chosen(ctx, step, guard, found, model_test)
-    if by_agreement and result.outcome == AttemptOutcome.PASSED:
+    if trial.by_agreement and result.outcome == AttemptOutcome.PASSED:
         result = AttemptResult("stuck", "nothing failed before the work and no candidate changed the code")
     return StepOutcome(False, _report(ctx, step, result))
+
+
+@dataclass(frozen=True)
+class Trial:
+    """What judging a step's candidates needs, wherever each runs."""
+
+    step: Step
+    expected: str
+    """The job branch's head the step starts from."""
+    guard: TestGuard
+    model_test: ModelTest | None
+    by_agreement: bool
+    """Nothing failed before the work: a candidate that passes is one vote, not the answer."""
+
+
+@dataclass(frozen=True)
+class Tried:
+    result: AttemptResult
+    decided: str | None = None
+    """The files (a git tree) of a candidate that passed a check that tells a fix: the step's answer."""
+    passed: list[Passed] = field(default_factory=list)
+    """Its change, when it passed (or passed the rest with the model's test set aside): a vote."""
+    in_lane: bool = False
+
+
+def _the_others(ctx: JobContext, trial: Trial, start: str, briefs: list[Brief], first: Tried) -> Generator[Tried]:
+    """The first candidate's outcome, then the others' as each ends: one after another in the job's worktree, or
+    side by side in lanes when the first did not decide the step and the server can decode several at once."""
+    yield first
+    if first.decided or agreed(first.passed) or not briefs:
+        return
+    # Only text formats run in lanes: their models run no command, so no git command of theirs is to be undone.
+    text = all(edit_format(b.candidate.format).reader(b.files) is not None for b in briefs)
+    lanes = lanes_for(ctx, len(briefs)) if text else []
+    if lanes:
+        work = [partial(_lane_tried, trial=trial, brief=b, index=i) for i, b in enumerate(briefs, 1)]
+        with closing(side_by_side(ctx, lanes, start, work)) as results:
+            yield from results
+        return
+    for index, brief in enumerate(briefs, 1):
+        ctx.workspace.restore(start)  # each candidate starts where the step started
+        yield _tried(ctx, trial, brief, index)
+
+
+def _lane_tried(ctx: JobContext, trial: Trial, brief: Brief, index: int) -> Tried:
+    tried = _tried(ctx, replace(trial, guard=trial.guard.on(ctx.workspace)), brief, index, own_git=False)
+    return replace(tried, in_lane=True)
+
+
+def _tried(ctx: JobContext, trial: Trial, brief: Brief, index: int, own_git: bool = True) -> Tried:
+    """One candidate run in `ctx`'s worktree, and judged."""
+    step, guard, model_test = trial.step, trial.guard, trial.model_test
+    result, number = _run_attempt(ctx, step, trial.expected, guard, brief, own_git)
+    if result.outcome == AttemptOutcome.PASSED and not trial.by_agreement:
+        return Tried(result, decided=ctx.workspace.snapshot())
+    how = describe(brief.candidate)
+    if result.outcome == AttemptOutcome.PASSED:
+        voted = passed(ctx.workspace, number, how, result)
+        return Tried(result, passed=[voted] if voted else [])
+    if model_test and (judged := judged_without(ctx, guard, model_test)):
+        rest, verified = judged
+        _record_check(ctx, step, rest, "without_reproduction")
+        if rest.ok:
+            reason = "the check passed without the reproducing test"
+            rest_passed = replace(result, outcome="passed", reason=reason, check=rest)
+            voted = passed(ctx.workspace, number, how, rest_passed, verified, index == 0)
+            return Tried(result, passed=[voted] if voted else [])
+    return Tried(result)
 
 
 def _chosen(ctx: JobContext, step: Step, guard: TestGuard, found: list[Passed], test: ModelTest | None) -> StepOutcome:
@@ -194,21 +263,28 @@ def _sent_before(ctx: JobContext, step: Step) -> set[str]:
     return {c.event.request for c in calls if c.step_id == step.id and c.event.request}
 
 
-def _run_attempt(ctx: JobContext, step: Step, expected: str, guard: TestGuard, brief: Brief) -> AttemptResult:
-    attempt = ctx.store.start_attempt(ctx.job.id, step.id, step.executor)
+def _run_attempt(
+    ctx: JobContext, step: Step, expected: str, guard: TestGuard, brief: Brief, own_git: bool = True
+) -> tuple[AttemptResult, int]:
+    """The attempt's result and number. In a lane (`own_git` off) the job branch is not the worktree's, and the
+    candidate is a text format's, which runs no git command to undo."""
+    with _NUMBERING:
+        attempt = ctx.store.start_attempt(ctx.job.id, step.id, step.executor)
     ctx.record.emit(
         AttemptStarted(number=attempt.number, tier=step.executor, title=step.title, how=describe(brief.candidate)),
         step_id=step.id,
         attempt_id=attempt.id,
     )
     started, result = time.perf_counter(), None
-    ctx.workspace.watch_git_dir()
+    if own_git:
+        ctx.workspace.watch_git_dir()
     try:
         result = run_candidate(ctx, step, attempt.id, guard, brief)
     finally:
-        _put_back(ctx, step, expected)
-        _save_attempt(ctx, attempt.id, result, time.perf_counter() - started)
-    return result
+        if own_git:
+            _put_back(ctx, step, expected)
+        _save_attempt(ctx, attempt.id, result, time.perf_counter() - started, stoppable=not own_git)
+    return result, attempt.number
 
 
 def _record_check(ctx: JobContext, step: Step, result: CommandResult, trigger: str = "before") -> None:
@@ -246,11 +322,19 @@ def _report_repairs(ctx: JobContext, step: Step) -> None:
         ctx.record.emit(WorkspaceRepaired(what=repair), step_id=step.id)
 
 
-def _save_attempt(ctx: JobContext, attempt_id: int, result: AttemptResult | None, seconds: float) -> None:
+def _save_attempt(
+    ctx: JobContext, attempt_id: int, result: AttemptResult | None, seconds: float, stoppable: bool = False
+) -> None:
     if result is None:
         ctx.store.finish_attempt(
             attempt_id, status=AttemptStatus.INTERRUPTED.value, reason="stopped before the attempt ended"
         )
+        if stoppable:  # a candidate run at once with others: its end is part of the step's story
+            reason = "stopped: another candidate decided the step (or the job was stopped)"
+            finished = AttemptFinished(
+                outcome=AttemptOutcome.STOPPED, reason=reason, turns=0, seconds=round(seconds, 2)
+            )
+            ctx.record.emit(finished, attempt_id=attempt_id)
         return
     passed = result.outcome == AttemptOutcome.PASSED
     ctx.store.finish_attempt(

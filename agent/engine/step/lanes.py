@@ -1,0 +1,79 @@
+"""Candidates at once. A local server decodes several requests together (llama.cpp: 4 slots, 1.9× the tokens per
+second of one on this machine's 2 cores), so after a step's first candidate failed, the others run side by side,
+each in a lane of its own (a worktree beside the job's, with its own sandbox), from the step's start. Each is
+judged as it finishes; when the step is decided the rest are stopped: their replies are cut off mid-stream (the
+server frees their slots) and their checks end, and the step goes on in the job's own worktree."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import replace
+from typing import TypeVar
+
+from agent.engine.context import JobCancelled, JobContext, Lane
+from agent.models.errors import ReplyStopped
+from sandbox.confined import WorkspaceView
+
+R = TypeVar("R")
+POLL_SECONDS = 0.2
+"""How soon a stop of the job reaches the lanes."""
+
+
+def lanes_for(ctx: JobContext, count: int) -> list[Lane]:
+    """The lanes `count` candidates may run in at once: none when they run one after another."""
+    return ctx.lanes.take(count) if ctx.lanes and count > 1 else []
+
+
+def side_by_side(
+    ctx: JobContext, lanes: list[Lane], start: str, work: Sequence[Callable[[JobContext], R]]
+) -> Generator[R]:
+    """Each of `work` run in a lane from the files `start` (a git tree), as many at once as there are lanes, in
+    order as lanes free up; their results as each ends. Closing the iterator stops those still running and waits
+    for them; a stop of the job stops them all and raises when they have ended."""
+    head, stop = ctx.workspace.head(), threading.Event()
+    waiting, free = list(work), list(lanes)
+    running: dict[Future[R | None], Lane] = {}
+    with ThreadPoolExecutor(len(lanes), thread_name_prefix=f"lane-{ctx.job.id}") as pool:
+        try:
+            while waiting or running:
+                while waiting and free and not stop.is_set():
+                    lane = free.pop(0)
+                    running[pool.submit(_in_lane, ctx, lane, head, start, stop, waiting.pop(0))] = lane
+                ended, _ = wait(running, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                if ctx.cancel.is_set():
+                    stop.set()
+                for future in ended:
+                    free.append(running.pop(future))
+                    if (result := future.result()) is not None:
+                        yield result
+                if stop.is_set() and not running:
+                    break
+        finally:
+            stop.set()
+    ctx.check_cancelled()
+
+
+def _in_lane(
+    ctx: JobContext, lane: Lane, head: str, start: str, stop: threading.Event, work: Callable[[JobContext], R]
+) -> R | None:
+    """`work` in the lane, with models whose replies a stop cuts off; None when it was stopped."""
+    lane.workspace.detach_at(head)
+    lane.workspace.restore(start)
+    own = replace(
+        ctx,
+        workspace=lane.workspace,
+        sandbox=lane.sandbox,
+        reader=WorkspaceView(lane.workspace.path),
+        fast=ctx.fast.stoppable(stop),
+        deep=ctx.deep.stoppable(stop),
+        cancel=stop,
+        lanes=None,
+    )
+    try:
+        return work(own)
+    except (JobCancelled, ReplyStopped):
+        if stop.is_set():
+            return None
+        raise

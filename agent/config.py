@@ -117,11 +117,12 @@ class Settings(BaseSettings):
         None, description="How the deep model attempts a step it took over; default: by provider."
     )
     max_candidates: int = Field(4, gt=0, description="Candidates tried per step before it escalates.")
-    parallel_candidates: int | None = Field(
-        None,
+    parallel_candidates: int = Field(
+        1,
         gt=0,
         description="Candidates a step runs at once after its first failed, each in a copy of the worktree with a "
-        "sandbox of its own; default: the local server's slots (llama.cpp), else 1 (one after another).",
+        "sandbox of its own; 1: one after another. Pays where the server decodes requests side by side without "
+        "slowing each (a GPU); on a CPU it slows every one (see README).",
     )
     reproduce_tries: int = Field(
         3,

@@ -59,8 +59,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--parallel",
         type=int,
-        help="candidates a quick job runs at once (default: sparkwright's choice); add the quick-sequential mode "
-        "to compare with one at a time in the same run",
+        help="candidates a quick job runs at once (default: the setting's, 1); add the quick-sequential mode to "
+        "compare with one at a time in the same run",
     )
     for flag in MODEL_FLAGS:
         parser.add_argument("--" + flag.replace("_", "-"))

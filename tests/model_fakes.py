@@ -60,8 +60,6 @@ class _FakeProvider(LoopbackServer):
         self._rules: list[_Rule] = []
         self._answers_left: int | None = None
         self._prompts: list[list[Any]] = []
-        self.slots: int | None = None
-        """What `/props` says of the server's slots, as llama.cpp's does (None: no `/props`)."""
         self.cut_off = 0
         """Streamed replies whose client hung up before the end."""
 
@@ -156,8 +154,6 @@ class FakeOpenAI(_FakeProvider):
             }
         if request.method == "POST" and request.path == "/v1/chat/completions":
             return self._complete(request.json)
-        if request.method == "GET" and request.path == "/props" and self.slots:
-            return 200, {"total_slots": self.slots}
         return 404, self.error(f"no route {request.method} {request.path}", "invalid_request_error")
 
     def error(self, message: str, kind: str) -> dict[str, Any]:

@@ -109,7 +109,7 @@ def run_leased(
         sandbox = stack.enter_context(open_sandbox(settings, store, job, workspace, warn))
         saver = stack.enter_context(open_checkpointer(settings.database))
         recorder = stack.enter_context(Recorder(store, job.id, listeners))
-        lanes = stack.enter_context(JobLanes(settings, store, job, workspace))
+        lanes = stack.enter_context(JobLanes(settings, store, job))
         ctx = JobContext(
             store, settings, job, workspace, sandbox, WorkspaceView(workspace.path), deep, fast, recorder, cancel
         )

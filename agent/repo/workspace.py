@@ -95,7 +95,10 @@ class Workspace:
 
     @staticmethod
     def remove_lane(user_repo: Path, path: Path) -> None:
-        Repo(user_repo).git.worktree("remove", "--force", str(path))
+        try:
+            Repo(user_repo).git.worktree("remove", "--force", str(path))
+        except GitCommandError:  # already gone, or git no longer knows it: the files go all the same
+            shutil.rmtree(path, ignore_errors=True)
 
     def detach_at(self, commit: str) -> None:
         """A lane's HEAD at `commit` (the job branch's head), its files left for `restore` to set."""

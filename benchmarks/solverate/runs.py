@@ -107,8 +107,8 @@ def run_mode(run: Run, mode: str, variant: str, tasks: list[Task]) -> Iterator[R
 
 
 def parallel_env(run: Run, mode: str) -> dict[str, str]:
-    """`quick-sequential` runs its candidates one after another; the others as `--parallel` says, else as
-    sparkwright chooses (as many at once as the local server has slots)."""
+    """`quick-sequential` runs its candidates one after another; the others as `--parallel` says, else as the
+    setting says."""
     if mode == "quick-sequential":
         return {"SPARKWRIGHT_PARALLEL_CANDIDATES": "1"}
     return {"SPARKWRIGHT_PARALLEL_CANDIDATES": str(run.args.parallel)} if run.args.parallel else {}

@@ -107,8 +107,8 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
             if last.decided or agreed(found):
                 break
     if last.decided:
-        if last.in_lane:
-            ctx.workspace.restore(last.decided)
+        if last.lane_state:
+            ctx.workspace.restore(last.lane_state)
         return _done(ctx, step, last.result, guard)
     result = last.result
     if model_test:
@@ -136,11 +136,12 @@ class Trial:
 @dataclass(frozen=True)
 class Tried:
     result: AttemptResult
-    decided: str | None = None
-    """The files (a git tree) of a candidate that passed a check that tells a fix: the step's answer."""
+    decided: bool = False
+    """It passed a check that tells a fix: the step's answer."""
     passed: list[Passed] = field(default_factory=list)
     """Its change, when it passed (or passed the rest with the model's test set aside): a vote."""
-    in_lane: bool = False
+    lane_state: str | None = None
+    """The files (a git tree) as the answer left them in its lane, to bring into the job's worktree."""
 
 
 def _the_others(ctx: JobContext, trial: Trial, start: str, briefs: list[Brief], first: Tried) -> Generator[Tried]:
@@ -164,7 +165,7 @@ def _the_others(ctx: JobContext, trial: Trial, start: str, briefs: list[Brief], 
 
 def _lane_tried(ctx: JobContext, trial: Trial, brief: Brief, index: int) -> Tried:
     tried = _tried(ctx, replace(trial, guard=trial.guard.on(ctx.workspace)), brief, index, own_git=False)
-    return replace(tried, in_lane=True)
+    return replace(tried, lane_state=ctx.workspace.snapshot()) if tried.decided else tried
 
 
 def _tried(ctx: JobContext, trial: Trial, brief: Brief, index: int, own_git: bool = True) -> Tried:
@@ -172,7 +173,7 @@ def _tried(ctx: JobContext, trial: Trial, brief: Brief, index: int, own_git: boo
     step, guard, model_test = trial.step, trial.guard, trial.model_test
     result, number = _run_attempt(ctx, step, trial.expected, guard, brief, own_git)
     if result.outcome == AttemptOutcome.PASSED and not trial.by_agreement:
-        return Tried(result, decided=ctx.workspace.snapshot())
+        return Tried(result, decided=True)
     how = describe(brief.candidate)
     if result.outcome == AttemptOutcome.PASSED:
         voted = passed(ctx.workspace, number, how, result)

@@ -213,7 +213,7 @@ class LLM:
         try:
             for chunk in stream:
                 if self._stop.is_set():
-                    raise ReplyStopped("stopped: another candidate decided the step")
+                    raise ReplyStopped("the reply was stopped with its candidate")
                 reply = chunk if reply is None else reply + chunk
         finally:
             stream.close()

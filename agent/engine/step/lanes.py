@@ -1,8 +1,9 @@
-"""Candidates at once. A local server decodes several requests together (llama.cpp: 4 slots, 1.9× the tokens per
-second of one on this machine's 2 cores), so after a step's first candidate failed, the others run side by side,
-each in a lane of its own (a worktree beside the job's, with its own sandbox), from the step's start. Each is
-judged as it finishes; when the step is decided the rest are stopped: their replies are cut off mid-stream (the
-server frees their slots) and their checks end, and the step goes on in the job's own worktree."""
+"""Candidates at once (`parallel_candidates` > 1). A server that decodes several requests side by side without
+slowing each (a GPU) answers three candidates in the time of one, so after a step's first candidate failed, the
+others run together, each in a lane of its own (a worktree beside the job's, with its own sandbox), from the
+step's start. Each is judged as it finishes; when the step is decided the rest are stopped: their replies are cut
+off mid-stream (the server frees their slots) and their checks end, and the step goes on in the job's worktree.
+(On a CPU each reply gets slower by about as much as runs at once, hence opt-in: see README.)"""
 
 from __future__ import annotations
 

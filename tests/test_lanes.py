@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.engine.step.lanes import Steering
 from agent.views.timeline import timeline
 from tests.conftest import git
 from tests.model_fakes import FakeOpenAI
@@ -82,3 +83,35 @@ def test_after_the_first_candidate_fails_the_others_run_at_once_and_the_first_to
     assert not list(home.glob("worktrees/*.lane*"))
     if sandbox == "docker":  # each lane had a container of its own: none is left
         assert sparkwright_container_ids() == containers
+
+
+class Record:
+    """The job's record as the steering side sees it: each message handed out once, to whoever asks first."""
+
+    def __init__(self) -> None:
+        self.arriving: list[str] = []
+        self.emitted: list[object] = []
+
+    def emit(self, event, step_id=None, attempt_id=None, **fields) -> None:
+        self.emitted.append(event)
+
+    def steering(self) -> list[str]:
+        taken, self.arriving = self.arriving, []
+        return taken
+
+    def flush(self) -> None:
+        pass
+
+
+def test_steering_reaches_every_candidate_running_at_once():
+    record = Record()
+    steering = Steering(record, 3)
+    first, second, third = (steering.lane(n) for n in range(3))
+    record.arriving.append("use the helper in utils.py")
+    assert first.steering() == ["use the helper in utils.py"]
+    record.arriving.append("and keep the old name")
+    assert second.steering() == ["use the helper in utils.py", "and keep the old name"]
+    assert third.steering() == ["use the helper in utils.py", "and keep the old name"]
+    assert first.steering() == ["and keep the old name"] and first.steering() == []
+    first.emit("check")
+    assert record.emitted == ["check"]

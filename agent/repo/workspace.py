@@ -58,19 +58,8 @@ class Workspace:
             return cls(path, git_dir, common, branch)
         path.parent.mkdir(parents=True, exist_ok=True)
         repo = Repo(user_repo)
-        repo.git.worktree("prune")
-        try:
-            if branch in [h.name for h in repo.heads]:
-                repo.git.worktree("add", str(path), branch)
-            else:
-                repo.git.worktree("add", "-b", branch, str(path), base)
-        except GitCommandError as exc:
-            raise RepoError(f"could not create the job's worktree at {path}: {exc.stderr.strip()}") from None
-        git_dir = _admin_dir(common, path)
-        if git_dir is None:
-            raise RepoError(
-                f"git made the worktree {path} but does not list it: run `git worktree prune` in {user_repo}"
-            )
+        exists = branch in [h.name for h in repo.heads]
+        git_dir = _added(repo, common, path, [str(path), branch] if exists else ["-b", branch, str(path), base])
         return cls(path, git_dir, common, branch)
 
     @classmethod
@@ -83,15 +72,7 @@ class Workspace:
         if _admin_dir(common, path) is not None:
             repo.git.worktree("remove", "--force", str(path))
         shutil.rmtree(path, ignore_errors=True)
-        repo.git.worktree("prune")
-        try:
-            repo.git.worktree("add", "--detach", str(path), commit)
-        except GitCommandError as exc:
-            raise RepoError(f"could not create a worktree at {path}: {exc.stderr.strip()}") from None
-        git_dir = _admin_dir(common, path)
-        if git_dir is None:
-            raise RepoError(f"git made the worktree {path} but does not list it: run `git worktree prune`")
-        return cls(path, git_dir, common, branch)
+        return cls(path, _added(repo, common, path, ["--detach", str(path), commit]), common, branch)
 
     @staticmethod
     def remove_lane(user_repo: Path, path: Path) -> None:
@@ -233,6 +214,21 @@ class Workspace:
     def take_repairs(self) -> list[str]:
         taken, self.repairs = self.repairs, []
         return taken
+
+
+def _added(repo: Repo, common: Path, path: Path, args: list[str]) -> Path:
+    """`git worktree add ARGS` for `path`; the worktree's admin directory, as git records it."""
+    repo.git.worktree("prune")
+    try:
+        repo.git.worktree("add", *args)
+    except GitCommandError as exc:
+        raise RepoError(f"could not create a worktree at {path}: {exc.stderr.strip()}") from None
+    git_dir = _admin_dir(common, path)
+    if git_dir is None:
+        raise RepoError(
+            f"git made the worktree {path} but does not list it: run `git worktree prune` in {repo.working_dir}"
+        )
+    return git_dir
 
 
 def _admin_dir(common: Path, worktree: Path) -> Path | None:

@@ -26,11 +26,12 @@ class Price(BaseModel):
 class Candidate(BaseModel):
     """One way to attempt a step; a failing step tries its tier's candidates in order, each from the same start."""
 
-    format: Literal["tools", "single_prompt", "whole_file", "search_replace"] = Field(
+    format: Literal["tools", "single_prompt", "whole_file", "search_replace", "definitions"] = Field(
         default="tools",
         description="tools: edit_file and run calls; single_prompt: the issue and the files in one message, the "
         "whole corrected files back (one good prompt, word for word); whole_file: the corrected file in a code "
-        "block, with the step's task; search_replace: SEARCH/REPLACE blocks.",
+        "block, with the step's task; search_replace: SEARCH/REPLACE blocks; definitions: only the changed "
+        "functions or classes, merged into the file by name (for Python files too long to rewrite whole).",
     )
     temperature: float | None = Field(
         default=None, ge=0, le=2, description="Sampling temperature; default: the server's."

@@ -37,9 +37,9 @@ class TimedLLM(LLM):
         super().__init__("fast", "scripted:bench", model)
         self.spans: list[tuple[float, float]] = []
 
-    def invoke(self, messages, tools, temperature=None):
+    def invoke(self, messages, tools, temperature=None, max_tokens=None):
         started = time.perf_counter()
-        reply = super().invoke(messages, tools, temperature)
+        reply = super().invoke(messages, tools, temperature, max_tokens)
         self.spans.append((started, time.perf_counter()))
         return reply
 

@@ -36,6 +36,14 @@ class WorkspaceView:
     def read_file(self, path: str) -> str:
         return read_text(self.workspace, path)
 
+    def is_file(self, path: str) -> bool:
+        """A regular file inside the workspace, reached without following links."""
+        try:
+            self.read_file(path)
+        except (SandboxCallError, ValueError):
+            return False
+        return True
+
 
 def parts_of(path: str) -> tuple[str, ...]:
     """The components of a workspace path; refuses what could leave the workspace or reach `.git`."""

@@ -26,7 +26,12 @@ class EventStore(Connection):
             s.add_all([Event(**row) for row in rows])
 
     def events(
-        self, job_id: str, kinds: Sequence[str] | None = None, attempt_id: int | None = None, after: int = 0
+        self,
+        job_id: str,
+        kinds: Sequence[str] | None = None,
+        attempt_id: int | None = None,
+        after: int = 0,
+        step_id: int | None = None,
     ) -> Sequence[Event]:
         """The job's events, oldest first; `after` an event id, only those recorded since (a live page)."""
         query = select(Event).where(Event.job_id == job_id, Event.id > after)
@@ -34,6 +39,8 @@ class EventStore(Connection):
             query = query.where(Event.kind.in_(kinds))
         if attempt_id is not None:
             query = query.where(Event.attempt_id == attempt_id)
+        if step_id is not None:
+            query = query.where(Event.step_id == step_id)
         return self._all(query.order_by(Event.id))
 
     # steering

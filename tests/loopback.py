@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -18,6 +19,8 @@ class RecordedRequest:
     """Header names in lower case."""
     json: Any = None
     query: dict[str, list[str]] = field(default_factory=dict)
+    at: float = field(default_factory=time.time)
+    """When it arrived (the epoch's seconds)."""
 
 
 class LoopbackServer:

@@ -8,7 +8,7 @@ import textwrap
 from pathlib import Path
 
 from agent.config import Settings
-from agent.engine.step.candidates import FOR_LOCAL_MODELS, candidates
+from agent.engine.step.candidates import candidates
 from tests.conftest import git
 from tests.scripting import PLANNER, finish_review, plan, step, tc, text, write_script
 from tools.blocks import search_replace, whole_files
@@ -46,12 +46,21 @@ def test_search_replace_blocks_name_their_file_and_match_loosely():
 def test_local_models_get_text_formats_and_hosted_ones_tool_calls():
     settings = Settings()
     files = {"a.py": "x = 1\n"}
-    assert candidates(settings, "fast", "llamacpp:qwen", files) == list(FOR_LOCAL_MODELS)
+    short = [c.format for c in candidates(settings, "fast", "llamacpp:qwen", files)]
+    assert short == ["single_prompt", "whole_file", "search_replace", "whole_file"]
     assert [c.format for c in candidates(settings, "fast", "openai:gpt-4.1", files)] == ["tools"]
-    # With no file to show, or a file too long to rewrite, whole files are not asked for.
+    # With no file to show, whole files are not asked for; a file too long to rewrite gets only its changed
+    # definitions asked for (Python), or SEARCH/REPLACE blocks.
     assert [c.format for c in candidates(settings, "fast", "llamacpp:qwen", {})] == ["tools"]
     long = {"a.py": "x = 1\n" * 400}
-    assert [c.format for c in candidates(settings, "fast", "llamacpp:qwen", long)] == ["search_replace"]
+    assert [c.format for c in candidates(settings, "fast", "llamacpp:qwen", long)] == [
+        "definitions",
+        "search_replace",
+        "definitions",
+    ]
+    assert [c.format for c in candidates(settings, "fast", "llamacpp:qwen", {"a.js": "x = 1;\n" * 400})] == [
+        "search_replace"
+    ]
 
 
 def run_job(cli, repo, tmp_path, fast_rules):
@@ -95,6 +104,29 @@ def test_a_whole_file_reply_is_applied_checked_and_retried_with_the_failure(cli,
     second_ask = [e for e in events if e["kind"] == "tool_call" and e["tool"] == "finish"][0]["output"]
     assert "NOT done" in second_ask and "test_quantity_counts_in_subtotal" in second_ask
     assert "whole corrected file" in second_ask
+
+
+def test_for_a_file_too_long_to_rewrite_only_the_changed_method_is_asked_for_and_merged_into_it(
+    cli, repo, store, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", '[{"format": "whole_file"}, {"format": "definitions"}]')
+    helpers = "".join(f"\n\ndef helper_{i}() -> int:\n    return {i}\n" for i in range(100))
+    (repo / "shopcart" / "cart.py").write_text(CART + helpers)
+    git(repo, "commit", "-qam", "a long module")
+    method = f"class Cart:\n    def subtotal_cents(self) -> int:\n        {FIXED}\n"
+    reply = text(f"shopcart/cart.py\n```python\n{method}```")
+    result, events = run_job(cli, repo, tmp_path, [("Leave out everything you do not change", [reply])])
+
+    assert result.exit_code == 0, result.stderr
+    job = store.jobs()[0]
+    assert job.status == "succeeded", job.outcome_reason
+    # Only the definitions format was usable: the file is too long to be rewritten whole.
+    assert [e["how"] for e in events if e["kind"] == "attempt_started"] == ["definitions"]
+    committed = git(repo, "show", f"{job.branch}:shopcart/cart.py")
+    assert FIXED in committed and BUGGY not in committed
+    # The rest of the file, the class's other methods among it, is kept as it was.
+    assert "def total_cents(self)" in committed and "def helper_99() -> int:" in committed
+    assert committed.count("class Cart") == 1
 
 
 def test_candidates_run_in_turn_from_the_same_start_and_worse_edits_are_undone(cli, repo, store, tmp_path, monkeypatch):

@@ -434,6 +434,37 @@ def test_the_deep_tier_takes_over_before_a_retry_or_a_stop(decision, said, cli, 
     assert [(a.tier, a.status) for a in store.attempts(job.id)] == [("fast", "failed"), ("deep", "passed")]
 
 
+def test_a_split_into_steps_that_cannot_work_does_not_go_before_the_take_over(cli, repo, store, tmp_path, monkeypatch):
+    """A small planner's split into steps on files that do not exist (a real 1.5B's, on a one-function bug) is
+    checked as a plan is, and the deep tier's own candidates come first."""
+    monkeypatch.setenv("SPARKWRIGHT_TAKE_OVER_FIRST", "always")
+    split = tc(
+        "split",
+        reason="likely due to issues with pagination or indexing",
+        steps=[step("Review the code and ensure pagination is right", QTY_CHECK, files=["src/search.py"])],
+    )
+    result, events = run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (ESCALATION, [split]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=CART))]),
+            (TAKEOVER, [FIX, DONE]),
+        ],
+        [("Your step", [tc("stuck", reason="no idea")])],
+    )
+
+    assert result.exit_code == 0, result.stderr
+    (decided,) = [e for e in events if e["kind"] == "decision"]
+    assert decided["decision"] == "take_over"
+    assert "the planner said split: likely due to issues with pagination" in decided["detail"]["reason"]
+    assert "is not an edit" in decided["detail"]["reason"]
+    assert "file 'src/search.py' does not exist" in decided["detail"]["reason"]
+    job = store.jobs()[0]
+    assert [(a.tier, a.status) for a in store.attempts(job.id)] == [("fast", "failed"), ("deep", "passed")]
+
+
 def test_a_split_goes_before_the_take_over(cli, repo, store, tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKWRIGHT_TAKE_OVER_FIRST", "always")
     split = tc("split", reason="two changes", steps=[step("Count quantities only", QTY_CHECK, files=CART)])

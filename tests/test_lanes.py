@@ -74,8 +74,9 @@ def test_after_the_first_candidate_fails_the_others_run_at_once_and_the_first_to
         events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
         ends = [e["outcome"] for e in events if e["kind"] == "attempt_finished"]
         assert ends[0] == "check_failed" and "passed" in ends and "stopped" in ends
-        streamed = [r for r in fake.requests_to("/v1/chat/completions") if r.json.get("stream")]
-        assert len(streamed) == 3
+        # Every reply is streamed: its first token is timed, and one running with others can be cut off.
+        requests = fake.requests_to("/v1/chat/completions")
+        assert len(requests) >= 4 and all(r.json.get("stream") for r in requests)
     # The job page's timeline draws the candidates that ran at once one under another.
     lanes = {lane: rows for lane, _, rows in timeline(store, job.id).lanes()}
     assert lanes["candidates"] == 3  # (the instant replies' own bars may not overlap: not asserted)

@@ -13,7 +13,7 @@ import pytest
 from agent.engine.planning.triage import pointed_to
 from agent.engine.step.agreement import Passed, best, standing
 from agent.engine.step.attempt import AttemptResult
-from agent.engine.step.reproduce import issue_error
+from agent.engine.step.reproduce import asks_for_test, issue_error
 from sandbox.confined import WorkspaceView
 from state import SqlStore
 from tests.conftest import git
@@ -55,11 +55,11 @@ def hidden(repo: Path) -> Path:
     return repo
 
 
-def run(cli, repo: Path, tmp: Path, fast_rules, *extra: str):
+def run(cli, repo: Path, tmp: Path, fast_rules, *extra: str, issue: str = ISSUE):
     fast = write_script(tmp / "fast.json", fast_rules)
     deep = write_script(tmp / "deep.json", [("", [tc("stuck", reason="no")])])
     result = cli(
-        "run", "--repo", repo, "--issue", ISSUE, "--deep-model", deep, "--fast-model", fast,
+        "run", "--repo", repo, "--issue", issue, "--deep-model", deep, "--fast-model", fast,
         "--json", *extra,
     )  # fmt: skip
     return result, [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
@@ -104,6 +104,44 @@ def test_an_issue_without_a_failing_test_is_reproduced_first_and_the_test_joins_
     data = json.loads(cli("review", job.id, "--format", "json").output)
     assert data["steps"][0]["reproduction"]["path"] == "tests/test_issue_reproduction.py"
     assert "== 360" in data["steps"][0]["reproduction"]["test"] and data["steps"][0]["unverified"] is None
+
+
+def test_an_issue_that_asks_for_a_test_gets_one_even_when_a_test_of_the_repo_fails_already(cli, repo, store, tmp_path):
+    result, events = run(
+        cli, repo, tmp_path, [(REPRODUCE, [{"content": ASSERTION_TEST}]), ("", [FIX, DONE])],
+        issue=ISSUE + "\n\nPlease fix it and add a regression test.",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert [t["kept"] for t in kinds(events, "reproduction_tried")] == [True]
+    job = store.jobs()[0]
+    assert job.status == "succeeded", job.outcome_reason
+    committed = git(repo, "show", "--stat", "--format=", job.branch)
+    assert "tests/test_issue_reproduction.py" in committed and "shopcart/cart.py" in committed
+
+
+def test_with_a_failing_test_and_no_test_asked_for_nothing_is_reproduced(cli, repo, store, tmp_path):
+    result, events = run(cli, repo, tmp_path, [(REPRODUCE, [{"content": ASSERTION_TEST}]), ("", [FIX, DONE])])
+
+    assert result.exit_code == 0, result.output
+    assert not kinds(events, "reproduction_tried")
+    assert "tests/test_issue_reproduction.py" not in git(repo, "show", "--stat", "--format=", store.jobs()[0].branch)
+
+
+@pytest.mark.parametrize(
+    ("issue", "asks"),
+    [
+        ("Please fix it and add a regression test.", True),
+        ("Please make hours work and add a test for them so this doesn't regress.", True),
+        ("Fix this and write unit tests.", True),
+        ("A regression test would be welcome.", True),
+        ("`tests/test_freq.py::test_counts_ignore_case` fails.", False),
+        ("I tried to add a discount but the tests fail.", False),
+        ("Running the test suite shows 2 failures.", False),
+    ],
+)
+def test_whether_an_issue_asks_for_a_test(issue, asks):
+    assert asks_for_test(issue) is asks
 
 
 def test_with_no_reproduction_the_fix_is_chosen_by_agreement_and_said_unverified(

@@ -30,6 +30,9 @@ def open_checkpointer(database: str) -> Iterator[BaseCheckpointSaver[str]]:
     url = database_url(database)
     if is_sqlite(url):
         with SqliteSaver.from_conn_string(str(url.database)) as sqlite_saver:
+            # In WAL mode (the saver's and the record's) a commit that waits for no fsync still survives a crash
+            # or kill of the process, which is what resume is for (an fsync costs the next step milliseconds).
+            sqlite_saver.conn.execute("PRAGMA synchronous=NORMAL")
             yield sqlite_saver
         return
     from langgraph.checkpoint.postgres import PostgresSaver

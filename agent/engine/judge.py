@@ -152,7 +152,8 @@ class TestGuard:
 
     def put_back(self) -> list[str]:
         """Undo a step's changes to protected test files it may not change; the paths put back."""
-        touched = [p for p in self.workspace.changed_files() if p in self.protected and p not in self.allowed]
+        # The protected tests are files the job's base has: a look at the tracked files is enough.
+        touched = [p for p in self.workspace.changed_tracked() if p in self.protected and p not in self.allowed]
         self.workspace.restore_files(touched)
         return touched + [p for p, text in self.pinned.items() if self._rewritten(p, text)]
 
@@ -205,32 +206,36 @@ class Judge:
     files: Snapshots | None = None
     judged: dict[str, CommandResult] = field(default_factory=dict)
     """The files' states the check already judged in this step (the start among them), shared by its attempts."""
+    start: str | None = None
+    """The files' state the attempt starts from, when the step knows it (else a snapshot is taken)."""
 
     def __post_init__(self) -> None:
-        self._best = (self.baseline, self.files.snapshot()) if self.files and self.baseline else None
+        self._best = (self.baseline, self.start or self.files.snapshot()) if self.files and self.baseline else None
 
-    def failed_before(self) -> str | None:
-        """The files' state when the check already failed on it in this step: the same verdict would come back."""
-        if self.files is None:
-            return None
-        state = self.files.snapshot()
-        earlier = self.judged.get(state)
-        return state if earlier is not None and not earlier.ok else None
+    def state(self) -> str | None:
+        """The files' state now, to look up and to judge (git snapshots are our own time: take one per check)."""
+        return self.files.snapshot() if self.files else None
 
-    def run(self) -> CommandResult:
-        state = self.files.snapshot() if self.files else None
+    def failed_on(self, state: str | None) -> bool:
+        """The check already failed on these files in this step: the same verdict would come back."""
+        earlier = self.judged.get(state) if state else None
+        return earlier is not None and not earlier.ok
+
+    def run(self, state: str | None) -> CommandResult:
+        """The check on the files in `state` (as `state()` just gave it)."""
         outcome = self.check()
         if state is not None:
             self.judged[state] = outcome
         return outcome
 
-    def undo_if_worse(self, outcome: CommandResult) -> bool:
-        """Keep the best state the check has seen: True when this edit made it worse and was undone."""
-        if self._best is None or self.files is None:
+    def undo_if_worse(self, outcome: CommandResult, state: str | None) -> bool:
+        """Keep the best state the check has seen: True when the edit that made `state` made it worse and was
+        undone."""
+        if self._best is None or self.files is None or state is None:
             return False
         best, tree = self._best
         if worse(outcome, best):
             self.files.restore(tree)
             return True
-        self._best = (outcome, self.files.snapshot())
+        self._best = (outcome, state)
         return False

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -31,6 +34,9 @@ LOCAL_SERVERS = {
     "local": None,
 }
 PROVIDERS = ("openai", "anthropic", *LOCAL_SERVERS, "scripted")
+STREAMED = ("openai", *LOCAL_SERVERS)
+"""Providers whose text replies are streamed (the first token's time is known): OpenAI's wire format. Tool calls
+are not: a streamed call's arguments cut off mid-JSON would be read leniently, as if whole."""
 CHARS_PER_TOKEN = 3
 REPLY_PROSE_TOKENS = 512
 MAX_REPLY_TOKENS = 8192
@@ -44,6 +50,10 @@ class ModelReply:
     tokens_out: int
     tokens_cached: int = 0
     """Prompt tokens the server reused from its cache (llama.cpp, OpenAI and Anthropic all report them)."""
+    first_token: float | None = None
+    """Seconds from the request to the reply's first token, when it was streamed."""
+    waiting: float = 0.0
+    """Seconds the reply had waited when it was taken (a request sent early): the call ended that long before."""
 
 
 def split_spec(spec: str) -> tuple[str, str]:
@@ -138,6 +148,8 @@ class LLM:
         self.tier, self.spec, self.model, self.tool_calls = tier, spec, model, tool_calls
         self._bound: dict[tuple[str, ...], Any] = {}
         self._stop: threading.Event | None = None
+        self._early: dict[tuple[str, int | None], Future[tuple[ModelReply, float]]] = {}
+        self._early_lock = threading.Lock()
 
     def stoppable(self, stop: threading.Event) -> LLM:
         """The same model, its replies streamed and cut off as soon as `stop` is set (ReplyStopped): closing the
@@ -145,6 +157,30 @@ class LLM:
         twin = LLM(self.tier, self.spec, self.model, self.tool_calls)
         twin._bound, twin._stop = self._bound, stop
         return twin
+
+    def send_early(
+        self,
+        messages: Sequence[BaseMessage],
+        tools: Sequence[dict[str, Any]],
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+    ) -> None:
+        """Send a request now, in the background, so that the model works while we still prepare (run the first
+        check, say): the `invoke` of exactly this request takes its reply instead of asking again."""
+        key = (request_digest(self.spec, messages, list(tools), temperature), max_tokens)
+        reply: Future[tuple[ModelReply, float]] = Future()
+        with self._early_lock:
+            if key in self._early:
+                return
+            self._early[key] = reply
+
+        def ask() -> None:
+            try:
+                reply.set_result((self._ask(messages, tools, temperature, max_tokens), time.perf_counter()))
+            except BaseException as exc:  # raised again where the reply is taken
+                reply.set_exception(exc)
+
+        threading.Thread(target=ask, name=f"{self.tier}-model-early", daemon=True).start()
 
     def invoke(
         self,
@@ -154,7 +190,23 @@ class LLM:
         max_tokens: int | None = None,
     ) -> ModelReply:
         """One model call offering `tools` (none: a plain text reply); `temperature` overrides the sampling one,
-        `max_tokens` caps the reply."""
+        `max_tokens` caps the reply. A request sent early (`send_early`) is not sent again: its reply is taken."""
+        if self._early:
+            key = (request_digest(self.spec, messages, list(tools), temperature), max_tokens)
+            with self._early_lock:
+                early = self._early.pop(key, None)
+            if early is not None:
+                taken, arrived = early.result()
+                return replace(taken, waiting=max(time.perf_counter() - arrived, 0.0))
+        return self._ask(messages, tools, temperature, max_tokens)
+
+    def _ask(
+        self,
+        messages: Sequence[BaseMessage],
+        tools: Sequence[dict[str, Any]],
+        temperature: float | None,
+        max_tokens: int | None,
+    ) -> ModelReply:
         schema = self.tool_calls == "schema" and bool(tools)
         runnable = self._bind(tools, schema)
         if temperature is not None and not self.spec.startswith("scripted:"):
@@ -164,7 +216,10 @@ class LLM:
         started = time.perf_counter()
         try:
             history = schema_history(messages, tools) if schema else list(messages)
-            message = runnable.invoke(history) if self._stop is None else self._streamed(runnable, history)
+            streamed = self._stop is not None or (not tools and split_spec(self.spec)[0] in STREAMED)
+            message, first = (
+                self._streamed(runnable, history, started) if streamed else (runnable.invoke(history), None)
+            )
         except ReplyStopped:
             raise
         except Exception as exc:
@@ -181,7 +236,7 @@ class LLM:
         message = with_repaired_tool_calls(message)
         message = with_schema_call(message, tools) if schema else with_text_tool_calls(message, offered_tools(tools))
         cached = (usage.get("input_token_details") or {}).get("cache_read") or 0
-        return ModelReply(message, latency, usage.get("input_tokens", 0), usage.get("output_tokens", 0), cached)
+        return ModelReply(message, latency, usage.get("input_tokens", 0), usage.get("output_tokens", 0), cached, first)
 
     def reply_cap(self, files: Iterable[str | None]) -> int | None:
         """The most a reply about these files may need, for a local model: a small one can fall into repeating
@@ -200,25 +255,30 @@ class LLM:
             "tokens_in": reply.tokens_in,
             "tokens_out": reply.tokens_out,
             "tokens_cached": reply.tokens_cached,
+            "first_token_ms": None if reply.first_token is None else round(reply.first_token * 1000, 1),
+            "waiting_ms": round(reply.waiting * 1000, 1),
             "content": truncate_middle(str(reply.message.content), RECORDED_TEXT_LIMIT),
             "tool_calls": [{"name": c["name"], "args": brief_args(c.get("args"))} for c in reply.message.tool_calls],
         }
 
-    def _streamed(self, runnable: Any, history: list[BaseMessage]) -> AIMessage:
-        assert self._stop is not None
+    def _streamed(self, runnable: Any, history: list[BaseMessage], started: float) -> tuple[AIMessage, float | None]:
+        """The reply streamed, and the seconds to its first token; cut off (ReplyStopped) when `stop` is set."""
         # The usage (and the tokens the server reused) comes in the stream's last chunk only when asked for.
         usage = {"stream_usage": True} if "stream_usage" in type(self.model).model_fields else {}
-        reply: BaseMessageChunk | None = None
+        chunks: list[BaseMessageChunk] = []
+        first: float | None = None
         stream = runnable.stream(history, **usage)
         try:
             for chunk in stream:
-                if self._stop.is_set():
+                if self._stop is not None and self._stop.is_set():
                     raise ReplyStopped("the reply was stopped with its candidate")
-                reply = chunk if reply is None else reply + chunk
+                if first is None and (chunk.content or getattr(chunk, "tool_call_chunks", None)):
+                    first = time.perf_counter() - started
+                chunks.append(chunk)
         finally:
             stream.close()
-        message = message_chunk_to_message(reply) if reply is not None else AIMessage("")
-        return message if isinstance(message, AIMessage) else AIMessage(str(message.content))
+        message = message_chunk_to_message(chunks[0] + chunks[1:]) if chunks else AIMessage("")
+        return (message if isinstance(message, AIMessage) else AIMessage(str(message.content))), first
 
     def _bind(self, tools: Sequence[dict[str, Any]], schema: bool) -> Any:
         key = tuple(t["function"]["name"] for t in tools)
@@ -228,3 +288,13 @@ class LLM:
             else:
                 self._bound[key] = self.model.bind_tools(list(tools)) if tools else self.model
         return self._bound[key]
+
+
+def request_digest(
+    model: str, messages: Sequence[BaseMessage], tools: list[dict[str, Any]], temperature: float | None
+) -> str:
+    """What a deterministic server answers alike: the same model, messages, tools and temperature."""
+    said = [(m.type, m.content, [(c["name"], c["args"]) for c in getattr(m, "tool_calls", [])]) for m in messages]
+    names = [t["function"]["name"] for t in tools]
+    text = json.dumps([model, said, names, temperature], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

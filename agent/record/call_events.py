@@ -36,6 +36,11 @@ class ModelCall(EventModel):
     """Completion tokens."""
     tokens_cached: int = 0
     """Prompt tokens the server reused from its prompt cache instead of reading them again."""
+    first_token_ms: float | None = None
+    """From the request to the reply's first token, when it was streamed."""
+    waiting_ms: float = 0.0
+    """How long the reply had waited when it was taken (its request was sent early): the call ended that long before
+    this event."""
     content: str = ""
     """What the model wrote besides tool calls, cut in the middle."""
     tool_calls: list[CalledTool] = Field(default_factory=list)

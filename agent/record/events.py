@@ -118,21 +118,21 @@ class Recorded(Generic[E]):
 
 @overload
 def read_events(
-    store: SqlStore, job_id: str, kind: type[E], /, *, attempt_id: int | None = None
+    store: SqlStore, job_id: str, kind: type[E], /, *, attempt_id: int | None = None, step_id: int | None = None
 ) -> list[Recorded[E]]: ...
 
 
 @overload
 def read_events(
-    store: SqlStore, job_id: str, *types: type[EventModel], attempt_id: int | None = None
+    store: SqlStore, job_id: str, *types: type[EventModel], attempt_id: int | None = None, step_id: int | None = None
 ) -> list[Recorded[EventModel]]: ...
 
 
 def read_events(
-    store: SqlStore, job_id: str, *types: type[EventModel], attempt_id: int | None = None
+    store: SqlStore, job_id: str, *types: type[EventModel], attempt_id: int | None = None, step_id: int | None = None
 ) -> list[Recorded[Any]]:
     """The job's events of these types (all when none are named), oldest first."""
-    rows = store.events(job_id, kinds=[t.kind for t in types] or None, attempt_id=attempt_id)
+    rows = store.events(job_id, kinds=[t.kind for t in types] or None, attempt_id=attempt_id, step_id=step_id)
     found: list[Recorded[Any]] = []
     for row in rows:
         if row.kind not in EVENT_TYPES:

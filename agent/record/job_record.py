@@ -93,6 +93,8 @@ class StepTime(TypedDict):
     """Running the worker's other tool calls."""
     own: float
     """The rest: sparkwright's own time between them."""
+    first_token: float | None
+    """Seconds from its start to its first model token (None when no reply was streamed)."""
 
 
 class StepRow(StepFacts):
@@ -154,6 +156,8 @@ class JobOutcome(TypedDict):
     """What the final review asks a reviewer to double-check."""
     usage: Usage
     """Model calls, tokens, time and cost per tier."""
+    first_token_seconds: float | None
+    """From the job's start to its first model token (None when no reply was streamed)."""
     runs: list[RunRow]
     """Where the job ran: each holding of its lease, oldest first."""
 

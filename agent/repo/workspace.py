@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from git import GitCommandError, Repo
@@ -129,6 +130,10 @@ class Workspace:
         self.git("add", "-A")
         return [p for p in self.git("diff", "--no-ext-diff", "--cached", "--name-only", "-z", "HEAD").split("\0") if p]
 
+    def changed_tracked(self) -> list[str]:
+        """Paths HEAD has that were edited or removed since (new files left out): one git process, nothing staged."""
+        return [p for p in self.git("diff", "--no-ext-diff", "--name-only", "-z", "HEAD").split("\0") if p]
+
     def tracked_files(self, commit: str) -> list[str]:
         """Every file path `commit` holds."""
         if commit not in self._tracked:
@@ -140,11 +145,12 @@ class Workspace:
         if paths:
             self.git("checkout", "-q", "HEAD", "--", *paths)
 
-    def commit_step(self, job_id: str, step_id: int, title: str, body: str) -> str:
-        """One commit for the step (empty if the step changed nothing); returns its sha."""
-        self.git("add", "-A")
+    def commit_step(self, job_id: str, step_id: int, title: str, body: Callable[[list[str]], str]) -> str:
+        """One commit for the step (empty if the step changed nothing), its message's body written from the paths
+        it changes; returns its sha."""
+        changed = self.changed_files()
         fault_point("commit.after_add")
-        message = f"{title}\n\n{body}\n\nSparkwright-Job: {job_id}\n{step_trailer(job_id, step_id)}"
+        message = f"{title}\n\n{body(changed)}\n\nSparkwright-Job: {job_id}\n{step_trailer(job_id, step_id)}"
         self.git(*AUTHOR, "commit", "-q", "--allow-empty", "--no-verify", "-m", message)
         return self.head()
 
@@ -168,10 +174,7 @@ class Workspace:
         A model's own `git checkout -b`, `commit` or `reset` moved it: its file changes stay and
         become part of the step; only the refs are put back."""
         ref = f"refs/heads/{self.branch}"
-        try:
-            head_ref = self.git("symbolic-ref", "-q", "HEAD")
-        except GitCommandError:
-            head_ref = "(detached)"
+        head_ref = self._head_ref()
         branch_at = self._commit_of(ref)
         if head_ref == ref and branch_at == expected:
             return
@@ -182,6 +185,19 @@ class Workspace:
             self.git("symbolic-ref", "HEAD", ref)
             self.repairs.append(f"HEAD was on {head_ref}, not {ref}: put it back")
         self.git("reset", "-q")  # the index follows HEAD; the files stay as the worker left them
+
+    def _head_ref(self) -> str:
+        """The ref HEAD names: read from the plain file git keeps it in (no git process), else asked of git."""
+        head = self.git_dir / "HEAD"
+        try:
+            if stat.S_ISREG(os.lstat(head).st_mode) and (text := head.read_text(errors="replace")).startswith("ref: "):
+                return text.removeprefix("ref: ").strip()
+        except OSError:
+            pass
+        try:
+            return self.git("symbolic-ref", "-q", "HEAD")
+        except GitCommandError:
+            return "(detached)"
 
     def _commit_of(self, ref: str) -> str | None:
         try:

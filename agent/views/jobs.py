@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.console import Console
@@ -19,6 +19,7 @@ from agent.record import (
     ModelCall,
     PlanCheck,
     PlanRejected,
+    Recorded,
     ReproductionTried,
     TestRun,
     ToolCall,
@@ -63,10 +64,13 @@ def step_times(store: SqlStore, job_id: str) -> dict[int, StepTime]:
     """Per step that ran: its seconds, and how many of them went to the model, the tests and the tools."""
     parts: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     last: dict[int, datetime] = {}
+    first: dict[int, datetime] = {}
     for recorded in read_events(store, job_id, ModelCall, Check, ReproductionTried, ToolCall):
         if (step := recorded.step_id) is None:
             continue
         last[step] = recorded.ts.replace(tzinfo=None)
+        if step not in first and (token := first_token(recorded)):
+            first[step] = token
         if bar := work_bar(recorded.event, 0.0):
             parts[step]["model" if bar.lane.endswith("model") else bar.lane] += bar.end - bar.start
     times: dict[int, StepTime] = {}
@@ -79,8 +83,25 @@ def step_times(store: SqlStore, job_id: str) -> dict[int, StepTime]:
             "seconds": round(wall, 2),
             **{k: round(p[k], 2) for k in ("model", "tests", "tools")},  # type: ignore[typeddict-item]
             "own": round(own, 2),
+            "first_token": round((first[s.id] - s.started_at).total_seconds(), 3) if s.id in first else None,
         }
     return times
+
+
+def first_token(recorded: Recorded) -> datetime | None:
+    """When a streamed model reply's first token came (the event is recorded when the reply was taken)."""
+    call = recorded.event
+    if not isinstance(call, ModelCall) or call.first_token_ms is None:
+        return None
+    sent = call.waiting_ms + call.latency_ms - call.first_token_ms
+    return recorded.ts.replace(tzinfo=None) - timedelta(milliseconds=sent)
+
+
+def job_first_token(store: SqlStore, job_id: str) -> float | None:
+    """Seconds from the job's start to its first model token (None when no reply was streamed)."""
+    events = read_events(store, job_id)
+    token = next((t for r in events if (t := first_token(r))), None)
+    return round((token - events[0].ts.replace(tzinfo=None)).total_seconds(), 3) if token else None
 
 
 def age(moment: datetime) -> str:
@@ -143,6 +164,7 @@ def job_record(store: SqlStore, job: Job) -> JobRecord:
         "summary": job.summary,
         "uncertainties": job.uncertainties,
         "usage": usage(store, job.id, (job.settings or {}).get("prices")),
+        "first_token_seconds": job_first_token(store, job.id),
     }
 
 
@@ -204,6 +226,7 @@ def print_show(store: SqlStore, job: Job, as_json: bool) -> None:
             say(
                 f"             {spent['seconds']:.1f}s: model {spent['model']:.1f}s, tests {spent['tests']:.1f}s, "
                 f"tools {spent['tools']:.1f}s, sparkwright {spent['own']:.1f}s"
+                + (f", first model token at {token:.2f}s" if (token := spent["first_token"]) is not None else "")
             )
         for a in step["attempts"]:
             say(

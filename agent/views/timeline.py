@@ -96,6 +96,7 @@ def work_bar(event: EventModel, end: float) -> Bar | None:
         case ModelCall() as call:
             why = f" ({call.purpose})" if call.purpose else ""
             label = f"{call.tier} model{why}: {call.tokens_in} in, {call.tokens_out} out"
+            end -= call.waiting_ms / 1000
             return Bar(f"{call.tier} model", end - call.latency_ms / 1000, end, label)
         case Check() | ReproductionTried() | TestRun() | Triaged() as run if run.seconds:
             return Bar("tests", end - run.seconds, end, f"{run.kind} ({run.seconds:.2f} s)")

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from agent.views.jobs import job_first_token
 from benchmarks.solverate.grading import grade
 from benchmarks.solverate.report import Result
 from benchmarks.solverate.tasks import Staged, Task, test_env
@@ -95,6 +96,7 @@ def read_record(db: Path, result: Result) -> str | None:
                 result.fast_in_after_first += int(event.payload.get("tokens_in", 0))
         result.duplicates = len(store.events(job.id, ["duplicate"]))
         result.candidates = len(store.attempts(job.id))
+        result.first_token_seconds = job_first_token(store, job.id)
         runs = store.events(job.id, ["triage", "reproduction_tried", "check", "test_run"])
         result.test_seconds = sum(float(e.payload.get("seconds") or 0) for e in runs)
         return job.branch

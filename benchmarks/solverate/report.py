@@ -39,6 +39,8 @@ class Result:
     """Running tests: triage's run, reproductions, checks and the final test run. The rest of `seconds` is ours."""
     candidates: int = 0
     """Candidates (attempts) the job started."""
+    first_token_seconds: float | None = None
+    """From the job's start to its first model token (None when no reply was streamed)."""
     files: list[str] = field(default_factory=list)
     """The baseline's: the files its prompt held."""
     samples: int = 0
@@ -87,6 +89,9 @@ def summary(results: list[Result], reference: list[Result]) -> dict[str, object]
         # What candidates at once are for: the tasks the first candidate did not settle.
         "multi_candidate_tasks": len(several := [r for r in results if r.candidates > 1]),
         "median_multi_candidate_seconds": _median([r.seconds for r in several]),
+        "median_first_token_seconds": _median(
+            [r.first_token_seconds for r in results if r.first_token_seconds is not None], digits=2
+        ),
         "won": sorted({r.task for r in solved} - base_solved),
         "lost": sorted(base_solved - {r.task for r in solved}),
     }
@@ -108,8 +113,8 @@ def summary(results: list[Result], reference: list[Result]) -> dict[str, object]
     return totals
 
 
-def _median(values: list[float]) -> float | None:
-    return round(statistics.median(values), 1) if values else None
+def _median(values: list[float], digits: int = 1) -> float | None:
+    return round(statistics.median(values), digits) if values else None
 
 
 def _p90(values: list[float]) -> float | None:
@@ -135,7 +140,8 @@ def summary_lines(s: dict[str, object]) -> list[str]:
     if split := s.get("solved_seconds_split"):
         lines.append(
             f"{'':<21} {'':<7} solved tasks' time: model {split['model']} s, tests {split['tests']} s, "  # type: ignore[index]
-            f"own {split['own']} s; {s['tokens_out_per_solved']} tokens generated per solved task"  # type: ignore[index]
+            f"own {split['own']} s; {s['tokens_out_per_solved']} tokens generated per solved task; "
+            f"first model token {secs('median_first_token_seconds')} after the job's start (median)"  # type: ignore[index]
         )
     if s.get("multi_candidate_tasks"):
         lines.append(

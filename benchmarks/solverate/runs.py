@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from agent.config import load_settings
 from agent.errors import UserError
 from agent.models.llm import LLM, LOCAL_SERVERS, make_chat_model, split_spec
@@ -31,6 +33,8 @@ class Run:
     """The resolved model settings as `sparkwright run` flags (the job's own home has no config file)."""
     keep: Path | None = None
     commit: str = field(init=False)
+    cold: bool = field(default=False, init=False)
+    """The servers' prompt caches were emptied before the row's task ran."""
     _model: LLM | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -65,6 +69,7 @@ class Run:
             "commit": self.commit,
             "run_args": self.args.run_arg,
             "parallel": 1 if result.mode == "quick-sequential" else self.args.parallel,
+            "cold_cache": self.cold,
         }
 
     def temperature(self, mode: str) -> float | str:
@@ -96,6 +101,7 @@ def run_mode(run: Run, mode: str, variant: str, tasks: list[Task]) -> Iterator[R
     for task in tasks:
         with tempfile.TemporaryDirectory(prefix=f"solve-{task.name}-") as tmp:
             staged = stage(task, variant, Path(tmp) / "task")
+            run.cold = cold_caches({u for u in (run.base_url("deep"), run.base_url("fast")) if u})
             if mode in BASELINES:
                 result = run_baseline(run, mode, variant, task, staged)
             else:
@@ -104,6 +110,23 @@ def run_mode(run: Run, mode: str, variant: str, tasks: list[Task]) -> Iterator[R
             if run.keep:
                 result.kept = str(keep(staged, run.keep / variant / mode / task.name))
             yield result
+
+
+def cold_caches(base_urls: set[str]) -> bool:
+    """Empty every slot's prompt cache of these llama.cpp servers, so that each task's first request is evaluated
+    as a user's first request would be, in every mode alike: a greedy reply can change with what the cache held
+    (the same request, evaluated on top of a cached prefix, gave another fix). Whether every server had it done."""
+    done = bool(base_urls)
+    for url in base_urls:
+        root = url.rstrip("/").removesuffix("/v1")
+        try:
+            slots = httpx.get(f"{root}/slots", timeout=5)
+            slots.raise_for_status()
+            for slot in slots.json():
+                httpx.post(f"{root}/slots/{slot['id']}", params={"action": "erase"}, timeout=5).raise_for_status()
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            done = False  # not llama.cpp, or its slot actions are off: the row says the cache was not emptied
+    return done
 
 
 def parallel_env(run: Run, mode: str) -> dict[str, str]:

@@ -6,7 +6,6 @@ the loop and what a call to each means, the budget, whether loops are detected, 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
@@ -18,7 +17,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
 
 from agent.faults import fault_point
-from agent.models.llm import LLM, ModelReply
+from agent.models.llm import LLM, ModelReply, request_digest
 from tools import Observation, Tool, Toolbox
 from tools.base import RECORDED_TEXT_LIMIT, brief_args, signature, truncate_middle
 
@@ -93,7 +92,7 @@ class ModelLoop:
     """What was tried, one short line per tool call answered."""
 
     def run(self, system: str, brief: str) -> End:
-        self.messages = [SystemMessage(system), HumanMessage(brief)]
+        self.messages = opening(system, brief)
         self._answers = {c.tool.name: c.answer for c in self.controls}
         self._schemas = self.toolbox.schemas() + [c.tool.schema() for c in self.controls]
         self._seen: Counter[tuple[str, str, str]] = Counter()
@@ -241,17 +240,12 @@ class ModelLoop:
         )
 
 
+def opening(system: str, brief: str) -> list[BaseMessage]:
+    """A conversation's first request: the system prompt and the brief."""
+    return [SystemMessage(system), HumanMessage(brief)]
+
+
 def _in_short(args: Any) -> str:
     if not isinstance(args, dict):
         return str(args)[:120]
     return ", ".join(f"{k}={str(v)[:60]!r}" for k, v in args.items())
-
-
-def request_digest(
-    model: str, messages: Sequence[BaseMessage], tools: list[dict[str, Any]], temperature: float | None
-) -> str:
-    """What a deterministic server answers alike: the same model, messages, tools and temperature."""
-    said = [(m.type, m.content, [(c["name"], c["args"]) for c in getattr(m, "tool_calls", [])]) for m in messages]
-    names = [t["function"]["name"] for t in tools]
-    text = json.dumps([model, said, names, temperature], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -9,12 +9,23 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from agent.engine.context import JobContext
-from agent.engine.conversation.control import DECISIONS, RetryArgs, ReviseArgs, SplitArgs, StopArgs, TakeOverArgs, specs
+from agent.engine.conversation.control import (
+    DECISIONS,
+    RetryArgs,
+    ReviseArgs,
+    SplitArgs,
+    StepPlan,
+    StopArgs,
+    TakeOverArgs,
+    specs,
+)
 from agent.engine.conversation.deliberate import DeliberationFailed, deliberate
+from agent.engine.conversation.planned_edits import edit_problems
 from agent.faults import fault_point
 from agent.issue import issue_block
 from agent.models.llm import LOCAL_SERVERS, split_spec
 from agent.record import Decision, FailureReport
+from agent.test_files import normalized
 from state import DecisionKind, Job, PlanChange, ReportDecision, RevisionKind, Step, StepStatus
 from state.fields import StepFields
 from state.models import utcnow
@@ -72,7 +83,7 @@ def escalate(ctx: JobContext, report_id: int) -> Decided:
             return _stop(ctx, report_id, step.id, DecisionKind.LIMIT, f"{exc}; step {step.title!r} failed: {found.why}")
     kind, args = DecisionKind(name), args
     if step.executor != "deep" and _takes_over_first(ctx):
-        kind, args = _take_over_first(kind, args)
+        kind, args = _take_over_first(ctx, kind, args)
     if kind == DecisionKind.STOP:
         assert isinstance(args, StopArgs)
         return _stop(ctx, report_id, step.id, kind, f"the planner stopped the job: {args.explanation}")
@@ -89,15 +100,29 @@ def _takes_over_first(ctx: JobContext) -> bool:
     return setting == "always" or (setting == "auto" and split_spec(ctx.fast.spec)[0] in LOCAL_SERVERS)
 
 
-def _take_over_first(kind: DecisionKind, args: BaseModel) -> tuple[DecisionKind, BaseModel]:
+def _take_over_first(ctx: JobContext, kind: DecisionKind, args: BaseModel) -> tuple[DecisionKind, BaseModel]:
     """The fast tier has used all its candidates on the step: the deep tier runs its own before any other decision.
-    Only a decision that changes the step itself (split it, revise the plan: a wrong check or a step too big) goes
-    first; a retry's guidance or a stop's explanation becomes the take-over's note, and the record says so."""
-    if kind in (DecisionKind.SPLIT, DecisionKind.REVISE, DecisionKind.TAKE_OVER):
+    Only a decision that changes the step itself (split it, revise the plan: a wrong check or a step too big) with
+    steps that can work goes first; a retry's guidance, a stop's explanation or why the new steps cannot work
+    becomes the take-over's note, and the record says so."""
+    if kind == DecisionKind.TAKE_OVER:
         return kind, args
     said = args.guidance if isinstance(args, RetryArgs) else args.explanation if isinstance(args, StopArgs) else ""
+    if isinstance(args, (SplitArgs, ReviseArgs)):
+        if not (problems := _step_problems(ctx, args.steps)):
+            return kind, args
+        said = f"{args.reason}; but {'; '.join(problems)}"
     why = f"the fast tier used all its candidates, so the deep tier tries its own first (the planner said {kind}"
     return DecisionKind.TAKE_OVER, TakeOverArgs(reason=f"{why}: {said})" if said else f"{why})")
+
+
+def _step_problems(ctx: JobContext, steps: Sequence[StepPlan]) -> list[str]:
+    """What makes new steps unable to work (a file that does not exist, no file at all), as a plan is checked."""
+    problems, planned = [], set[str]()
+    for number, new in enumerate(steps, 1):
+        problems += [f"its step {number} ({new.title!r}): {p}" for p in edit_problems(ctx, new, planned)]
+        planned |= {normalized(f) for f in new.files}
+    return problems
 
 
 def _apply(ctx: JobContext, report_id: int, step, kind: DecisionKind, args) -> None:

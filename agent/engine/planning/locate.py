@@ -77,7 +77,7 @@ def read_data(reader: WorkspaceView, path: str) -> list[str]:
     folder = path.rsplit("/", 1)[0] + "/" if "/" in path else ""
     found = []
     for name in dict.fromkeys(_DATA_NAME.findall(text)):
-        found += [c for c in (f"{folder}{name}", name) if c != path and readable(reader, c)][:1]
+        found += [c for c in (f"{folder}{name}", name) if c != path and reader.is_file(c)][:1]
     return found
 
 
@@ -127,12 +127,3 @@ def _sources(reader: WorkspaceView) -> Iterator[tuple[str, str]]:
         except SandboxCallError:
             continue
         yield path, data.decode("utf-8", errors="replace")
-
-
-def readable(reader: WorkspaceView, path: str) -> bool:
-    """A regular file inside the worktree, reached without following links."""
-    try:
-        reader.read_file(path)
-    except (SandboxCallError, ValueError):
-        return False
-    return True

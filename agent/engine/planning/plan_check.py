@@ -10,20 +10,12 @@ from dataclasses import dataclass
 
 from agent.engine.context import JobContext
 from agent.engine.conversation.control import StepPlan
+from agent.engine.conversation.planned_edits import edit_problems
 from agent.engine.judge import unrunnable
-from agent.engine.planning.triage import is_repo_file
 from agent.test_files import is_test_path, normalized
 from sandbox import CommandResult
 from sandbox.confined import CONTAINER_ROOT
 
-NOT_AN_EDIT = re.compile(
-    r"^\W*(identify|analy[sz]e|investigate|debug|understand|review|inspect|examine|locate|find|explore|read|look"
-    r"|reproduce|diagnose|determine|research|study|confirm|run)\b",
-    re.IGNORECASE,
-)
-TESTING = re.compile(r"^\W*(test|verify)\b", re.IGNORECASE)
-"""A "test …" or "verify …" step is an edit only when it writes a test."""
-CREATES = re.compile(r"\b(create|add|new|write)\b", re.IGNORECASE)
 CANNOT_RUN = ("file or directory not found", "no tests ran", "ERROR: not found")
 _NOT_FOUND = re.compile(r"(?:file or directory not found|ERROR: not found): (\S+)")
 
@@ -51,25 +43,6 @@ def validate_plan(ctx: JobContext, steps: Sequence[StepPlan], failing_check: str
         checks.append(result)
         problems += [f"{where}: {p}" for p in check_problems(ctx, step, result, failing_check)]
     return Validated(problems, checks)
-
-
-def edit_problems(ctx: JobContext, step: StepPlan, planned: set[str]) -> list[str]:
-    """What a step's title and files say about whether it edits anything; `planned` are earlier steps' files."""
-    found = []
-    if NOT_AN_EDIT.match(step.title) or (TESTING.match(step.title) and not any(map(is_test_path, step.files))):
-        found.append(
-            "is not an edit: every step must change files; do the finding, reading and testing inside the step "
-            "that makes the change"
-        )
-    if not step.files:
-        found.append("names no file: list in `files` the files the step edits (paths from the repository root)")
-    for path in step.files:
-        if not (is_repo_file(ctx, path) or normalized(path) in planned or _creates(step, path)):
-            found.append(
-                f"file {path!r} does not exist: name existing files from the repository root, or say in the "
-                "instructions that the step creates it"
-            )
-    return found
 
 
 def check_problems(ctx: JobContext, step: StepPlan, result: CommandResult, failing_check: str | None) -> list[str]:
@@ -108,16 +81,6 @@ def _names_new_test(ctx: JobContext, step: StepPlan, result: CommandResult) -> b
     missing = [_relative(m.split("::")[0], root) for m in _NOT_FOUND.findall(result.output)]
     named = missing or [normalized(t.split("::")[0]) for t in step.check.split() if is_test_path(t.split("::")[0])]
     return bool(named) and all(n in tests for n in named)
-
-
-def _creates(step: StepPlan, path: str) -> bool:
-    """A new test the check names, or a file the step says it creates (by name: a wrong path is not a new file)."""
-    path = normalized(path)
-    if is_test_path(path) and path in step.check:
-        return True
-    said = f"{step.title}\n{step.instructions}"
-    stem = path.rsplit("/", 1)[-1].split(".")[0]
-    return bool(CREATES.search(said) and re.search(rf"\b{re.escape(stem)}\b", said, re.IGNORECASE))
 
 
 def _relative(path: str, root: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from agent.engine.context import JobContext
 from agent.engine.judge import failing_part, narrow_check, no_tests_ran, require_runnable
-from agent.engine.planning.locate import locate, read_data, readable
+from agent.engine.planning.locate import locate, read_data
 from agent.issue import issue_block
 from agent.repo import repo_settings
 from agent.test_files import is_test_path
@@ -113,7 +113,7 @@ def test_command(ctx: JobContext) -> str:
 def failing_ids(output: str, reader: WorkspaceView) -> list[str]:
     """Node ids from pytest's short summary whose file is a regular file of the worktree."""
     ids = _unique(_SUMMARY_LINE.findall(output))
-    return [i for i in ids if readable(reader, i.split("::")[0])]
+    return [i for i in ids if reader.is_file(i.split("::")[0])]
 
 
 def _frames(reader: WorkspaceView, text: str) -> list[str]:
@@ -127,7 +127,7 @@ def _frames(reader: WorkspaceView, text: str) -> list[str]:
             path = path.removeprefix(base)
         parts = [p for p in path.split("/") if p]
         tails = ["/".join(parts[i:]) for i in range(len(parts))] if path.startswith("/") else [path]
-        found += next(([t] for t in tails if readable(reader, t)), [])
+        found += next(([t] for t in tails if reader.is_file(t)), [])
     return found
 
 
@@ -168,16 +168,11 @@ def _absolute(node: ast.ImportFrom, package: str) -> str:
 
 
 def _repo_files(reader: WorkspaceView, paths: list[str]) -> list[str]:
-    return [p for p in _unique(_normal(p) for p in paths) if p and readable(reader, p)]
+    return [p for p in _unique(_normal(p) for p in paths) if p and reader.is_file(p)]
 
 
 def _normal(path: str) -> str:
     return path[2:] if path.startswith("./") else path
-
-
-def is_repo_file(ctx: JobContext, path: str) -> bool:
-    """A regular file inside the worktree, reached without following links (read through the confined view)."""
-    return readable(ctx.reader, path)
 
 
 def _rank(paths: list[str]) -> list[str]:

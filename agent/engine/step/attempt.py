@@ -59,6 +59,8 @@ class StepAttempt:
     """The answer to a reply without a tool call (a text format's reader has its own)."""
     judged: dict[str, CommandResult] = field(default_factory=dict)
     """States of the files the step's check already judged (see `Judge`), shared by the step's attempts."""
+    start: str | None = None
+    """The files' state the attempt starts from, when known."""
     sent: set[str] = field(default_factory=set)
     """Greedy requests already sent for the step (see `ModelLoop`), shared by its attempts."""
     max_reply_tokens: int | None = None
@@ -67,7 +69,7 @@ class StepAttempt:
 
     def run(self, system: str, brief: str) -> AttemptResult:
         self.result, self._check_failures = AttemptResult("budget", ""), 0
-        self._judge = Judge(self.check, self.baseline, self.files, self.judged)
+        self._judge = Judge(self.check, self.baseline, self.files, self.judged, self.start)
         controls = [Control(FINISH, self._finish), Control(STUCK, self._stuck), Control(RUN_CHECK, self._run_check)]
         self.loop = ModelLoop(
             self.llm,
@@ -102,15 +104,16 @@ class StepAttempt:
 
     def _finish(self, args: dict[str, Any]) -> End | Observation:
         fault_point("worker.before_check")
-        if state := self._judge.failed_before():
+        state = self._judge.state()
+        if state and self._judge.failed_on(state):
             return self._duplicate(state)
-        outcome = self._check("finish")
+        outcome = self._check("finish", state)
         if outcome.ok:
             fault_point("worker.check_passed")
             self.result.summary = str(args.get("summary", ""))
             return End("passed", "the check passed")
         self._check_failures += 1
-        undone = self._undo_if_worse(outcome)
+        undone = self._undo_if_worse(outcome, state)
         if self._check_failures >= self.check_failures_allowed:
             return End(
                 "check_failed", f"the check still failed after the worker said done {self._check_failures} times"
@@ -137,8 +140,8 @@ class StepAttempt:
             False,
         )
 
-    def _undo_if_worse(self, outcome: CommandResult) -> str:
-        if not self._judge.undo_if_worse(outcome):
+    def _undo_if_worse(self, outcome: CommandResult, state: str | None) -> str:
+        if not self._judge.undo_if_worse(outcome, state):
             return ""
         self.emit("edits_undone", reason="the check got worse than before the edit")
         return (
@@ -147,12 +150,12 @@ class StepAttempt:
         )
 
     def _run_check(self, _: dict[str, Any]) -> Observation:
-        outcome = self._check("run_check")
+        outcome = self._check("run_check", self._judge.state())
         return Observation(_check_text(outcome), outcome.ok, outcome.duration)
 
-    def _check(self, trigger: str) -> CommandResult:
+    def _check(self, trigger: str, state: str | None) -> CommandResult:
         """The step's check, run by us: the worker's word that it is done is not enough."""
-        outcome = self._judge.run()
+        outcome = self._judge.run(state)
         self.result.check = outcome
         self.emit(
             "check",

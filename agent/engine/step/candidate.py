@@ -7,10 +7,11 @@ from functools import partial
 
 from agent.config import Candidate
 from agent.engine.context import JobContext
-from agent.engine.conversation.loop import Budget
+from agent.engine.conversation.loop import Budget, opening
 from agent.engine.judge import TestGuard, failing_part, guarded_check
 from agent.engine.step.attempt import AttemptResult, StepAttempt
 from agent.engine.step.formats import edit_format
+from agent.models.llm import request_digest
 from sandbox import CommandResult, SandboxCallError
 from state import Step
 from tools import Toolbox, worker_tools
@@ -24,6 +25,8 @@ class StepMemory:
     """The check's verdict on each state of the files it judged (git tree ids), the step's start among them."""
     sent: set[str]
     """Digests of the greedy requests already sent for the step, in this run and earlier ones."""
+    start: str | None = None
+    """The files' state (a git tree) the step starts from, and so each of its candidates."""
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,24 @@ def run_candidate(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard
         retry_hint=form.retry_hint,
         nudge=form.nudge,
         judged=brief.memory.judged,
+        start=brief.memory.start,
         sent=brief.memory.sent,
         max_reply_tokens=llm.reply_cap(brief.files.values()),
     )
     return attempt.run(form.system(step.executor), form.brief(ctx, step, brief.files, failure))
+
+
+def send_early(ctx: JobContext, step: Step, candidate: Candidate, files: dict[str, str | None], sent: set[str]) -> None:
+    """The candidate's opening request sent now, when it does not show the check (the single prompt's): the model
+    works while the step's first check runs, and the attempt takes the reply when it asks exactly that."""
+    form = edit_format(candidate.format)
+    if form.shows_check or form.reader(files) is None:
+        return
+    llm = ctx.llm(step.executor)
+    messages = opening(form.system(step.executor), form.brief(ctx, step, files, None))
+    if candidate.temperature == 0 and request_digest(llm.spec, messages, [], 0) in sent:
+        return  # sent before this run (a resumed step): the attempt asks another way
+    llm.send_early(messages, [], candidate.temperature, llm.reply_cap(files.values()))
 
 
 def _failure(before: CommandResult) -> str:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.engine.context import JobContext
-from agent.engine.conversation.loop import request_digest
 from agent.engine.judge import failing_part, narrow_check
 from agent.engine.step.formats.single_prompt import issue_as_given
 from agent.faults import fault_point
+from agent.models.llm import request_digest
 from agent.record import ModelCall, Reproduced, ReproductionTried, read_events
 from agent.test_files import is_test_path
 from sandbox import CommandResult, SandboxCallError
@@ -54,6 +54,8 @@ _WRONG_TEST = re.compile(
     re.MULTILINE,
 )
 """Failures that say the test is wrong (it calls what does not exist, or calls it wrongly), not the code."""
+_ASKS_FOR_TEST = re.compile(r"\b(?:add|write|include|create)\s+(?:\w+\s+){0,2}?tests?\b|\bregression\s+tests?\b", re.I)
+"""An issue's request for a test: "add a regression test", "write a test for it", "add tests"."""
 _FAILED = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)", re.MULTILINE)
 _RAISED = re.compile(r"^(?:[\w.]+\.)?(\w+(?:Error|Exception|Exit|Interrupt|Warning|Iteration))(?::.*)?$")
 """A traceback's last line: the exception's (maybe dotted) name, then its message."""
@@ -69,8 +71,8 @@ class Reproduction:
 
 def recorded(ctx: JobContext, step: Step) -> tuple[int, Reproduction | None]:
     """How many tests this step already tried (before an escalation or a crash), and the one it kept."""
-    tried = sum(r.step_id == step.id for r in read_events(ctx.store, ctx.job.id, ReproductionTried))
-    kept = [r for r in read_events(ctx.store, ctx.job.id, Reproduced) if r.step_id == step.id]
+    tried = len(read_events(ctx.store, ctx.job.id, ReproductionTried, step_id=step.id))
+    kept = read_events(ctx.store, ctx.job.id, Reproduced, step_id=step.id)
     if not kept:
         return tried, None
     event = kept[-1].event
@@ -143,6 +145,12 @@ def rewritten(ctx: JobContext, step: Step, files: Mapping[str, str], test: str, 
 def wrong_for_issue(ctx: JobContext, result: CommandResult) -> str | None:
     """Why a test's run does not reproduce this job's issue, or None when it does."""
     return wrong_reproduction(result, issue_error(issue_as_given(ctx.job)))
+
+
+def asks_for_test(issue: str) -> bool:
+    """The issue asks for a test with the fix: the job writes one even when a test of the repository fails
+    already (a test the user wrote to show the bug is not the regression test they asked for)."""
+    return bool(_ASKS_FOR_TEST.search(issue))
 
 
 def issue_error(issue: str) -> str | None:

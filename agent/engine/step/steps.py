@@ -14,11 +14,19 @@ from agent.engine.context import JobContext
 from agent.engine.judge import TestGuard, guarded_check, require_runnable
 from agent.engine.step.agreement import NOTHING_FAILED, Passed, agreed, agreement, best, passed, standing
 from agent.engine.step.attempt import CHECK_TAIL, AttemptResult
-from agent.engine.step.candidate import Brief, StepMemory, raw_files, run_candidate
+from agent.engine.step.candidate import Brief, StepMemory, raw_files, run_candidate, send_early
 from agent.engine.step.candidates import candidates, describe
 from agent.engine.step.formats import edit_format
+from agent.engine.step.formats.single_prompt import issue_as_given
 from agent.engine.step.lanes import lanes_for, side_by_side
-from agent.engine.step.reproduce import Reproduction, failed_tests, put_in_place, recorded, reproduce
+from agent.engine.step.reproduce import (
+    Reproduction,
+    asks_for_test,
+    failed_tests,
+    put_in_place,
+    recorded,
+    reproduce,
+)
 from agent.engine.step.set_aside import LEFT_OUT, ModelTest, judged_without, keep_verifying, written_again
 from agent.faults import fault_point
 from agent.record import (
@@ -70,6 +78,10 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     ctx.store.update_step(step.id, status=StepStatus.RUNNING.value, started_at=step.started_at or utcnow())
     guard = TestGuard(ctx.workspace, job.base_commit, step.files)
     files = raw_files(ctx, step.files)
+    existing = {path: text for path, text in files.items() if text is not None}
+    todo = candidates(ctx.settings, step.executor, ctx.llm(step.executor).spec, existing)
+    sent = _sent_before(ctx, step)
+    send_early(ctx, step, todo[0], files, sent)
     before = guarded_check(ctx, step, guard)
     whole_issue = _whole_issue(ctx, step)
     # The issue's own step reproduces it first; a step split from it is checked by the same test.
@@ -92,12 +104,10 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     _record_check(ctx, step, before)
     # A usage error here may be a test the step is to add (the plan's check allowed it); a missing runner never is.
     require_runnable(step.check_command, before, f"the check of step {step.title!r}", usage_errors=False)
-    existing = {path: text for path, text in files.items() if text is not None}
-    memory = StepMemory(judged={start: before}, sent=_sent_before(ctx, step))
+    memory = StepMemory(judged={start: before}, sent=sent, start=start)
     # The issue itself with nothing failing: the check cannot tell a fix from any edit, so candidates are chosen by
     # agreement. (A planned step whose check passes already, a refactor say, is the planner's call.)
     trial = Trial(step, expected, guard, model_test, before.ok and whole_issue)
-    todo = candidates(ctx.settings, step.executor, ctx.llm(step.executor).spec, existing)
     found: list[Passed] = []
     first = last = _tried(ctx, trial, Brief(todo[0], files, before, memory), 0)
     # Leaving the loop stops the candidates still running in lanes, before the step goes on.
@@ -240,11 +250,13 @@ def _whole_issue(ctx: JobContext, step: Step) -> bool:
 def _reproduced(
     ctx: JobContext, step: Step, guard: TestGuard, files: dict[str, str | None], before: CommandResult
 ) -> Reproduction | None:
-    """Reproduce first: with nothing failing, a test that shows the issue becomes the first part of the step's
-    check (once; a resumed step puts its test back). The test, when the check changed."""
+    """Reproduce first: with nothing failing, or when the issue asks for a test, a test that shows the issue becomes
+    the first part of the step's check (once; a resumed step puts its test back). The test, when the check
+    changed."""
     tried, kept = recorded(ctx, step)
     # All its tries made and none kept: done; fewer (a crash cut it short): it starts again.
-    if kept is None and (tried >= ctx.settings.reproduce_tries or not before.ok):
+    wanted = before.ok or asks_for_test(issue_as_given(ctx.job))
+    if kept is None and (tried >= ctx.settings.reproduce_tries or not wanted):
         return None
     sources = {p: t for p, t in files.items() if t is not None}
     if kept is None and not sources:
@@ -260,8 +272,8 @@ def _reproduced(
 
 def _sent_before(ctx: JobContext, step: Step) -> set[str]:
     """The requests already sent for this step by earlier runs of it (before an escalation, before a crash)."""
-    calls = read_events(ctx.store, ctx.job.id, ModelCall)
-    return {c.event.request for c in calls if c.step_id == step.id and c.event.request}
+    calls = read_events(ctx.store, ctx.job.id, ModelCall, step_id=step.id)
+    return {c.event.request for c in calls if c.event.request}
 
 
 def _run_attempt(
@@ -362,12 +374,16 @@ def _save_attempt(
 def _commit(ctx: JobContext, step: Step, result: AttemptResult, guard: TestGuard) -> None:
     check = result.check
     assert check is not None, "a passed attempt has run its check"
-    outside = guard.out_of_scope(ctx.workspace.changed_files())
-    body = (
-        f"{step.instructions.strip()[:600]}\n\nCheck: {step.check_command}\n"
-        f"Result: passed (exit code {check.exit_code}, {check.duration:.1f}s)"
-        + (f"\nAlso changed, outside the step's files: {', '.join(outside)}" if outside else "")
-    )
+    outside: list[str] = []
+
+    def body(changed: list[str]) -> str:
+        outside.extend(guard.out_of_scope(changed))
+        return (
+            f"{step.instructions.strip()[:600]}\n\nCheck: {step.check_command}\n"
+            f"Result: passed (exit code {check.exit_code}, {check.duration:.1f}s)"
+            + (f"\nAlso changed, outside the step's files: {', '.join(outside)}" if outside else "")
+        )
+
     sha = ctx.workspace.commit_step(ctx.job.id, step.id, step.title, body)
     fault_point("step.after_commit")
     ctx.store.update_step(step.id, check_output=check.output[-8000:])

@@ -20,6 +20,9 @@ class EditFormat(Protocol):
     """The answer to a reply that holds no edit; {tools} and {controls} are filled in with their names."""
     retry_hint: str
     """What to do after a failed check, said in this format's own terms."""
+    shows_check: bool
+    """Whether the opening request says how the check ran before the work (its failure, or that it passes): one
+    that does not can be sent while the check still runs."""
 
     def usable(self, files: Mapping[str, str]) -> bool:
         """Whether this format can work a step with these existing files."""

@@ -42,6 +42,7 @@ class SinglePrompt(WholeFile):
     name = "single_prompt"
     system_prompt = SYSTEM
     ask = ASK
+    shows_check = False
 
     def brief(self, ctx: JobContext, step: Step, files: Mapping[str, str | None], failure: str | None) -> str:
         """The one prompt's message; a step's own task, guidance or failing check would change its words, so

@@ -37,6 +37,7 @@ class TextEdit:
     ask: str
     nudge: str
     retry_hint: str
+    shows_check = True
 
     def usable(self, files: Mapping[str, str]) -> bool:
         """A text format needs the step's files in front of the model."""

@@ -37,6 +37,7 @@ class ToolCalls:
     name = "tools"
     nudge = NUDGE
     retry_hint = ""
+    shows_check = True
 
     def usable(self, files: Mapping[str, str]) -> bool:
         return True

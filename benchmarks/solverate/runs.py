@@ -7,7 +7,9 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -115,18 +117,29 @@ def run_mode(run: Run, mode: str, variant: str, tasks: list[Task]) -> Iterator[R
 def cold_caches(base_urls: set[str]) -> bool:
     """Empty every slot's prompt cache of these llama.cpp servers, so that each task's first request is evaluated
     as a user's first request would be, in every mode alike: a greedy reply can change with what the cache held
-    (the same request, evaluated on top of a cached prefix, gave another fix). Whether every server had it done."""
+    (the same request, evaluated on top of a cached prefix, gave another fix). A server without slot actions
+    gets one tiny unrelated request per slot at once instead, which takes each slot's cache. Whether every
+    server was reached."""
     done = bool(base_urls)
     for url in base_urls:
         root = url.rstrip("/").removesuffix("/v1")
         try:
             slots = httpx.get(f"{root}/slots", timeout=5)
             slots.raise_for_status()
-            for slot in slots.json():
-                httpx.post(f"{root}/slots/{slot['id']}", params={"action": "erase"}, timeout=5).raise_for_status()
+            ids = [slot["id"] for slot in slots.json()]
+            erased = [httpx.post(f"{root}/slots/{i}", params={"action": "erase"}, timeout=5) for i in ids]
+            if any(r.status_code == 501 for r in erased):  # slot actions off (no --slot-save-path)
+                with ThreadPoolExecutor(len(ids)) as pool:
+                    list(pool.map(partial(_occupy, root), ids))
         except (httpx.HTTPError, ValueError, KeyError, TypeError):
-            done = False  # not llama.cpp, or its slot actions are off: the row says the cache was not emptied
+            done = False  # not llama.cpp: the row says the cache was not emptied
     return done
+
+
+def _occupy(root: str, number: int) -> None:
+    """One request that fills a slot's cache with something no task's prompt begins with."""
+    ask = {"messages": [{"role": "user", "content": f"{number} cold"}], "max_tokens": 1, "temperature": 0}
+    httpx.post(f"{root}/v1/chat/completions", json=ask, timeout=60).raise_for_status()
 
 
 def parallel_env(run: Run, mode: str) -> dict[str, str]:

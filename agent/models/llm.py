@@ -172,7 +172,8 @@ class LLM:
         with self._early_lock:
             if key in self._early:
                 return
-            self._early[key] = reply
+            # One step's opening at a time: one left untaken (a steering message changed the request) is stale.
+            self._early = {key: reply}
 
         def ask() -> None:
             try:

@@ -145,14 +145,16 @@ class Workspace:
         if paths:
             self.git("checkout", "-q", "HEAD", "--", *paths)
 
-    def commit_step(self, job_id: str, step_id: int, title: str, body: Callable[[list[str]], str]) -> str:
+    def commit_step(
+        self, job_id: str, step_id: int, title: str, body: Callable[[list[str]], str]
+    ) -> tuple[str, list[str]]:
         """One commit for the step (empty if the step changed nothing), its message's body written from the paths
-        it changes; returns its sha."""
+        it changes: its sha, and those paths."""
         changed = self.changed_files()
         fault_point("commit.after_add")
         message = f"{title}\n\n{body(changed)}\n\nSparkwright-Job: {job_id}\n{step_trailer(job_id, step_id)}"
         self.git(*AUTHOR, "commit", "-q", "--allow-empty", "--no-verify", "-m", message)
-        return self.head()
+        return self.head(), changed
 
     def find_step_commit(self, job_id: str, step_id: int, base: str) -> str | None:
         """The step's commit on the branch, if it was already made (e.g. before a crash)."""

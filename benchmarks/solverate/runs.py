@@ -7,9 +7,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import httpx
@@ -118,8 +116,8 @@ def cold_caches(base_urls: set[str]) -> bool:
     """Empty every slot's prompt cache of these llama.cpp servers, so that each task's first request is evaluated
     as a user's first request would be, in every mode alike: a greedy reply can change with what the cache held
     (the same request, evaluated on top of a cached prefix, gave another fix). A server without slot actions
-    gets one tiny unrelated request per slot at once instead, which takes each slot's cache. Whether every
-    server was reached."""
+    gets one tiny unrelated request on each slot instead, which takes its cache. Whether every server was
+    reached."""
     done = bool(base_urls)
     for url in base_urls:
         root = url.rstrip("/").removesuffix("/v1")
@@ -129,16 +127,18 @@ def cold_caches(base_urls: set[str]) -> bool:
             ids = [slot["id"] for slot in slots.json()]
             erased = [httpx.post(f"{root}/slots/{i}", params={"action": "erase"}, timeout=5) for i in ids]
             if any(r.status_code == 501 for r in erased):  # slot actions off (no --slot-save-path)
-                with ThreadPoolExecutor(len(ids)) as pool:
-                    list(pool.map(partial(_occupy, root), ids))
+                for number in ids:
+                    _occupy(root, number)
         except (httpx.HTTPError, ValueError, KeyError, TypeError):
             done = False  # not llama.cpp: the row says the cache was not emptied
     return done
 
 
-def _occupy(root: str, number: int) -> None:
-    """One request that fills a slot's cache with something no task's prompt begins with."""
-    ask = {"messages": [{"role": "user", "content": f"{number} cold"}], "max_tokens": 1, "temperature": 0}
+def _occupy(root: str, slot: int) -> None:
+    """One request on this slot (llama.cpp's `id_slot`) that fills its cache with what no task's prompt begins
+    with: a system prompt of its own."""
+    messages = [{"role": "system", "content": "cold"}, {"role": "user", "content": "cold"}]
+    ask = {"messages": messages, "max_tokens": 1, "temperature": 0, "id_slot": slot}
     httpx.post(f"{root}/v1/chat/completions", json=ask, timeout=60).raise_for_status()
 
 

@@ -374,20 +374,20 @@ def _save_attempt(
 def _commit(ctx: JobContext, step: Step, result: AttemptResult, guard: TestGuard) -> None:
     check = result.check
     assert check is not None, "a passed attempt has run its check"
-    outside: list[str] = []
-
-    def body(changed: list[str]) -> str:
-        outside.extend(guard.out_of_scope(changed))
-        return (
-            f"{step.instructions.strip()[:600]}\n\nCheck: {step.check_command}\n"
-            f"Result: passed (exit code {check.exit_code}, {check.duration:.1f}s)"
-            + (f"\nAlso changed, outside the step's files: {', '.join(outside)}" if outside else "")
-        )
-
-    sha = ctx.workspace.commit_step(ctx.job.id, step.id, step.title, body)
+    body = partial(_commit_body, step, check, guard)
+    sha, changed = ctx.workspace.commit_step(ctx.job.id, step.id, step.title, body)
     fault_point("step.after_commit")
     ctx.store.update_step(step.id, check_output=check.output[-8000:])
-    _mark_done(ctx, step, sha, result.summary or result.reason, outside)
+    _mark_done(ctx, step, sha, result.summary or result.reason, guard.out_of_scope(changed))
+
+
+def _commit_body(step: Step, check: CommandResult, guard: TestGuard, changed: list[str]) -> str:
+    outside = guard.out_of_scope(changed)
+    return (
+        f"{step.instructions.strip()[:600]}\n\nCheck: {step.check_command}\n"
+        f"Result: passed (exit code {check.exit_code}, {check.duration:.1f}s)"
+        + (f"\nAlso changed, outside the step's files: {', '.join(outside)}" if outside else "")
+    )
 
 
 def _mark_done(ctx: JobContext, step: Step, sha: str, summary: str, out_of_scope: list[str] | None = None) -> None:

@@ -167,7 +167,7 @@ class LLM:
     ) -> None:
         """Send a request now, in the background, so that the model works while we still prepare (run the first
         check, say): the `invoke` of exactly this request takes its reply instead of asking again."""
-        key = (request_digest(self.spec, messages, list(tools), temperature), max_tokens)
+        key = self._early_key(messages, tools, temperature, max_tokens)
         reply: Future[tuple[ModelReply, float]] = Future()
         with self._early_lock:
             if key in self._early:
@@ -193,13 +193,22 @@ class LLM:
         """One model call offering `tools` (none: a plain text reply); `temperature` overrides the sampling one,
         `max_tokens` caps the reply. A request sent early (`send_early`) is not sent again: its reply is taken."""
         if self._early:
-            key = (request_digest(self.spec, messages, list(tools), temperature), max_tokens)
+            key = self._early_key(messages, tools, temperature, max_tokens)
             with self._early_lock:
                 early = self._early.pop(key, None)
             if early is not None:
                 taken, arrived = early.result()
                 return replace(taken, waiting=max(time.perf_counter() - arrived, 0.0))
         return self._ask(messages, tools, temperature, max_tokens)
+
+    def _early_key(
+        self,
+        messages: Sequence[BaseMessage],
+        tools: Sequence[dict[str, Any]],
+        temperature: float | None,
+        cap: int | None,
+    ) -> tuple[str, int | None]:
+        return request_digest(self.spec, messages, list(tools), temperature), cap
 
     def _ask(
         self,

@@ -37,6 +37,9 @@ class Candidate(BaseModel):
         default=None, ge=0, le=2, description="Sampling temperature; default: the server's."
     )
     failure_in_brief: bool = Field(default=False, description="Show the failing check's output in the first message.")
+    tier: Literal["fast", "deep"] | None = Field(
+        default=None, description="Which tier's model runs it; default: the step's (the fast tier's, or the deep's)."
+    )
 
 
 class Settings(BaseSettings):

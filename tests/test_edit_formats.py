@@ -46,21 +46,28 @@ def test_search_replace_blocks_name_their_file_and_match_loosely():
 def test_local_models_get_text_formats_and_hosted_ones_tool_calls():
     settings = Settings()
     files = {"a.py": "x = 1\n"}
-    short = [c.format for c in candidates(settings, "fast", "llamacpp:qwen", files)]
+    local, hosted = {"fast": "llamacpp:qwen", "deep": "llamacpp:qwen"}, {"fast": "openai:gpt-4.1", "deep": "openai:o3"}
+    short = [c.format for c in candidates(settings, "fast", local, files)]
     assert short == ["single_prompt", "whole_file", "search_replace", "whole_file"]
-    assert [c.format for c in candidates(settings, "fast", "openai:gpt-4.1", files)] == ["tools"]
+    assert [c.format for c in candidates(settings, "fast", hosted, files)] == ["tools"]
+    # A small local worker under a bigger local planner: the planner's model gets the single prompt second.
+    split = {"fast": "llamacpp:qwen-0.5b", "deep": "llamacpp:qwen-1.5b"}
+    assert [(c.format, c.tier) for c in candidates(settings, "fast", split, files)][:3] == [
+        ("single_prompt", None),
+        ("single_prompt", "deep"),
+        ("whole_file", None),
+    ]
+    assert [c.tier for c in candidates(settings, "deep", split, files)] == [None] * 4
     # With no file to show, whole files are not asked for; a file too long to rewrite gets only its changed
     # definitions asked for (Python), or SEARCH/REPLACE blocks.
-    assert [c.format for c in candidates(settings, "fast", "llamacpp:qwen", {})] == ["tools"]
+    assert [c.format for c in candidates(settings, "fast", local, {})] == ["tools"]
     long = {"a.py": "x = 1\n" * 400}
-    assert [c.format for c in candidates(settings, "fast", "llamacpp:qwen", long)] == [
+    assert [c.format for c in candidates(settings, "fast", local, long)] == [
         "definitions",
         "search_replace",
         "definitions",
     ]
-    assert [c.format for c in candidates(settings, "fast", "llamacpp:qwen", {"a.js": "x = 1;\n" * 400})] == [
-        "search_replace"
-    ]
+    assert [c.format for c in candidates(settings, "fast", local, {"a.js": "x = 1;\n" * 400})] == ["search_replace"]
 
 
 def run_job(cli, repo, tmp_path, fast_rules):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
+from tests.model_fakes import FakeOpenAI
 from tests.scripting import ESCALATION, PLANNER, TAKEOVER, plan, step, tc, text, write_script
 
 QTY_CHECK = "python3 -m pytest -q tests/test_cart.py::test_quantity_counts_in_subtotal"
@@ -27,6 +28,7 @@ WRONG = tc(
 JUNK = tc("create_file", path="junk.txt", content="scratch\n")
 DONE = tc("finish", summary="done")
 CART = ["shopcart/cart.py"]
+SINGLE_PROMPT = "You fix bugs in small repositories"
 
 
 @pytest.fixture(autouse=True)
@@ -478,3 +480,33 @@ def test_a_split_goes_before_the_take_over(cli, repo, store, tmp_path, monkeypat
 
     assert result.exit_code == 0, result.stderr
     assert [e["decision"] for e in events if e["kind"] == "decision"] == ["split"]
+
+
+def test_a_small_local_worker_s_failed_single_prompt_goes_to_the_planner_s_model_next(cli, repo, store, monkeypatch):
+    """A split of local models (a 0.5B worker under a 1.5B planner): the worker's single prompt echoes the buggy file,
+    so the planner's model gets the very same prompt next, before the worker's other candidates and before any
+    escalation (which would cost a deliberation and the worker's every candidate first)."""
+    monkeypatch.setenv("SPARKWRIGHT_MODE", "quick")
+    source = (repo / "shopcart" / "cart.py").read_text()
+    fixed = source.replace(
+        "sum(item.price_cents for item in self.items)", "sum(item.price_cents * item.quantity for item in self.items)"
+    )
+    with FakeOpenAI() as fast, FakeOpenAI() as deep:
+        fast.script(SINGLE_PROMPT, [text(f"shopcart/cart.py\n```python\n{source}```")])
+        deep.script(SINGLE_PROMPT, [text(f"shopcart/cart.py\n```python\n{fixed}```")])
+        result = cli(
+            "run", "--repo", repo, "--issue", "Cart subtotal ignores item quantities", "--json",
+            "--fast-model", "openai-compatible:qwen05", "--fast-base-url", fast.base_url,
+            "--deep-model", "openai-compatible:qwen15", "--deep-base-url", deep.base_url,
+        )  # fmt: skip
+        (asked_fast,) = fast.requests_to("/v1/chat/completions")
+        (asked_deep,) = deep.requests_to("/v1/chat/completions")
+
+    assert result.exit_code == 0, result.output
+    job = store.jobs()[0]
+    assert job.status == "succeeded", job.outcome_reason
+    assert "item.price_cents * item.quantity" in git(repo, "show", f"{job.branch}:shopcart/cart.py")
+    assert [(a.tier, a.status) for a in store.attempts(job.id)] == [("fast", "failed"), ("deep", "passed")]
+    assert asked_deep.json["messages"] == asked_fast.json["messages"]
+    assert asked_deep.json["model"] == "qwen15" and asked_deep.json["temperature"] == 0
+    assert not store.failure_reports(job.id)  # nothing escalated

@@ -44,7 +44,8 @@ def run_candidate(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard
     form = edit_format(candidate.format)
     failure = _failure(brief.before) if candidate.failure_in_brief or brief.before.ok else None
     tries, turns = form.limits(s)
-    llm = ctx.llm(step.executor)
+    tier = candidate.tier or step.executor
+    llm = ctx.llm(tier)
     attempt = StepAttempt(
         llm=llm,
         toolbox=Toolbox(worker_tools(ctx.sandbox, s.command_timeout, guard.may_edit)),
@@ -65,7 +66,7 @@ def run_candidate(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard
         sent=brief.memory.sent,
         max_reply_tokens=llm.reply_cap(brief.files.values()),
     )
-    return attempt.run(form.system(step.executor), form.brief(ctx, step, brief.files, failure))
+    return attempt.run(form.system(tier), form.brief(ctx, step, brief.files, failure))
 
 
 def send_early(ctx: JobContext, step: Step, candidate: Candidate, files: dict[str, str | None], sent: set[str]) -> None:
@@ -74,8 +75,9 @@ def send_early(ctx: JobContext, step: Step, candidate: Candidate, files: dict[st
     form = edit_format(candidate.format)
     if form.shows_check or form.reader(files) is None:
         return
-    llm = ctx.llm(step.executor)
-    messages = opening(form.system(step.executor), form.brief(ctx, step, files, None))
+    tier = candidate.tier or step.executor
+    llm = ctx.llm(tier)
+    messages = opening(form.system(tier), form.brief(ctx, step, files, None))
     if candidate.temperature == 0 and request_digest(llm.spec, messages, [], 0) in sent:
         return  # sent before this run (a resumed step): the attempt asks another way
     llm.send_early(messages, [], candidate.temperature, llm.reply_cap(files.values()))

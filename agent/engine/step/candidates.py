@@ -22,16 +22,23 @@ FOR_LOCAL_MODELS = (
     Candidate(format="definitions", temperature=0.8, failure_in_brief=True),
 )
 FOR_HOSTED_MODELS = (Candidate(failure_in_brief=True),)
+# A small local worker under a stronger local planner: when the worker's single prompt fails, the planner's model
+# gets the same prompt next, before the worker's other candidates and long before an escalation would reach it.
+DEEP_SINGLE_PROMPT = Candidate(format="single_prompt", temperature=0, tier="deep")
 
 
-def candidates(settings: Settings, tier: str, spec: str, files: Mapping[str, str]) -> list[Candidate]:
-    """The candidates a tier tries on a step with these files, in order; at least one."""
+def candidates(settings: Settings, tier: str, specs: Mapping[str, str], files: Mapping[str, str]) -> list[Candidate]:
+    """The candidates a tier tries on a step with these files, in order; at least one. `specs`: each tier's model."""
     configured = settings.fast_candidates if tier == "fast" else settings.deep_candidates
-    default = FOR_LOCAL_MODELS if split_spec(spec)[0] in LOCAL_SERVERS else FOR_HOSTED_MODELS
+    local = split_spec(specs[tier])[0] in LOCAL_SERVERS
+    default = list(FOR_LOCAL_MODELS if local else FOR_HOSTED_MODELS)
+    if local and tier == "fast" and specs["deep"] != specs["fast"] and split_spec(specs["deep"])[0] in LOCAL_SERVERS:
+        default.insert(1, DEEP_SINGLE_PROMPT)
     usable = [c for c in (configured or default) if edit_format(c.format).usable(files)]
     return (usable or [Candidate()])[: settings.max_candidates]
 
 
 def describe(candidate: Candidate) -> str:
     temperature = f", temperature {candidate.temperature:g}" if candidate.temperature is not None else ""
-    return f"{candidate.format}{temperature}{', failure shown first' if candidate.failure_in_brief else ''}"
+    by = f", by the {candidate.tier} tier" if candidate.tier else ""
+    return f"{candidate.format}{temperature}{', failure shown first' if candidate.failure_in_brief else ''}{by}"

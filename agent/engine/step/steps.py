@@ -79,7 +79,7 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     guard = TestGuard(ctx.workspace, job.base_commit, step.files)
     files = raw_files(ctx, step.files)
     existing = {path: text for path, text in files.items() if text is not None}
-    todo = candidates(ctx.settings, step.executor, ctx.llm(step.executor).spec, existing)
+    todo = candidates(ctx.settings, step.executor, {t: ctx.llm(t).spec for t in ("fast", "deep")}, existing)
     sent = _sent_before(ctx, step)
     send_early(ctx, step, todo[0], files, sent)
     before = guarded_check(ctx, step, guard)
@@ -281,10 +281,11 @@ def _run_attempt(
 ) -> tuple[AttemptResult, int]:
     """The attempt's result and number. In a lane (`own_git` off) the job branch is not the worktree's, and the
     candidate is a text format's, which runs no git command to undo."""
+    tier = brief.candidate.tier or step.executor
     with _NUMBERING:
-        attempt = ctx.store.start_attempt(ctx.job.id, step.id, step.executor)
+        attempt = ctx.store.start_attempt(ctx.job.id, step.id, tier)
     ctx.record.emit(
-        AttemptStarted(number=attempt.number, tier=step.executor, title=step.title, how=describe(brief.candidate)),
+        AttemptStarted(number=attempt.number, tier=tier, title=step.title, how=describe(brief.candidate)),
         step_id=step.id,
         attempt_id=attempt.id,
     )

@@ -17,7 +17,8 @@ from agent.engine.step.reproduce import asks_for_test, issue_error
 from sandbox.confined import WorkspaceView
 from state import SqlStore
 from tests.conftest import git
-from tests.scripting import ESCALATION, finish_review, tc, write_script
+from tests.model_fakes import FakeOpenAI
+from tests.scripting import ESCALATION, finish_review, tc, text, write_script
 from tests.test_approval import FIX
 
 ISSUE = (
@@ -25,6 +26,7 @@ ISSUE = (
     "`Cart.subtotal_cents` counts each line once."
 )
 REPRODUCE = "write pytest tests that reproduce bug reports"
+SINGLE_PROMPT = "You fix bugs in small repositories"
 CART = ["shopcart/cart.py"]
 DONE = tc("finish", summary="subtotal counts quantities")
 IMPORT_ERROR_TEST = (
@@ -118,6 +120,38 @@ def test_an_issue_that_asks_for_a_test_gets_one_even_when_a_test_of_the_repo_fai
     assert job.status == "succeeded", job.outcome_reason
     committed = git(repo, "show", "--stat", "--format=", job.branch)
     assert "tests/test_issue_reproduction.py" in committed and "shopcart/cart.py" in committed
+
+
+def test_under_a_different_local_planner_the_planners_model_writes_the_test_after_the_workers_first_fails(
+    cli, hidden, store
+):
+    """A 0.5B worker's tests often do not run; the 1.5B planner's model, as near, gets the same request next."""
+    source = (hidden / "shopcart" / "cart.py").read_text()
+    fixed = source.replace(
+        "sum(item.price_cents for item in self.items)", "sum(item.price_cents * item.quantity for item in self.items)"
+    )
+    with FakeOpenAI() as fast, FakeOpenAI() as deep:
+        fast.script(REPRODUCE, [text(IMPORT_ERROR_TEST)])
+        fast.script(SINGLE_PROMPT, [text(f"shopcart/cart.py\n```python\n{fixed}```")])
+        deep.script(REPRODUCE, [text(ASSERTION_TEST)])
+        result = cli(
+            "run", "--repo", hidden, "--issue", ISSUE, "--json",
+            "--fast-model", "openai-compatible:qwen05", "--fast-base-url", fast.base_url,
+            "--deep-model", "openai-compatible:qwen15", "--deep-base-url", deep.base_url,
+        )  # fmt: skip
+        asked_fast = [r.json for r in fast.requests_to("/v1/chat/completions") if REPRODUCE in json.dumps(r.json)]
+        (asked_deep,) = [r.json for r in deep.requests_to("/v1/chat/completions")]
+
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [t["kept"] for t in kinds(events, "reproduction_tried")] == [False, True]
+    tiers = [e["tier"] for e in kinds(events, "model_call") if e.get("purpose") == "reproduce"]
+    assert tiers == ["fast", "deep"]
+    assert len(asked_fast) == 1 and asked_deep["messages"] == asked_fast[0]["messages"]  # afresh, greedy
+    assert asked_deep["temperature"] == 0
+    job = store.jobs()[0]
+    assert job.status == "succeeded", job.outcome_reason
+    assert "== 360" in git(hidden, "show", f"{job.branch}:tests/test_issue_reproduction.py")
 
 
 def test_with_a_failing_test_and_no_test_asked_for_nothing_is_reproduced(cli, repo, store, tmp_path):

@@ -30,12 +30,17 @@ DEEP_SINGLE_PROMPT = Candidate(format="single_prompt", temperature=0, tier="deep
 def candidates(settings: Settings, tier: str, specs: Mapping[str, str], files: Mapping[str, str]) -> list[Candidate]:
     """The candidates a tier tries on a step with these files, in order; at least one. `specs`: each tier's model."""
     configured = settings.fast_candidates if tier == "fast" else settings.deep_candidates
-    local = split_spec(specs[tier])[0] in LOCAL_SERVERS
-    default = list(FOR_LOCAL_MODELS if local else FOR_HOSTED_MODELS)
-    if local and tier == "fast" and specs["deep"] != specs["fast"] and split_spec(specs["deep"])[0] in LOCAL_SERVERS:
+    default = list(FOR_LOCAL_MODELS if split_spec(specs[tier])[0] in LOCAL_SERVERS else FOR_HOSTED_MODELS)
+    if tier == "fast" and deep_helps(specs):
         default.insert(1, DEEP_SINGLE_PROMPT)
     usable = [c for c in (configured or default) if edit_format(c.format).usable(files)]
     return (usable or [Candidate()])[: settings.max_candidates]
+
+
+def deep_helps(specs: Mapping[str, str]) -> bool:
+    """Two different local models: the planner's, stronger and as near, gets the worker's requests after its first
+    failed one. (A hosted planner is slower and dearer, and a hosted worker strong enough.)"""
+    return specs["deep"] != specs["fast"] and all(split_spec(s)[0] in LOCAL_SERVERS for s in specs.values())
 
 
 def describe(candidate: Candidate) -> str:

@@ -17,6 +17,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from agent.engine.context import JobContext
 from agent.engine.judge import failing_part, narrow_check
+from agent.engine.step.candidates import deep_helps
 from agent.engine.step.formats.single_prompt import issue_as_given
 from agent.faults import fault_point
 from agent.models.llm import request_digest
@@ -84,15 +85,19 @@ def put_in_place(ctx: JobContext, reproduction: Reproduction) -> None:
 
 
 def reproduce(ctx: JobContext, step: Step, files: Mapping[str, str], tries: int) -> Reproduction | None:
-    """Up to `tries` tests from the fast model, greedy first, then sampled; the first that holds is kept."""
-    llm = ctx.llm("fast")
+    """Up to `tries` tests from the fast model, greedy first, then sampled; the first that holds is kept. Under a
+    different local planner, the tries after the first are the planner model's, greedy first."""
     path = _free_path(ctx)
     command = narrow_check(ctx.job.test_command or "python -m pytest -q", [path], [path])
-    messages: list[BaseMessage] = [SystemMessage(SYSTEM), HumanMessage(_brief(ctx, step, files))]
-    seen: set[str] = set()
+    opening: list[BaseMessage] = [SystemMessage(SYSTEM), HumanMessage(_brief(ctx, step, files))]
+    messages, seen = list(opening), set[str]()
+    helped = deep_helps({t: ctx.llm(t).spec for t in ("fast", "deep")})
     for number in range(1, tries + 1):
         ctx.check_cancelled()
-        temperature = 0 if number == 1 else SAMPLE_TEMPERATURE
+        llm = ctx.llm("deep" if helped and number > 1 else "fast")
+        if helped and number == 2:
+            messages = list(opening)  # the planner's model starts afresh
+        temperature = 0 if number == 1 or messages == opening else SAMPLE_TEMPERATURE
         digest = request_digest(llm.spec, messages, [], temperature)
         fault_point("reproduce.before_model")
         reply = llm.invoke(messages, [], temperature, llm.reply_cap(files.values()))

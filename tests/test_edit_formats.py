@@ -47,15 +47,16 @@ def test_local_models_get_text_formats_and_hosted_ones_tool_calls():
     settings = Settings()
     files = {"a.py": "x = 1\n"}
     local, hosted = {"fast": "llamacpp:qwen", "deep": "llamacpp:qwen"}, {"fast": "openai:gpt-4.1", "deep": "openai:o3"}
-    short = [c.format for c in candidates(settings, "fast", local, files)]
-    assert short == ["single_prompt", "whole_file", "search_replace", "whole_file"]
+    # The single prompt greedy, then sampled; then other wordings, greedy first.
+    short = [(c.format, c.temperature) for c in candidates(settings, "fast", local, files)]
+    assert short == [("single_prompt", 0), ("single_prompt", 0.8), ("whole_file", 0), ("whole_file", 0.8)]
     assert [c.format for c in candidates(settings, "fast", hosted, files)] == ["tools"]
     # A small local worker under a bigger local planner: the planner's model gets the single prompt second.
     split = {"fast": "llamacpp:qwen-0.5b", "deep": "llamacpp:qwen-1.5b"}
     assert [(c.format, c.tier) for c in candidates(settings, "fast", split, files)][:3] == [
         ("single_prompt", None),
         ("single_prompt", "deep"),
-        ("whole_file", None),
+        ("single_prompt", None),
     ]
     assert [c.tier for c in candidates(settings, "deep", split, files)] == [None] * 4
     # With no file to show, whole files are not asked for; a file too long to rewrite gets only its changed

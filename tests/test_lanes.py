@@ -53,6 +53,8 @@ def test_after_the_first_candidate_fails_the_others_run_at_once_and_the_first_to
         monkeypatch.setenv("SPARKWRIGHT_DOCKER_IMAGE", image_under_test())
     containers = sparkwright_container_ids() if sandbox == "docker" else set()
     monkeypatch.setenv("SPARKWRIGHT_PARALLEL_CANDIDATES", "3")
+    formats = ["single_prompt", "whole_file", "search_replace", "whole_file"]
+    monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", json.dumps([{"format": f, "temperature": 0} for f in formats]))
     with FakeOpenAI() as fake:
         fake.script(SINGLE_PROMPT, [cart(repo, "sum(item.price_cents + item.quantity for item in self.items)")])
         # A long reply, slowly: still coming when a faster candidate has passed.

@@ -84,3 +84,7 @@ class JobContext:
 
     def llm(self, tier: str) -> LLM:
         return self.deep if tier == "deep" else self.fast
+
+    def specs(self) -> dict[str, str]:
+        """Each tier's model, as `provider:model`."""
+        return {"fast": self.fast.spec, "deep": self.deep.spec}

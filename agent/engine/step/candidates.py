@@ -11,14 +11,16 @@ from agent.engine.step.formats import edit_format
 from agent.models.llm import LOCAL_SERVERS, split_spec
 
 FOR_LOCAL_MODELS = (
-    # Greedy first (a server's default is often 0.8): the single prompt's fix, never lost; then other wordings,
-    # which fix other bugs at temperature 0, then sampling. A Python file too long to rewrite whole gets only the
-    # changed definitions asked for, and SEARCH/REPLACE.
+    # Greedy first (a server's default is often 0.8): the single prompt's fix, never lost. Then the same prompt
+    # sampled: with real 1.5B models it fixed 6 of 22 steps every other candidate had failed, more than any other
+    # wording; then other wordings, which fix other bugs at temperature 0, then those sampled. A Python file too
+    # long to rewrite whole gets only the changed definitions asked for, and SEARCH/REPLACE.
     Candidate(format="single_prompt", temperature=0),
+    Candidate(format="single_prompt", temperature=0.8),
     Candidate(format="definitions", temperature=0, failure_in_brief=True),
     Candidate(format="whole_file", temperature=0, failure_in_brief=True),
-    Candidate(format="search_replace", temperature=0, failure_in_brief=True),
     Candidate(format="whole_file", temperature=0.8, failure_in_brief=True),
+    Candidate(format="search_replace", temperature=0, failure_in_brief=True),
     Candidate(format="definitions", temperature=0.8, failure_in_brief=True),
 )
 FOR_HOSTED_MODELS = (Candidate(failure_in_brief=True),)

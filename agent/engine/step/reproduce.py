@@ -91,7 +91,7 @@ def reproduce(ctx: JobContext, step: Step, files: Mapping[str, str], tries: int)
     command = narrow_check(ctx.job.test_command or "python -m pytest -q", [path], [path])
     opening: list[BaseMessage] = [SystemMessage(SYSTEM), HumanMessage(_brief(ctx, step, files))]
     messages, seen = list(opening), set[str]()
-    helped = deep_helps({t: ctx.llm(t).spec for t in ("fast", "deep")})
+    helped = deep_helps(ctx.specs())
     for number in range(1, tries + 1):
         ctx.check_cancelled()
         llm = ctx.llm("deep" if helped and number > 1 else "fast")

@@ -79,7 +79,7 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     guard = TestGuard(ctx.workspace, job.base_commit, step.files)
     files = raw_files(ctx, step.files)
     existing = {path: text for path, text in files.items() if text is not None}
-    todo = candidates(ctx.settings, step.executor, {t: ctx.llm(t).spec for t in ("fast", "deep")}, existing)
+    todo = candidates(ctx.settings, step.executor, ctx.specs(), existing)
     sent = _sent_before(ctx, step)
     send_early(ctx, step, todo[0], files, sent)
     before = guarded_check(ctx, step, guard)

@@ -135,7 +135,10 @@ class Settings(BaseSettings):
         "first that fails on the code as it is joins the step's check); 0 = never.",
     )
     text_edit_tries: int = Field(
-        3, gt=0, description="Replies a whole_file or search_replace candidate gets, each judged by the check."
+        2,
+        gt=0,
+        description="Replies a text-format candidate gets, each judged by the check (a reply after a failed one "
+        "fixed 2 % of steps with real 1.5B models, a new candidate's first reply 14-27 %).",
     )
     max_escalations_per_step: int = Field(2, ge=0, description="Escalations to the planner per step; 0 = fail at once.")
     take_over_first: Literal["auto", "always", "never"] = Field(

@@ -125,7 +125,9 @@ class StepAttempt:
         """Files the check already failed in this step: not checked again, and not asked for again the same way."""
         self._check_failures += 1
         self.emit("duplicate", tier=self.llm.tier, state=state)
-        if self.loop.temperature == 0:  # greedy: this wording has given what it can; the next candidate words it anew
+        # Greedy, this wording has given what it can; and a text reply after one that changed nothing rarely does
+        # better (real 1.5B runs: 2 wins in 116 such calls, against 14-27 % for a new candidate's first reply).
+        if self.loop.temperature == 0 or self.text_format is not None:
             return End("check_failed", "the check failed and the reply after it changed nothing new")
         self.loop.vary()
         if self._check_failures >= self.check_failures_allowed:

@@ -10,6 +10,7 @@ from agent.engine.context import JobContext
 from agent.engine.conversation.loop import Budget, opening
 from agent.engine.judge import TestGuard, failing_part, guarded_check
 from agent.engine.step.attempt import AttemptResult, StepAttempt
+from agent.engine.step.candidates import tier_of
 from agent.engine.step.formats import edit_format
 from agent.models.llm import request_digest
 from sandbox import CommandResult, SandboxCallError
@@ -44,7 +45,7 @@ def run_candidate(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard
     form = edit_format(candidate.format)
     failure = _failure(brief.before) if candidate.failure_in_brief or brief.before.ok else None
     tries, turns = form.limits(s)
-    tier = candidate.tier or step.executor
+    tier = tier_of(candidate, step.executor)
     llm = ctx.llm(tier)
     attempt = StepAttempt(
         llm=llm,
@@ -75,7 +76,7 @@ def send_early(ctx: JobContext, step: Step, candidate: Candidate, files: dict[st
     form = edit_format(candidate.format)
     if form.shows_check or form.reader(files) is None:
         return
-    tier = candidate.tier or step.executor
+    tier = tier_of(candidate, step.executor)
     llm = ctx.llm(tier)
     messages = opening(form.system(tier), form.brief(ctx, step, files, None))
     if candidate.temperature == 0 and request_digest(llm.spec, messages, [], 0) in sent:

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from agent.config import Candidate, Settings
 from agent.engine.step.formats import edit_format
 from agent.models.llm import LOCAL_SERVERS, split_spec
+from state import Tier
 
 FOR_LOCAL_MODELS = (
     # Greedy first (a server's default is often 0.8): the single prompt's fix, never lost. Then the same prompt
@@ -43,6 +44,11 @@ def deep_helps(specs: Mapping[str, str]) -> bool:
     """Two different local models: the planner's, stronger and as near, gets the worker's requests after its first
     failed one. (A hosted planner is slower and dearer, and a hosted worker strong enough.)"""
     return specs["deep"] != specs["fast"] and all(split_spec(s)[0] in LOCAL_SERVERS for s in specs.values())
+
+
+def tier_of(candidate: Candidate, executor: Tier) -> Tier:
+    """The tier whose model runs the candidate: its own, else the step's executor's."""
+    return candidate.tier or executor
 
 
 def describe(candidate: Candidate) -> str:

@@ -95,9 +95,10 @@ def reproduce(ctx: JobContext, step: Step, files: Mapping[str, str], tries: int)
     for number in range(1, tries + 1):
         ctx.check_cancelled()
         llm = ctx.llm("deep" if helped and number > 1 else "fast")
-        if helped and number == 2:
-            messages = list(opening)  # the planner's model starts afresh
-        temperature = 0 if number == 1 or messages == opening else SAMPLE_TEMPERATURE
+        fresh = number == 1 or (helped and number == 2)  # the planner's model starts afresh, greedy
+        if fresh:
+            messages = list(opening)
+        temperature = 0 if fresh else SAMPLE_TEMPERATURE
         digest = request_digest(llm.spec, messages, [], temperature)
         fault_point("reproduce.before_model")
         reply = llm.invoke(messages, [], temperature, llm.reply_cap(files.values()))

@@ -15,7 +15,7 @@ from agent.engine.judge import TestGuard, guarded_check, require_runnable
 from agent.engine.step.agreement import NOTHING_FAILED, Passed, agreed, agreement, best, passed, standing
 from agent.engine.step.attempt import CHECK_TAIL, AttemptResult
 from agent.engine.step.candidate import Brief, StepMemory, raw_files, run_candidate, send_early
-from agent.engine.step.candidates import candidates, describe
+from agent.engine.step.candidates import candidates, describe, tier_of
 from agent.engine.step.formats import edit_format
 from agent.engine.step.formats.single_prompt import issue_as_given
 from agent.engine.step.lanes import lanes_for, side_by_side
@@ -281,7 +281,7 @@ def _run_attempt(
 ) -> tuple[AttemptResult, int]:
     """The attempt's result and number. In a lane (`own_git` off) the job branch is not the worktree's, and the
     candidate is a text format's, which runs no git command to undo."""
-    tier = brief.candidate.tier or step.executor
+    tier = tier_of(brief.candidate, step.executor)
     with _NUMBERING:
         attempt = ctx.store.start_attempt(ctx.job.id, step.id, tier)
     ctx.record.emit(

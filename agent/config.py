@@ -40,6 +40,12 @@ class Candidate(BaseModel):
     tier: Literal["fast", "deep"] | None = Field(
         default=None, description="Which tier's model runs it; default: the step's (the fast tier's, or the deep's)."
     )
+    replies: int | None = Field(
+        default=None,
+        gt=0,
+        description="Model replies it may get; default: its format's (a text format's: text_edit_tries, and two "
+        "more after replies that held no edit).",
+    )
 
 
 class Settings(BaseSettings):

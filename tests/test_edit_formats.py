@@ -51,12 +51,14 @@ def test_local_models_get_text_formats_and_hosted_ones_tool_calls():
     short = [(c.format, c.temperature) for c in candidates(settings, "fast", local, files)]
     assert short == [("single_prompt", 0), ("single_prompt", 0.8), ("whole_file", 0), ("whole_file", 0.8)]
     assert [c.format for c in candidates(settings, "fast", hosted, files)] == ["tools"]
-    # A small local worker under a bigger local planner: the planner's model gets the single prompt second.
+    # A small local worker under a bigger local planner: the worker's single prompt, one reply; then the planner's
+    # model runs the local candidates.
     split = {"fast": "llamacpp:qwen-0.5b", "deep": "llamacpp:qwen-1.5b"}
-    assert [(c.format, c.tier) for c in candidates(settings, "fast", split, files)][:3] == [
-        ("single_prompt", None),
-        ("single_prompt", "deep"),
-        ("single_prompt", None),
+    assert [(c.format, c.temperature, c.tier, c.replies) for c in candidates(settings, "fast", split, files)] == [
+        ("single_prompt", 0, None, 1),
+        ("single_prompt", 0, "deep", None),
+        ("single_prompt", 0.8, "deep", None),
+        ("whole_file", 0, "deep", None),
     ]
     assert [c.tier for c in candidates(settings, "deep", split, files)] == [None] * 4
     # With no file to show, whole files are not asked for; a file too long to rewrite gets only its changed

@@ -469,30 +469,76 @@ def test_a_split_into_steps_that_cannot_work_does_not_go_before_the_take_over(cl
 
 def test_a_split_goes_before_the_take_over(cli, repo, store, tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKWRIGHT_TAKE_OVER_FIRST", "always")
-    split = tc("split", reason="two changes", steps=[step("Count quantities only", QTY_CHECK, files=CART)])
+    split = tc(
+        "split",
+        reason="two changes",
+        steps=[
+            step("Count quantities only", QTY_CHECK, files=CART),
+            step("Discount every unit", DISCOUNT_CHECK, files=CART),
+        ],
+    )
     result, events = run(
         cli,
         repo,
         tmp_path,
-        [(ESCALATION, [split]), (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=CART))])],
-        [("Your step: Count quantities only", [FIX, DONE]), ("Your step", [tc("stuck", reason="no idea")])],
+        [(ESCALATION, [split]), (PLANNER, [plan(step("Fix the cart", f"{QTY_CHECK} {DISCOUNT_CHECK}", files=CART))])],
+        [
+            ("Your step: Count quantities only", [FIX, DONE]),
+            ("Your step: Discount every unit", [DONE]),
+            ("Your step", [tc("stuck", reason="no idea")]),
+        ],
     )
 
     assert result.exit_code == 0, result.stderr
     assert [e["decision"] for e in events if e["kind"] == "decision"] == ["split"]
 
 
+@pytest.mark.parametrize(
+    ("new_steps", "problem"),
+    [
+        ([step("Count quantities again", QTY_CHECK, files=CART)], "it is the same step again"),
+        (
+            [step("Relax the test", QTY_CHECK, files=["tests/test_cart.py"]), step("Fix it", QTY_CHECK, files=CART)],
+            "only edits the tests the check runs",
+        ),
+    ],
+)
+def test_a_split_that_changes_nothing_does_not_go_before_the_take_over(
+    new_steps, problem, cli, repo, store, tmp_path, monkeypatch
+):
+    """Real 1.5B planners' splits of one-function bugs: one step with the failed step's check (a retry by another
+    name), or a step that edits the very tests the check runs. The deep tier's own candidates come first."""
+    monkeypatch.setenv("SPARKWRIGHT_TAKE_OVER_FIRST", "always")
+    result, events = run(
+        cli,
+        repo,
+        tmp_path,
+        [
+            (ESCALATION, [tc("split", reason="smaller", steps=new_steps)]),
+            (PLANNER, [plan(step("Count quantities", QTY_CHECK, files=CART))]),
+            (TAKEOVER, [FIX, DONE]),
+        ],
+        [("Your step", [tc("stuck", reason="no idea")])],
+    )
+
+    assert result.exit_code == 0, result.stderr
+    (decided,) = [e for e in events if e["kind"] == "decision"]
+    assert decided["decision"] == "take_over" and problem in decided["detail"]["reason"]
+    job = store.jobs()[0]
+    assert [(a.tier, a.status) for a in store.attempts(job.id)] == [("fast", "failed"), ("deep", "passed")]
+
+
 def test_a_small_local_worker_s_failed_single_prompt_goes_to_the_planner_s_model_next(cli, repo, store, monkeypatch):
-    """A split of local models (a 0.5B worker under a 1.5B planner): the worker's single prompt echoes the buggy file,
-    so the planner's model gets the very same prompt next, before the worker's other candidates and before any
-    escalation (which would cost a deliberation and the worker's every candidate first)."""
+    """A split of local models (a 0.5B worker under a 1.5B planner): the worker's single prompt gets one reply (a
+    wrong edit here; real 0.5B follow-ups never fixed a step), then the planner's model gets the very same prompt,
+    before any escalation (which would cost a deliberation and the worker's every candidate first)."""
     monkeypatch.setenv("SPARKWRIGHT_MODE", "quick")
     source = (repo / "shopcart" / "cart.py").read_text()
     fixed = source.replace(
         "sum(item.price_cents for item in self.items)", "sum(item.price_cents * item.quantity for item in self.items)"
     )
     with FakeOpenAI() as fast, FakeOpenAI() as deep:
-        fast.script(SINGLE_PROMPT, [text(f"shopcart/cart.py\n```python\n{source}```")])
+        fast.script(SINGLE_PROMPT, [text(f"shopcart/cart.py\n```python\n# Cart.\n{source}```")])
         deep.script(SINGLE_PROMPT, [text(f"shopcart/cart.py\n```python\n{fixed}```")])
         result = cli(
             "run", "--repo", repo, "--issue", "Cart subtotal ignores item quantities", "--json",

@@ -25,7 +25,7 @@ from agent.faults import fault_point
 from agent.issue import issue_block
 from agent.models.llm import LOCAL_SERVERS, split_spec
 from agent.record import Decision, FailureReport
-from agent.test_files import normalized
+from agent.test_files import is_test_path, normalized
 from state import DecisionKind, Job, PlanChange, ReportDecision, RevisionKind, Step, StepStatus
 from state.fields import StepFields
 from state.models import utcnow
@@ -83,7 +83,7 @@ def escalate(ctx: JobContext, report_id: int) -> Decided:
             return _stop(ctx, report_id, step.id, DecisionKind.LIMIT, f"{exc}; step {step.title!r} failed: {found.why}")
     kind, args = DecisionKind(name), args
     if step.executor != "deep" and _takes_over_first(ctx):
-        kind, args = _take_over_first(ctx, kind, args)
+        kind, args = _take_over_first(ctx, step, kind, args)
     if kind == DecisionKind.STOP:
         assert isinstance(args, StopArgs)
         return _stop(ctx, report_id, step.id, kind, f"the planner stopped the job: {args.explanation}")
@@ -100,7 +100,9 @@ def _takes_over_first(ctx: JobContext) -> bool:
     return setting == "always" or (setting == "auto" and split_spec(ctx.fast.spec)[0] in LOCAL_SERVERS)
 
 
-def _take_over_first(ctx: JobContext, kind: DecisionKind, args: BaseModel) -> tuple[DecisionKind, BaseModel]:
+def _take_over_first(
+    ctx: JobContext, step: Step, kind: DecisionKind, args: BaseModel
+) -> tuple[DecisionKind, BaseModel]:
     """The fast tier has used all its candidates on the step: the deep tier runs its own before any other decision.
     Only a decision that changes the step itself (split it, revise the plan: a wrong check or a step too big) with
     steps that can work goes first; a retry's guidance, a stop's explanation or why the new steps cannot work
@@ -109,7 +111,7 @@ def _take_over_first(ctx: JobContext, kind: DecisionKind, args: BaseModel) -> tu
         return kind, args
     said = args.guidance if isinstance(args, RetryArgs) else args.explanation if isinstance(args, StopArgs) else ""
     if isinstance(args, (SplitArgs, ReviseArgs)):
-        if not (problems := _step_problems(ctx, args.steps)):
+        if not (problems := _step_problems(ctx, args.steps) + _changes_nothing(step, args.steps)):
             return kind, args
         said = f"{args.reason}; but {'; '.join(problems)}"
     why = f"the fast tier used all its candidates, so the deep tier tries its own first (the planner said {kind}"
@@ -123,6 +125,21 @@ def _step_problems(ctx: JobContext, steps: Sequence[StepPlan]) -> list[str]:
         problems += [f"its step {number} ({new.title!r}): {p}" for p in edit_problems(ctx, new, planned)]
         planned |= {normalized(f) for f in new.files}
     return problems
+
+
+def _changes_nothing(failed: Step, steps: Sequence[StepPlan]) -> list[str]:
+    """New steps that are the failed step again, or that rewrite its check: the deep tier's own candidates on the
+    step come first. One step checked by the same tests is a retry by another name (a real 1.5B's split of a
+    one-function bug: 120 s gone); a step editing only the tests the check runs makes it pass by changing what it
+    asks (a real 1.5B's "Re-evaluate the base delay" in the test file)."""
+    check = set(failed.check_command.split())
+    if len(steps) == 1 and check <= set(steps[0].check.split()):
+        return ["its one step has the failed step's check: it is the same step again"]
+    return [
+        f"its step {number} ({new.title!r}) only edits the tests the check runs: the code must pass them"
+        for number, new in enumerate(steps, 1)
+        if new.files and all(is_test_path(f) and normalized(f) in failed.check_command for f in new.files)
+    ]
 
 
 def _apply(ctx: JobContext, report_id: int, step, kind: DecisionKind, args) -> None:

@@ -43,8 +43,7 @@ class Candidate(BaseModel):
     replies: int | None = Field(
         default=None,
         gt=0,
-        description="Model replies it may get; default: its format's (a text format's: text_edit_tries, and two "
-        "more after replies that held no edit).",
+        description="Model replies it may get; default: its format's (a text format's: text_edit_tries).",
     )
 
 

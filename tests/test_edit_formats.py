@@ -256,6 +256,23 @@ def test_a_greedy_candidate_that_writes_the_file_back_unchanged_ends_at_once(cli
     assert [e["kind"] for e in events if e["kind"] == "duplicate"] == ["duplicate"]
 
 
+def test_a_text_reply_that_holds_no_edit_ends_the_candidate(cli, repo, store, tmp_path, monkeypatch):
+    """A small model's reply with no file in it (prose, the issue echoed back) is not asked for again: real 1.5B and
+    0.5B models fixed 5 steps in 775 replies after such a one. The next candidate starts at once."""
+    first, second = '{"format": "whole_file", "temperature": 0.8}', '{"format": "search_replace", "temperature": 0}'
+    monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", f"[{first}, {second}]")
+    prose = text("# Issue\n\nThe subtotal ignores quantities. It should multiply each price by its quantity.")
+    fix = text(f"shopcart/cart.py\n<<<<<<< SEARCH\n{BUGGY}\n=======\n{FIXED}\n>>>>>>> REPLACE\n")
+    rules = [("then an edit block", [fix]), ("then the WHOLE corrected file", [prose, prose])]
+    result, events = run_job(cli, repo, tmp_path, rules)
+
+    assert store.jobs()[0].status == "succeeded", result.output
+    calls = [e for e in events if e["kind"] == "model_call" and e["tier"] == "fast"]
+    ends = [(e["outcome"], e["reason"], e["turns"]) for e in events if e["kind"] == "attempt_finished"]
+    assert ends == [("no_edit", "the reply held no edit", 1), ("passed", "the check passed", 1)]
+    assert len(calls) == 2, "one reply for the prose, one for the fix"
+
+
 def test_a_heading_fenced_before_the_code_is_not_part_of_the_file():
     """A 1.5B wrapped a heading and then the file in one block: "```", "# Fix …", "```python", the file, "```"."""
     from tools.blocks import whole_files

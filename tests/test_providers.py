@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.models.llm import DECISION_TOKENS
 from tests.conftest import git
 from tests.model_fakes import FakeAnthropic, FakeOpenAI, RecordedRequest
 from tests.scripting import PLANNER, REVIEW, plan, step, tc
@@ -77,11 +78,11 @@ def test_openai_compatible_server_with_structured_tool_calls(cli, repo, store, m
     assert echoed["id"] == issued["id"] and echoed["function"]["name"] == "edit_file"
     assert tool["role"] == "tool" and tool["tool_call_id"] == issued["id"]
     assert_usage_matches(cli, store, fake.served, fake.served)
-    # A local model's reply is capped by what the step's files could need: a small model can repeat itself for
-    # minutes. The planner's is not.
+    # A local model's reply is capped by what the step's files could need, the planner's by what a decision
+    # needs: a small model can repeat itself for minutes.
     cart = (repo / "shopcart/cart.py").read_text()
     assert {r.json.get("max_completion_tokens") for r in worker} == {512 + int(1.5 * len(cart) / 3)}
-    assert all("max_completion_tokens" not in r.json for r in chats(fake, PLANNER))
+    assert {r.json.get("max_completion_tokens") for r in chats(fake, PLANNER)} == {DECISION_TOKENS}
 
 
 def assert_usage_matches(cli, store, deep_served, fast_served) -> None:

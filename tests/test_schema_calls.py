@@ -9,7 +9,7 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel, Field
 
-from agent.models.llm import LLM, make_chat_model, tool_calls_for
+from agent.models.llm import DECISION_TOKENS, LLM, make_chat_model, tool_calls_for
 from agent.models.scripted import Rule, ScriptedChatModel
 from tests.model_fakes import FakeOpenAI
 from tests.scripting import PLANNER, text
@@ -57,7 +57,10 @@ def test_a_job_on_a_local_server_asks_for_one_call_by_schema_and_gets_it(cli, re
     assert {"edit_file", "view_file", "run", "finish", "stuck"} <= set(names)
     edit = schema["oneOf"][names.index("edit_file")]["properties"]["arguments"]
     assert {"path", "old_text", "new_text"} <= set(edit["required"])
-    planner_format = json.dumps(chats(fake, PLANNER)[0].json["response_format"])
+    planner_request = chats(fake, PLANNER)[0].json
+    # A small planner that rambles in its JSON is cut off long before its context is full.
+    assert planner_request["max_completion_tokens"] == DECISION_TOKENS
+    planner_format = json.dumps(planner_request["response_format"])
     assert "submit_plan" in planner_format and '"instructions"' in planner_format  # a step's fields, written out
     assert "$ref" not in planner_format and "$defs" not in planner_format  # nested refs would point nowhere
     # The model is told its tools in words, and sees its own call and the result without tool roles.

@@ -40,6 +40,9 @@ are not: a streamed call's arguments cut off mid-JSON would be read leniently, a
 CHARS_PER_TOKEN = 3
 REPLY_PROSE_TOKENS = 512
 MAX_REPLY_TOKENS = 8192
+DECISION_TOKENS = 1024
+"""The most a planner's reply (a tool call, a plan, a decision) needs from a local model: real 1.5B plans and
+escalation decisions took at most 706 tokens, and one that ran on for three minutes was repeating itself."""
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,10 @@ class LLM:
         if split_spec(self.spec)[0] not in LOCAL_SERVERS:
             return None
         return min(MAX_REPLY_TOKENS, REPLY_PROSE_TOKENS + int(1.5 * sum(len(f or "") for f in files) / CHARS_PER_TOKEN))
+
+    def decision_cap(self) -> int | None:
+        """The reply cap of a deliberation's calls: for a local model, `DECISION_TOKENS`."""
+        return DECISION_TOKENS if split_spec(self.spec)[0] in LOCAL_SERVERS else None
 
     def event(self, reply: ModelReply) -> dict[str, Any]:
         """The `model_call` event's fields: tier, latency, tokens, and what the model said, in short."""

@@ -15,6 +15,8 @@ class AttemptOutcome(enum.StrEnum):
     STUCK = "stuck"
     BUDGET = "budget"
     LOOP = "loop"
+    NO_EDIT = "no_edit"
+    """A text format's reply held no edit the files could take."""
     CHECK_FAILED = "check_failed"
     STOPPED = "stopped"
     """Run at once with others, it was stopped when another decided the step (or the job was stopped)."""

@@ -37,6 +37,7 @@ def deliberate(
         ctx.check_cancelled,
         ctx.record.steering,
         detect_loops=True,
+        max_reply_tokens=ctx.deep.decision_cap(),
     )
     ended = loop.run(system, brief)
     if ended.kind != "decided":

@@ -132,14 +132,19 @@ def _changes_nothing(failed: Step, steps: Sequence[StepPlan]) -> list[str]:
     step come first. One step checked by the same tests is a retry by another name (a real 1.5B's split of a
     one-function bug: 120 s gone); a step editing only the tests the check runs makes it pass by changing what it
     asks (a real 1.5B's "Re-evaluate the base delay" in the test file)."""
-    check = set(failed.check_command.split())
-    if len(steps) == 1 and check <= set(steps[0].check.split()):
+    if len(steps) == 1 and _runs_the_same_tests(failed.check_command, steps[0].check):
         return ["its one step has the failed step's check: it is the same step again"]
     return [
         f"its step {number} ({new.title!r}) only edits the tests the check runs: the code must pass them"
         for number, new in enumerate(steps, 1)
         if new.files and all(is_test_path(f) and normalized(f) in failed.check_command for f in new.files)
     ]
+
+
+def _runs_the_same_tests(failed: str, new: str) -> bool:
+    """The same command, or one naming the failed check's tests and more (a check naming none runs them all)."""
+    old, words = set(failed.split()), set(new.split())
+    return old == words or (old <= words and any("::" in w or w.endswith(".py") for w in old))
 
 
 def _apply(ctx: JobContext, report_id: int, step, kind: DecisionKind, args) -> None:

@@ -18,7 +18,7 @@ from agent.models.llm import LLM
 from sandbox import CommandResult
 from tools import Observation, Toolbox
 
-Outcome = Literal["passed", "stuck", "budget", "loop", "check_failed"]
+Outcome = Literal["passed", "stuck", "budget", "loop", "no_edit", "check_failed"]
 CHECK_TAIL = 4000
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 class EditFormat(Protocol):
     name: str
     nudge: str
-    """The answer to a reply that holds no edit; {tools} and {controls} are filled in with their names."""
+    """The answer to a reply that makes no tool call; {tools} and {controls} are filled in with their names."""
     retry_hint: str
     """What to do after a failed check, said in this format's own terms."""
     shows_check: bool

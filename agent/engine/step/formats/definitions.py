@@ -19,10 +19,6 @@ change tests unless the task says so."""
         "Fix the issue. Reply with each function or class you change, whole, in its own fenced code block "
         "directly preceded by a line holding the file's path. Leave out everything you do not change."
     )
-    nudge = (
-        "Your reply changed no file. Reply with the file's path on a line of its own, then the whole changed "
-        "function or class in one fenced code block."
-    )
     retry_hint = "Reply again with the path and each changed function or class, whole, in a code block."
 
     def usable(self, files: Mapping[str, str]) -> bool:

@@ -20,10 +20,6 @@ Keep SEARCH short: the lines that change and one line around them. Do not change
         "<<<<<<< SEARCH\n(the lines to change, copied exactly from the file)\n=======\n(the new lines)\n"
         ">>>>>>> REPLACE\nChange only what the issue needs."
     )
-    nudge = (
-        "Your reply changed no file. Reply with the file's path on a line of its own, then\n"
-        "<<<<<<< SEARCH\nlines copied exactly from the file\n=======\nthe new lines\n>>>>>>> REPLACE"
-    )
     retry_hint = "Reply again with SEARCH/REPLACE blocks against the file as it is now."
 
 

@@ -30,12 +30,13 @@ WHOLE_FILE_LIKENESS = 0.6
 
 
 class TextEdit:
-    """A text format: its own system prompt, ask (the prompt's last words), nudge and retry hint."""
+    """A text format: its own system prompt, ask (the prompt's last words) and retry hint. A reply holding no edit
+    ends the candidate, so there is no nudge."""
 
     name: str
     system_prompt: str
     ask: str
-    nudge: str
+    nudge = ""
     retry_hint: str
     shows_check = True
 
@@ -50,10 +51,10 @@ class TextEdit:
         return text_edit_brief(ctx.job, step, {p: t or "" for p, t in files.items()}, failure, self.ask)
 
     def reader(self, files: Mapping[str, str | None]) -> TextFormat | None:
-        return TextFormat(partial(text_calls, dict(files)), self.nudge)
+        return TextFormat(partial(text_calls, dict(files)))
 
     def limits(self, settings: Settings) -> tuple[int, int]:
-        return settings.text_edit_tries, min(settings.worker_max_turns, settings.text_edit_tries + 2)
+        return settings.text_edit_tries, min(settings.worker_max_turns, settings.text_edit_tries)
 
 
 def text_edit_brief(job: Job, step: Step, files: dict[str, str], failure: str | None, ask: str) -> str:

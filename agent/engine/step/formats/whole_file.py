@@ -20,10 +20,6 @@ does not need to change exactly as it is. Do not change tests unless the task sa
         "Fix the issue. Reply with the whole corrected content of each file you change, each in its own "
         "fenced code block directly preceded by a line holding the file's path. Change only what the issue needs."
     )
-    nudge = (
-        "Your reply changed no file. Reply with the file's path on a line of its own, then the whole "
-        "corrected file in one fenced code block."
-    )
     retry_hint = "Reply again with the path and the whole corrected file in a code block."
 
     def usable(self, files: Mapping[str, str]) -> bool:

@@ -40,11 +40,6 @@ class Candidate(BaseModel):
     tier: Literal["fast", "deep"] | None = Field(
         default=None, description="Which tier's model runs it; default: the step's (the fast tier's, or the deep's)."
     )
-    replies: int | None = Field(
-        default=None,
-        gt=0,
-        description="Model replies it may get; default: its format's (a text format's: text_edit_tries).",
-    )
 
 
 class Settings(BaseSettings):
@@ -140,10 +135,10 @@ class Settings(BaseSettings):
         "first that fails on the code as it is joins the step's check); 0 = never.",
     )
     text_edit_tries: int = Field(
-        2,
+        1,
         gt=0,
-        description="Replies a text-format candidate gets, each judged by the check (a reply after a failed one "
-        "fixed 2 % of steps with real 1.5B models, a new candidate's first reply 14-27 %).",
+        description="Replies a text-format candidate gets, each judged by the check with its failure fed back (in "
+        "real 0.5B and 1.5B runs a candidate's first reply fixed 138 of 862 steps, a reply after it 11 of 857).",
     )
     max_escalations_per_step: int = Field(2, ge=0, description="Escalations to the planner per step; 0 = fail at once.")
     take_over_first: Literal["auto", "always", "never"] = Field(

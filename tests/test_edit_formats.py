@@ -51,14 +51,14 @@ def test_local_models_get_text_formats_and_hosted_ones_tool_calls():
     short = [(c.format, c.temperature) for c in candidates(settings, "fast", local, files)]
     assert short == [("single_prompt", 0), ("single_prompt", 0.8), ("whole_file", 0), ("whole_file", 0.8)]
     assert [c.format for c in candidates(settings, "fast", hosted, files)] == ["tools"]
-    # A small local worker under a bigger local planner: the worker's single prompt, one reply; then the planner's
-    # model runs the local candidates.
+    # A small local worker under a bigger local planner: the worker's single prompt, then the planner's model runs
+    # the local candidates.
     split = {"fast": "llamacpp:qwen-0.5b", "deep": "llamacpp:qwen-1.5b"}
-    assert [(c.format, c.temperature, c.tier, c.replies) for c in candidates(settings, "fast", split, files)] == [
-        ("single_prompt", 0, None, 1),
-        ("single_prompt", 0, "deep", None),
-        ("single_prompt", 0.8, "deep", None),
-        ("whole_file", 0, "deep", None),
+    assert [(c.format, c.temperature, c.tier) for c in candidates(settings, "fast", split, files)] == [
+        ("single_prompt", 0, None),
+        ("single_prompt", 0, "deep"),
+        ("single_prompt", 0.8, "deep"),
+        ("whole_file", 0, "deep"),
     ]
     assert [c.tier for c in candidates(settings, "deep", split, files)] == [None] * 4
     # With no file to show, whole files are not asked for; a file too long to rewrite gets only its changed
@@ -89,6 +89,7 @@ def run_job(cli, repo, tmp_path, fast_rules):
 
 def test_a_whole_file_reply_is_applied_checked_and_retried_with_the_failure(cli, repo, store, tmp_path, monkeypatch):
     monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", '[{"format": "whole_file"}]')
+    monkeypatch.setenv("SPARKWRIGHT_TEXT_EDIT_TRIES", "2")
     wrong = CART.replace(BUGGY, "return sum(item.price_cents for item in self.items) * 1")
     result, events = run_job(
         cli,
@@ -219,6 +220,7 @@ def test_no_call_is_wasted_on_a_state_already_judged_or_a_greedy_request_already
     not send the first one's request again: it samples, and its reply changing nothing ends it too."""
     same = '{"format": "whole_file", "temperature": 0}'
     monkeypatch.setenv("SPARKWRIGHT_FAST_CANDIDATES", f"[{same}, {same}]")
+    monkeypatch.setenv("SPARKWRIGHT_TEXT_EDIT_TRIES", "2")
     monkeypatch.setenv("SPARKWRIGHT_MAX_ESCALATIONS_PER_STEP", "0")
     wrong = CART.replace(BUGGY, "return sum(item.price_cents for item in self.items) * 1")
     result, events = run_job(cli, repo, tmp_path, [("", [text(f"shopcart/cart.py\n```python\n{wrong}```")])])

@@ -530,7 +530,7 @@ def test_a_split_that_changes_nothing_does_not_go_before_the_take_over(
 
 def test_a_small_local_worker_s_failed_single_prompt_goes_to_the_planner_s_model_next(cli, repo, store, monkeypatch):
     """A split of local models (a 0.5B worker under a 1.5B planner): the worker's single prompt gets one reply (a
-    wrong edit here; real 0.5B follow-ups never fixed a step), then the planner's model gets the very same prompt,
+    wrong edit here), then the planner's model gets the very same prompt, before the worker's other candidates and
     before any escalation (which would cost a deliberation and the worker's every candidate first)."""
     monkeypatch.setenv("SPARKWRIGHT_MODE", "quick")
     source = (repo / "shopcart" / "cart.py").read_text()

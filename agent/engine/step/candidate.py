@@ -45,8 +45,6 @@ def run_candidate(ctx: JobContext, step: Step, attempt_id: int, guard: TestGuard
     form = edit_format(candidate.format)
     failure = _failure(brief.before) if candidate.failure_in_brief or brief.before.ok else None
     tries, turns = form.limits(s)
-    if candidate.replies:
-        tries, turns = min(tries, candidate.replies), min(turns, candidate.replies)
     tier = tier_of(candidate, step.executor)
     llm = ctx.llm(tier)
     attempt = StepAttempt(

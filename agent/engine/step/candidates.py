@@ -25,10 +25,10 @@ FOR_LOCAL_MODELS = (
     Candidate(format="definitions", temperature=0.8, failure_in_brief=True),
 )
 FOR_HOSTED_MODELS = (Candidate(failure_in_brief=True),)
-# A small local worker under a stronger local planner: the worker's single prompt, one reply (in real runs of a
-# 0.5B under a 1.5B its single prompt fixed 4 of 37 steps, never after a follow-up; its other candidates 1 of 51, at
-# 28-43 s each), then the planner's model runs the local candidates, long before an escalation would reach it.
-WORKER_FIRST = Candidate(format="single_prompt", temperature=0, replies=1)
+# A small local worker under a stronger local planner: the worker's single prompt, then the planner's model runs the
+# local candidates, long before an escalation would reach it (in real runs of a 0.5B under a 1.5B the 0.5B's single
+# prompt fixed 4 of 37 steps, its other candidates 1 of 51, at 28-43 s each).
+WORKER_FIRST = Candidate(format="single_prompt", temperature=0)
 
 
 def candidates(settings: Settings, tier: str, specs: Mapping[str, str], files: Mapping[str, str]) -> list[Candidate]:
@@ -55,6 +55,5 @@ def tier_of(candidate: Candidate, executor: Tier) -> Tier:
 def describe(candidate: Candidate) -> str:
     temperature = f", temperature {candidate.temperature:g}" if candidate.temperature is not None else ""
     by = f", by the {candidate.tier} tier" if candidate.tier else ""
-    replies = f", {candidate.replies} repl{'y' if candidate.replies == 1 else 'ies'}" if candidate.replies else ""
     brief = ", failure shown first" if candidate.failure_in_brief else ""
-    return f"{candidate.format}{temperature}{brief}{replies}{by}"
+    return f"{candidate.format}{temperature}{brief}{by}"

@@ -36,7 +36,7 @@ class Passed:
     verified: frozenset[str] = frozenset()
     """The reproducing test's functions it made pass, when that test was set aside."""
     first: bool = False
-    """The step's first candidate: the single prompt's request, whose reply a user of one prompt would take."""
+    """The step's first candidate or a greedy single prompt: what a user of one prompt would take."""
 
 
 def passed(
@@ -66,7 +66,7 @@ NOTHING_FAILED = "no test failed before the work, so no test verified this fix"
 
 def standing(found: list[Passed]) -> list[Passed]:
     """Of changes that the reproducing test failed, those with more behind them than the test against them: some of
-    its functions verify it, two candidates made it, or it is the first candidate's (what one prompt gives)."""
+    its functions verify it, two candidates made it, or it is what one prompt gives (to either tier's model)."""
     votes = Counter(p.change for p in found)
     return [p for p in found if p.verified or votes[p.change] >= AGREED or p.first]
 

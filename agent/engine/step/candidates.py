@@ -52,6 +52,11 @@ def tier_of(candidate: Candidate, executor: Tier) -> Tier:
     return candidate.tier or executor
 
 
+def one_prompt(candidate: Candidate) -> bool:
+    """The single prompt, greedy: what one prompt to its model gives (by either tier in a split)."""
+    return candidate.format == "single_prompt" and candidate.temperature == 0
+
+
 def describe(candidate: Candidate) -> str:
     temperature = f", temperature {candidate.temperature:g}" if candidate.temperature is not None else ""
     by = f", by the {candidate.tier} tier" if candidate.tier else ""

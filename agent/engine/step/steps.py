@@ -15,7 +15,7 @@ from agent.engine.judge import TestGuard, guarded_check, require_runnable
 from agent.engine.step.agreement import NOTHING_FAILED, Passed, agreed, agreement, best, passed, standing
 from agent.engine.step.attempt import CHECK_TAIL, AttemptResult
 from agent.engine.step.candidate import Brief, StepMemory, raw_files, run_candidate, send_early
-from agent.engine.step.candidates import candidates, describe, tier_of
+from agent.engine.step.candidates import candidates, describe, one_prompt, tier_of
 from agent.engine.step.formats import edit_format
 from agent.engine.step.formats.single_prompt import issue_as_given
 from agent.engine.step.lanes import lanes_for, side_by_side
@@ -194,7 +194,7 @@ def _tried(ctx: JobContext, trial: Trial, brief: Brief, index: int, own_git: boo
         if rest.ok:
             reason = "the check passed without the reproducing test"
             rest_passed = replace(result, outcome="passed", reason=reason, check=rest)
-            voted = passed(ctx.workspace, number, how, rest_passed, verified, index == 0)
+            voted = passed(ctx.workspace, number, how, rest_passed, verified, index == 0 or one_prompt(brief.candidate))
             return Tried(result, passed=[voted] if voted else [])
     return Tried(result)
 

@@ -1,8 +1,9 @@
-"""Reproduce first. An issue with no failing test is checked by nothing: before any fix, the fast model writes a
-small test that shows the issue (its example, expected output or traceback), and the test is kept only when it
-runs and fails on the code as it is by a failed assertion or the issue's own error, never by an import, a name,
-a syntax or a collection error (a test that is wrong, not code that is). A kept test joins the step's check and
-its commit: the user gets the regression test, and the fix is verified by it.
+"""Reproduce first. An issue with no failing test is checked by nothing: before any fix, the fast model (under a
+different local planner, the planner's) writes a small test that shows the issue (its example, expected output or
+traceback), and the test is kept only when it runs and fails on the code as it is by a failed assertion or the
+issue's own error, never by an import, a name, a syntax or a collection error (a test that is wrong, not code that
+is). A kept test joins the step's check and its commit: the user gets the regression test, and the fix is verified
+by it.
 
 What the model writes is untrusted: it runs only in the sandbox, as any test of the repository does."""
 

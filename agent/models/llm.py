@@ -70,6 +70,11 @@ def split_spec(spec: str) -> tuple[str, str]:
     return provider, name
 
 
+def is_local(spec: str) -> bool:
+    """Served by a local OpenAI-compatible server (llama.cpp, Ollama, vLLM …): small, slow, free to call."""
+    return split_spec(spec)[0] in LOCAL_SERVERS
+
+
 def make_chat_model(spec: str, base_url: str | None, env: dict[str, str] | None = None) -> BaseChatModel:
     """Build the chat model for `spec`; refuses a missing API key before any job is made."""
     env = dict(os.environ if env is None else env)
@@ -134,7 +139,7 @@ def check_reachable(base_url: str, timeout: float = 3.0) -> None:
 def tool_calls_for(setting: str, spec: str) -> ToolCalls:
     """How a tier asks for tool calls; "auto" is constrained output (schema) for local servers, native otherwise."""
     if setting == "auto":
-        return "schema" if split_spec(spec)[0] in LOCAL_SERVERS else "native"
+        return "schema" if is_local(spec) else "native"
     if setting == "schema" and split_spec(spec)[0] == "anthropic":
         raise ModelConfigError(f"{spec} takes no output schema: set its tier's tool_calls to native or auto")
     if setting not in ("native", "schema"):
@@ -255,13 +260,13 @@ class LLM:
         """The most a reply about these files may need, for a local model: a small one can fall into repeating
         itself until its context is full (the 1.5B here wrote 2,600 tokens, four minutes, for a ten-line test).
         Room for every file written out whole one and a half times, and for prose; no cap for hosted models."""
-        if split_spec(self.spec)[0] not in LOCAL_SERVERS:
+        if not is_local(self.spec):
             return None
         return min(MAX_REPLY_TOKENS, REPLY_PROSE_TOKENS + int(1.5 * sum(len(f or "") for f in files) / CHARS_PER_TOKEN))
 
     def decision_cap(self) -> int | None:
         """The reply cap of a deliberation's calls: for a local model, `DECISION_TOKENS`."""
-        return DECISION_TOKENS if split_spec(self.spec)[0] in LOCAL_SERVERS else None
+        return DECISION_TOKENS if is_local(self.spec) else None
 
     def event(self, reply: ModelReply) -> dict[str, Any]:
         """The `model_call` event's fields: tier, latency, tokens, and what the model said, in short."""

@@ -23,7 +23,7 @@ from agent.engine.conversation.deliberate import DeliberationFailed, deliberate
 from agent.engine.conversation.planned_edits import edit_problems
 from agent.faults import fault_point
 from agent.issue import issue_block
-from agent.models.llm import LOCAL_SERVERS, split_spec
+from agent.models.llm import is_local
 from agent.record import Decision, FailureReport
 from agent.test_files import is_test_path, normalized
 from state import DecisionKind, Job, PlanChange, ReportDecision, RevisionKind, Step, StepStatus
@@ -97,7 +97,7 @@ def escalate(ctx: JobContext, report_id: int) -> Decided:
 
 def _takes_over_first(ctx: JobContext) -> bool:
     setting = ctx.settings.take_over_first
-    return setting == "always" or (setting == "auto" and split_spec(ctx.fast.spec)[0] in LOCAL_SERVERS)
+    return setting == "always" or (setting == "auto" and is_local(ctx.fast.spec))
 
 
 def _take_over_first(

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from agent.config import Candidate, Settings
 from agent.engine.step.formats import edit_format
-from agent.models.llm import LOCAL_SERVERS, split_spec
+from agent.models.llm import is_local
 from state import Tier
 
 FOR_LOCAL_MODELS = (
@@ -34,7 +34,7 @@ WORKER_FIRST = Candidate(format="single_prompt", temperature=0)
 def candidates(settings: Settings, tier: str, specs: Mapping[str, str], files: Mapping[str, str]) -> list[Candidate]:
     """The candidates a tier tries on a step with these files, in order; at least one. `specs`: each tier's model."""
     configured = settings.fast_candidates if tier == "fast" else settings.deep_candidates
-    default = list(FOR_LOCAL_MODELS if split_spec(specs[tier])[0] in LOCAL_SERVERS else FOR_HOSTED_MODELS)
+    default = list(FOR_LOCAL_MODELS if is_local(specs[tier]) else FOR_HOSTED_MODELS)
     if tier == "fast" and deep_helps(specs):
         default = [WORKER_FIRST, *(c.model_copy(update={"tier": "deep"}) for c in FOR_LOCAL_MODELS)]
     usable = [c for c in (configured or default) if edit_format(c.format).usable(files)]
@@ -44,7 +44,7 @@ def candidates(settings: Settings, tier: str, specs: Mapping[str, str], files: M
 def deep_helps(specs: Mapping[str, str]) -> bool:
     """Two different local models: the planner's, stronger and as near, gets the worker's requests after its first
     failed one. (A hosted planner is slower and dearer, and a hosted worker strong enough.)"""
-    return specs["deep"] != specs["fast"] and all(split_spec(s)[0] in LOCAL_SERVERS for s in specs.values())
+    return specs["deep"] != specs["fast"] and all(map(is_local, specs.values()))
 
 
 def tier_of(candidate: Candidate, executor: Tier) -> Tier:

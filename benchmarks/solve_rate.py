@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agent.errors import UserError  # noqa: E402
 from benchmarks.solverate.report import GROUPS, HEADER, Result, row, summary, summary_lines  # noqa: E402
-from benchmarks.solverate.runs import MODES, Run, model_settings, run_mode  # noqa: E402
+from benchmarks.solverate.runs import BASELINES, MODES, Run, model_settings, run_mode  # noqa: E402
 from benchmarks.solverate.tasks import TASKS, VARIANTS, Task, load_tasks  # noqa: E402
 from benchmarks.solverate.verify import verify  # noqa: E402
 
@@ -75,7 +75,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.variants = [v for v in args.variants.split(",") if v]
     if bad := [v for v in args.variants if v not in VARIANTS]:
         parser.error(f"unknown variant {', '.join(bad)}: use {', '.join(VARIANTS)}")
-    args.modes.sort(key=MODES.index)  # the baseline first: the others are compared with it
+    # The baselines last: a server that keeps evicted prompts in host memory (llama.cpp's --cache-ram, on by
+    # default) answers a mode's first request from what an earlier mode sent, whatever its slots hold. The baseline
+    # sends quick's first request word for word: run after, any head start is the baseline's, never ours.
+    args.modes.sort(key=lambda m: (m in BASELINES, MODES.index(m)))
     return args
 
 

@@ -40,11 +40,13 @@ def main() -> None:
             ],
         )
         fast = write_script(tmp / "fast.json", [("", [write_note(), tc("finish", summary="ok")])])
+        trace = tmp / "git-trace.jsonl"
         env = {
             **os.environ,
             "SPARKWRIGHT_HOME": str(tmp / "home"),
             "SPARKWRIGHT_SANDBOX": "local",
             "PYTHONPATH": str(ROOT),
+            "GIT_TRACE2_EVENT": str(trace),  # each git process of ours says when it ran (commands get no such variable)
         }
         out = subprocess.run(
             [
@@ -68,6 +70,7 @@ def main() -> None:
             text=True,
             check=True,
         ).stdout
+        git_runs = _git_runs(trace)
     events = [json.loads(line) for line in out.splitlines()]
     calls = [
         (datetime.fromisoformat(e["ts"]), e["step"])
@@ -90,6 +93,17 @@ def main() -> None:
     print("  median time from each event to the next one:")
     for kind in ("model_call", "check", "attempt_finished", "step_done", "attempt_started"):
         print(f"    after {kind:<17} {statistics.median(phases[kind]):7.1f} ms")
+    checks = [e["seconds"] * 1000 for e in events if e["kind"] == "check"]
+    print(
+        f"  per step: {len(git_runs) / steps:.1f} git processes ({sum(git_runs) / steps:.1f} ms inside git, fork and "
+        f"exec not counted), {len(checks) / steps:.1f} checks ({sum(checks) / steps:.1f} ms)"
+    )
+
+
+def _git_runs(trace: Path) -> list[float]:
+    """Milliseconds each git process ran, start to exit, from git's trace2 events."""
+    lines = trace.read_text().splitlines() if trace.exists() else []
+    return [e["t_abs"] * 1000 for e in map(json.loads, lines) if e.get("event") == "exit"]
 
 
 if __name__ == "__main__":

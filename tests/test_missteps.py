@@ -109,7 +109,8 @@ def test_the_models_own_git_commands_do_not_stick(cli, repo, store, tmp_path):
         command=f"git checkout -q -b detour && {GIT} commit -q --allow-empty -m wip && "
         "git config core.hooksPath /tmp/evil-hooks && git remote add evil http://127.0.0.1:9/x",
     )
-    undo = tc("run", command="git reset -q --hard HEAD~1 && git checkout -q --detach")
+    # Packed, the job branch has no file of its own to read: git is asked where it is.
+    undo = tc("run", command="git reset -q --hard HEAD~1 && git pack-refs --all && git checkout -q --detach")
     result, events = run(
         cli,
         repo,

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
     ("script", "size", "figure"),
     [
         ("worker_overhead.py", "10", r"shipped \(SQLite record, steering\)\s+\d+\.\d+"),
-        ("step_overhead.py", "3", r"p50 \d+\.\d ms"),
+        ("step_overhead.py", "3", r"p50 \d+\.\d ms.*\d+\.\d git processes"),
         ("resume_latency.py", "2", r"\d\.\d+s from process start.*resumed job exit code: 0"),
     ],
 )

@@ -133,12 +133,16 @@ def test_the_baseline_sends_exactly_what_a_quick_jobs_first_candidate_sends(tmp_
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     single = [r for r in asked if "# Issue" in str(r["messages"])]
     assert len(single) == 2, [str(r["messages"])[:200] for r in asked]
-    baseline, candidate = single
+    candidate, baseline = single
     assert baseline["messages"] == candidate["messages"]
     assert [m["role"] for m in baseline["messages"]] == ["system", "user"]
     assert baseline["temperature"] == candidate["temperature"] == 0
-    records = {r["mode"]: r for r in map(json.loads, out.read_text().splitlines()) if "task" in r}
+    rows = [r for r in map(json.loads, out.read_text().splitlines()) if "task" in r]
+    records = {r["mode"]: r for r in rows}
     assert records["baseline"]["solved"] and records["quick"]["solved"]
+    # The baseline goes last: a server's prompt cache that outlives its slots gives its head start to the baseline.
+    assert [r["mode"] for r in rows] == ["quick", "baseline"]
+    assert records["quick"]["first_cached"] == 0 < records["baseline"]["first_cached"]
     assert records["quick"]["fast_base_url"] == fake.base_url
 
 

@@ -23,6 +23,9 @@ from agent.repo.commands import AUTHOR, HARDENED
 from agent.repo.git_dir_guard import GitDirGuard
 from agent.repo.user_repo import RepoError, common_dir
 
+_REF_NAME = re.compile(r"refs/heads(/[A-Za-z0-9_-][A-Za-z0-9._-]*)+")  # no component starts with a dot: no ".."
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
 
 def step_trailer(job_id: str, step_id: int) -> str:
     return f"Sparkwright-Step: {job_id}/{step_id}"
@@ -103,7 +106,8 @@ class Workspace:
         (self.git_dir / "index.lock").unlink(missing_ok=True)
 
     def head(self) -> str:
-        return self.git("rev-parse", "HEAD")
+        ref = self._head_ref()
+        return (self._commit_of(ref) if ref.startswith("refs/") else None) or self.git("rev-parse", "HEAD")
 
     def discard_changes(self) -> None:
         """Back to the last commit: a failed attempt's edits are gone from the tree."""
@@ -202,6 +206,15 @@ class Workspace:
             return "(detached)"
 
     def _commit_of(self, ref: str) -> str | None:
+        """The commit `ref` names: read from its loose file when that is a plain file holding an object id (no git
+        process: a step asks this twice), else asked of git (a packed ref, a symlink, anything odd)."""
+        if _REF_NAME.fullmatch(ref):
+            try:
+                path = self.common_dir / ref
+                if stat.S_ISREG(os.lstat(path).st_mode) and _OBJECT_ID.fullmatch(sha := path.read_text().strip()):
+                    return sha
+            except (OSError, UnicodeDecodeError):
+                pass
         try:
             return self.git("rev-parse", "--verify", "-q", ref)
         except GitCommandError:

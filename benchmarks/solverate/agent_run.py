@@ -84,7 +84,9 @@ def read_record(db: Path, result: Result) -> str | None:
             return None
         job = jobs[0]
         result.status = job.status
-        for event in store.events(job.id, ["model_call"]):
+        calls = store.events(job.id, ["model_call"])
+        result.first_cached = int(calls[0].payload.get("tokens_cached", 0)) if calls else 0
+        for event in calls:
             tier = event.payload.get("tier", "fast")
             setattr(result, f"{tier}_calls", getattr(result, f"{tier}_calls") + 1)
             setattr(result, f"{tier}_in", getattr(result, f"{tier}_in") + int(event.payload.get("tokens_in", 0)))

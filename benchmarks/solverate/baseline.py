@@ -35,6 +35,7 @@ class Sample:
     tokens_in: int = 0
     tokens_out: int = 0
     model_seconds: float = 0.0
+    tokens_cached: int = 0
 
 
 def discovered_files(staged: Staged) -> list[str]:
@@ -73,7 +74,7 @@ def sample(task: Task, staged: Staged, files: list[str], model: LLM, temperature
     verdict = grade(task, staged.repo, "HEAD")
     solved = verdict.solved and seconds <= timeout
     why = verdict.why if seconds <= timeout else f"over the {timeout:.0f} s limit"
-    return Sample(solved, seconds, f"{status}; {why}", reply.tokens_in, reply.tokens_out, answered)
+    return Sample(solved, seconds, f"{status}; {why}", reply.tokens_in, reply.tokens_out, answered, reply.tokens_cached)
 
 
 def apply_reply(reply: str, repo: Path, files: list[str]) -> str:
@@ -117,6 +118,7 @@ def result(task: Task, mode: str, variant: str, files: list[str], samples: list[
         files=files,
         samples=len(samples),
         samples_solved=len(solved),
+        first_cached=samples[0].tokens_cached,
     )
     setattr(row, f"{tier}_calls", len(samples))
     setattr(row, f"{tier}_in", sum(s.tokens_in for s in samples))

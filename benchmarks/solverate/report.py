@@ -41,6 +41,8 @@ class Result:
     """Candidates (attempts) the job started."""
     first_token_seconds: float | None = None
     """From the job's start to its first model token (None when no reply was streamed)."""
+    first_cached: int = 0
+    """Prompt tokens the server had cached for the first request (not cold, though the slots were emptied)."""
     files: list[str] = field(default_factory=list)
     """The baseline's: the files its prompt held."""
     samples: int = 0
@@ -92,6 +94,7 @@ def summary(results: list[Result], reference: list[Result]) -> dict[str, object]
         "median_first_token_seconds": _median(
             [r.first_token_seconds for r in results if r.first_token_seconds is not None], digits=2
         ),
+        "warm_first_requests": sum(r.first_cached > 0 for r in results),
         "won": sorted({r.task for r in solved} - base_solved),
         "lost": sorted(base_solved - {r.task for r in solved}),
     }
@@ -141,7 +144,8 @@ def summary_lines(s: dict[str, object]) -> list[str]:
         lines.append(
             f"{'':<21} {'':<7} solved tasks' time: model {split['model']} s, tests {split['tests']} s, "  # type: ignore[index]
             f"own {split['own']} s; {s['tokens_out_per_solved']} tokens generated per solved task; "
-            f"first model token {secs('median_first_token_seconds')} after the job's start (median)"  # type: ignore[index]
+            f"first model token {secs('median_first_token_seconds')} after the job's start (median); "
+            f"first request found in the server's cache in {s['warm_first_requests']} of {s['tasks']}"  # type: ignore[index]
         )
     if s.get("multi_candidate_tasks"):
         lines.append(

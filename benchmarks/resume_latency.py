@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,7 @@ def sparkwright(home: Path, *args: str, fault: str | None = None) -> subprocess.
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # killed with its git processes, which would go on writing into the repository
     )
 
 
@@ -90,7 +92,7 @@ def time_resume(home: Path, job_id: str, finish: bool = True) -> tuple[float, fl
             in_process = (datetime.fromisoformat(event["ts"]) - resumed_at).total_seconds()
             break
     if not finish:
-        resumed.kill()
+        os.killpg(resumed.pid, signal.SIGKILL)
     resumed.communicate()
     return wall, in_process, resumed.returncode if finish else None
 

@@ -209,6 +209,21 @@ def test_resume_recreates_a_deleted_worktree(tmp_path, baseline):
     assert outcome(repo, home) == baseline
 
 
+def test_a_step_commit_taken_off_the_branch_before_the_job_ends_fails_it_and_says_which(tmp_path):
+    repo, home, killed = start(tmp_path, fault="finish.before")
+    assert killed.returncode == -signal.SIGKILL
+    with SqlStore(home / "sparkwright.db") as store:
+        (job,) = store.jobs()
+        first, second = (s for s in store.steps(job.id) if s.status == "done")
+    git(repo, "update-ref", f"refs/heads/{job.branch}", first.commit_sha)  # the user rewound the branch meanwhile
+
+    resumed = sparkwright(home, "resume", job.id)
+    with SqlStore(home / "sparkwright.db") as store:
+        (job,) = store.jobs()
+    assert resumed.returncode == 1 and job.status == "failed"
+    assert job.outcome_reason == f"the commits of these done steps are no longer on {job.branch}: {second.title}"
+
+
 def test_resume_refuses_finished_and_running_jobs(tmp_path, baseline):
     repo, home, result = start(tmp_path)
     with SqlStore(home / "sparkwright.db") as store:

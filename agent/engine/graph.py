@@ -72,11 +72,8 @@ def finish_node(state: JobState, runtime: Runtime[JobContext]) -> JobState:
     ctx = runtime.context
     steps = ctx.store.steps(ctx.job.id)
     unfinished = [s.title for s in steps if s.status not in (StepStatus.DONE.value, StepStatus.SUPERSEDED.value)]
-    lost = [
-        s.title
-        for s in steps
-        if s.status == StepStatus.DONE.value and not (s.commit_sha and ctx.workspace.on_branch(s.commit_sha))
-    ]
+    on_branch = ctx.workspace.branch_commits(ctx.job.base_commit)
+    lost = [s.title for s in steps if s.status == StepStatus.DONE.value and s.commit_sha not in on_branch]
     if stop_reason := state.get("stop_reason"):
         status, reason = JobStatus.FAILED, stop_reason
     elif unfinished:

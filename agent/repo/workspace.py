@@ -166,13 +166,9 @@ class Workspace:
         shas = self.git("log", "--format=%H", "-E", f"--grep={pattern}", f"{base}..HEAD").split()
         return shas[0] if shas else None
 
-    def on_branch(self, commit: str) -> bool:
-        """True when `commit` is on the job branch."""
-        try:
-            self.git("merge-base", "--is-ancestor", commit, f"refs/heads/{self.branch}")
-        except GitCommandError:
-            return False
-        return True
+    def branch_commits(self, base: str) -> set[str]:
+        """The commits on the job branch since `base`: one git process, however many steps the job has."""
+        return set(self.git("rev-list", f"{base}..refs/heads/{self.branch}").split())
 
     def put_back(self, expected: str) -> None:
         """Make HEAD the job branch at `expected` again, keeping the worktree's files as they are.

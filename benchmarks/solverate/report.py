@@ -145,7 +145,7 @@ def summary_lines(s: dict[str, object]) -> list[str]:
             f"{'':<21} {'':<7} solved tasks' time: model {split['model']} s, tests {split['tests']} s, "  # type: ignore[index]
             f"own {split['own']} s; {s['tokens_out_per_solved']} tokens generated per solved task; "
             f"first model token {secs('median_first_token_seconds')} after the job's start (median); "
-            f"first request found in the server's cache in {s['warm_first_requests']} of {s['tasks']}"  # type: ignore[index]
+            f"first request found cached (at least its start) in {s['warm_first_requests']} of {s['tasks']}"  # type: ignore[index]
         )
     if s.get("multi_candidate_tasks"):
         lines.append(

@@ -60,4 +60,5 @@ def one_prompt(candidate: Candidate) -> bool:
 def describe(candidate: Candidate) -> str:
     temperature = f", temperature {candidate.temperature:g}" if candidate.temperature is not None else ""
     by = f", by the {candidate.tier} tier" if candidate.tier else ""
-    return f"{candidate.format}{temperature}{', failure shown first' if candidate.failure_in_brief else ''}{by}"
+    brief = ", failure shown first" if candidate.failure_in_brief else ""
+    return f"{candidate.format}{temperature}{brief}{by}"

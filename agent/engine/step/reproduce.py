@@ -91,7 +91,7 @@ def reproduce(ctx: JobContext, step: Step, files: Mapping[str, str], tries: int)
     command = narrow_check(ctx.job.test_command or "python -m pytest -q", [path], [path])
     messages: list[BaseMessage] = [SystemMessage(SYSTEM), HumanMessage(_brief(ctx, step, files))]
     seen = set[str]()
-    llm = _writer(ctx)
+    llm = reproducer(ctx)
     for number in range(1, tries + 1):
         ctx.check_cancelled()
         temperature = 0 if number == 1 else SAMPLE_TEMPERATURE
@@ -135,7 +135,7 @@ def reproduce(ctx: JobContext, step: Step, files: Mapping[str, str], tries: int)
 
 def rewritten(ctx: JobContext, step: Step, files: Mapping[str, str], test: str, output: str) -> str | None:
     """One greedy request for the test again, with the chosen fix in `files` and the old test's failure on it."""
-    llm = _writer(ctx)
+    llm = reproducer(ctx)
     ask = REWRITE.format(test=test, output=failing_part(output, OUTPUT_CHARS))
     messages: list[BaseMessage] = [SystemMessage(SYSTEM), HumanMessage(_brief(ctx, step, files, ask))]
     digest = request_digest(llm.spec, messages, [], 0)
@@ -144,7 +144,7 @@ def rewritten(ctx: JobContext, step: Step, files: Mapping[str, str], test: str, 
     return _test_in(str(reply.message.content))
 
 
-def _writer(ctx: JobContext) -> LLM:
+def reproducer(ctx: JobContext) -> LLM:
     """The model that writes tests: the fast one, or a different local planner's (a 0.5B worker's tests held in
     none of 7 real tries, at 19 s each; a 1.5B planner's in 4 of 4)."""
     return ctx.llm("deep" if deep_helps(ctx.specs()) else "fast")

@@ -15,7 +15,7 @@ from agent.engine.judge import TestGuard, guarded_check, require_runnable
 from agent.engine.step.agreement import NOTHING_FAILED, Passed, agreed, agreement, best, passed, standing
 from agent.engine.step.attempt import CHECK_TAIL, AttemptResult
 from agent.engine.step.candidate import Brief, StepMemory, raw_files, run_candidate, send_early
-from agent.engine.step.candidates import candidates, deep_helps, describe, one_prompt, tier_of
+from agent.engine.step.candidates import candidates, describe, one_prompt, tier_of
 from agent.engine.step.formats import edit_format
 from agent.engine.step.formats.single_prompt import issue_as_given
 from agent.engine.step.lanes import lanes_for, side_by_side
@@ -26,6 +26,7 @@ from agent.engine.step.reproduce import (
     put_in_place,
     recorded,
     reproduce,
+    reproducer,
 )
 from agent.engine.step.set_aside import LEFT_OUT, ModelTest, judged_without, keep_verifying, written_again
 from agent.faults import fault_point
@@ -82,9 +83,9 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     todo = candidates(ctx.settings, step.executor, ctx.specs(), existing)
     sent = _sent_before(ctx, step)
     whole_issue = _whole_issue(ctx, step)
-    # Not when the planner's model, served by another local server, may write the reproducing test: two servers
-    # decoding at once on a CPU slow both (real: a test written in 7-10 s alone took 50 s beside the worker's reply).
-    if not (whole_issue and deep_helps(ctx.specs())):
+    # Not when another model may write the reproducing test meanwhile: two local servers decoding at once on a CPU
+    # slow both (real: a test written in 7-10 s alone took 50 s beside the worker's reply).
+    if not whole_issue or reproducer(ctx) is ctx.llm(tier_of(todo[0], step.executor)):
         send_early(ctx, step, todo[0], files, sent)
     before = guarded_check(ctx, step, guard)
     # The issue's own step reproduces it first; a step split from it is checked by the same test.

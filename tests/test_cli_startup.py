@@ -68,3 +68,32 @@ def test_a_local_job_resumes_without_docker_the_queue_or_postgres(tmp_path, home
     with SqlStore(home / "sparkwright.db") as store:
         assert store.job(job_id).status == JobStatus.SUCCEEDED
     assert not modules & ELSEWHERE, f"a local job's resume loads {sorted(modules & ELSEWHERE)}"
+
+
+# The collector is off while a command imports (agent.heap); this counts its collections once the job's engine is in.
+COLLECTIONS = """
+import gc, json, runpy, sys
+sys.argv[0] = "sparkwright"
+made = []
+gc.callbacks.append(lambda phase, info: phase == "stop" and "agent.compose" in sys.modules and made.append(1))
+try:
+    runpy.run_module("agent", run_name="__main__")
+except SystemExit:
+    pass
+print(json.dumps([len(made), gc.isenabled()]))
+"""
+
+
+def test_a_job_collects_its_garbage_though_its_command_started_without_the_collector(tmp_path, home):
+    repo = make_repo(tmp_path / "repo")
+    deep = write_script(tmp_path / "deep.json", [(PLANNER, [plan(note_step(), test_command="true")]), finish_review()])
+    fast = write_script(tmp_path / "fast.json", [("", [write_note(), tc("finish", summary="noted")])])
+    args = ["run", "--repo", str(repo), "--issue", "Add a note", "--planned", "--deep-model", deep]
+    out = subprocess.run(
+        [sys.executable, "-c", COLLECTIONS, *args, "--fast-model", fast], capture_output=True, text=True, cwd=ROOT
+    )
+
+    collections, enabled = json.loads(out.stdout.splitlines()[-1])
+    assert collections > 0 and enabled, out.stderr
+    with SqlStore(home / "sparkwright.db") as store:
+        assert [job.status for job in store.jobs()] == [JobStatus.SUCCEEDED]

@@ -64,4 +64,10 @@ app = make_app()
 
 
 def main() -> None:
-    app()
+    from agent import heap
+
+    heap.hold()
+    try:
+        app()
+    finally:
+        heap.settle()  # also at exit: the interpreter's last collection has nothing left to walk

@@ -102,6 +102,7 @@ def worker(
 ) -> None:
     """Run queued jobs on this host, each in its own sandbox. Ctrl-C waits for the running jobs to end; a second
     Ctrl-C stops them at once, and the sweep hands them to other workers."""
+    from agent import heap
     from agent.config import load_settings
     from agent.queue.app import QUEUE, connected_app
     from state import SqlStore
@@ -111,4 +112,5 @@ def worker(
     app = connected_app(settings)
     name = f"sparkwright-{os.getpid()}@{socket.gethostname()}"
     argv = ["worker", "-Q", QUEUE, "-c", str(settings.worker_concurrency), "-n", name, "--loglevel", "INFO"]
+    heap.settle()
     app.worker_main(argv + (["-B"] if beat else []))

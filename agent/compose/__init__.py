@@ -13,6 +13,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+from agent import heap
 from agent.compose.checkpoints import open_checkpointer
 from agent.compose.lanes import JobLanes
 from agent.compose.recorder import Listener, Recorder
@@ -57,10 +58,12 @@ def build_models(settings: Settings) -> tuple[LLM, LLM]:
         ("deep", settings.deep_model, settings.deep_base_url or settings.base_url, settings.deep_tool_calls),
         ("fast", settings.fast_model, settings.fast_base_url or settings.base_url, settings.fast_tool_calls),
     )
+    checked: set[str] = set()
     for tier, spec, url, tool_calls in tiers:
         chat = make_chat_model(spec, url)
-        if url and split_spec(spec)[0] != "scripted":
+        if url and url not in checked and split_spec(spec)[0] != "scripted":
             check_reachable(url)
+            checked.add(url)
         models.append(LLM(tier, spec, chat, tool_calls_for(tool_calls, spec)))
     return models[0], models[1]
 
@@ -118,7 +121,9 @@ def run_leased(
             ctx.keep_branch = lambda head: keep_branch(workspace, head)
         if prepare:
             prepare(ctx)
-        return execute(ctx, build_graph(saver), answer)
+        graph = build_graph(saver)
+        heap.settle()
+        return execute(ctx, graph, answer)
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from pathlib import Path
 import uvicorn
 from rich.console import Console
 
+from agent import heap
 from agent.config import Settings
 from agent.web.app import build_app
 from agent.web.guard import Guard
@@ -35,5 +36,6 @@ def serve_web(settings: Settings, host: str, port: int, token: str | None, confi
     app = build_app(settings, guard, config)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     err.print(f"sparkwright serve: http://{shown}:{port}/ (Ctrl-C to stop)", highlight=False)
+    heap.settle()
     # Live pages hold their event streams open: a short grace period lets Ctrl-C end the server promptly.
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=1)

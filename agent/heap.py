@@ -1,0 +1,22 @@
+"""Python's cyclic garbage collector in a sparkwright process. Importing langchain, langgraph, the provider SDK and
+sqlalchemy makes about a million long-lived objects; every full collection walks them all, collecting nothing:
+~0.2 s of collections before a job's first model request and ~0.4 s at exit, measured. So a command starts with
+the collector off (`hold`), and what is alive once it is ready to work (modules, settings, clients) is set aside
+for good (`settle`): the collector then walks only what the work makes. At exit the heap is set aside again, so
+the interpreter does not walk it once more on the way out."""
+
+from __future__ import annotations
+
+import gc
+
+
+def hold() -> None:
+    """At a command's start: no collections while it imports and sets up."""
+    gc.disable()
+
+
+def settle() -> None:
+    """Before long work (a job, a server, a worker): what lives now lives on; collect what comes after.
+    Every long-running command calls this, or its process would never collect a cycle."""
+    gc.freeze()
+    gc.enable()

@@ -101,9 +101,11 @@ def main() -> None:
 
 
 def _git_runs(trace: Path) -> list[float]:
-    """Milliseconds each git process ran, start to exit, from git's trace2 events."""
-    lines = trace.read_text().splitlines() if trace.exists() else []
-    return [e["t_abs"] * 1000 for e in map(json.loads, lines) if e.get("event") == "exit"]
+    """Milliseconds each git process ran, start to exit, from git's trace2 events; not a `cat-file --batch`
+    process, which GitPython keeps open for the whole job."""
+    events = [json.loads(line) for line in trace.read_text().splitlines()] if trace.exists() else []
+    batch = {e["sid"] for e in events if e.get("event") == "start" and any("--batch" in a for a in e["argv"])}
+    return [e["t_abs"] * 1000 for e in events if e.get("event") == "exit" and e["sid"] not in batch]
 
 
 if __name__ == "__main__":

@@ -172,3 +172,22 @@ def test_planner_and_worker_both_get_the_repos_agents_md(cli, repo, store, tmp_p
 
     assert result.exit_code == 0, result.stderr
     assert store.jobs()[0].status == "succeeded"
+
+
+def test_the_jobs_commits_leave_the_users_repository_housekeeping_to_them(cli, repo, store, tmp_path):
+    # Two packs where the repository allows one: any automatic gc after a commit would repack them into one.
+    git(repo, "repack", "-d", "-q")
+    (repo / "notes.txt").write_text("a second pack\n")
+    git(repo, "add", "notes.txt")
+    git(repo, "-c", "user.name=u", "-c", "user.email=u@example.com", "commit", "-q", "-m", "notes")
+    git(repo, "repack", "-q")
+    git(repo, "config", "gc.autoPackLimit", "1")
+    packs = sorted(p.name for p in (repo / ".git" / "objects" / "pack").glob("*.pack"))
+    assert len(packs) == 2
+
+    result, _ = run_json(cli, repo, *two_step_scripts(tmp_path))
+
+    assert result.exit_code == 0, result.stderr
+    job = store.jobs()[0]
+    assert len(git(repo, "log", "--format=%H", f"{job.base_commit}..{job.branch}").split()) == 2
+    assert sorted(p.name for p in (repo / ".git" / "objects" / "pack").glob("*.pack")) == packs

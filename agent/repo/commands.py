@@ -28,8 +28,12 @@ HARDENED = [
     "diff.external=",
     "-c",
     "core.pager=cat",
+    "-c",
+    "maintenance.auto=false",
 ]
-"""Settings a repository could carry that would make git run a program; ours win over its."""
+"""Settings a repository could carry that would make git run a program; ours win over its. And no automatic
+maintenance after our commits: a gc or repack of the user's repository is theirs to run (it was one more git
+process a step, too)."""
 
 
 class GitFailed(Exception):

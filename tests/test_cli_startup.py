@@ -97,3 +97,27 @@ def test_a_job_collects_its_garbage_though_its_command_started_without_the_colle
     assert collections > 0 and enabled, out.stderr
     with SqlStore(home / "sparkwright.db") as store:
         assert [job.status for job in store.jobs()] == [JobStatus.SUCCEEDED]
+
+
+SECOND_JOB = """
+import gc, weakref
+from agent import heap
+
+class Node:
+    pass
+
+heap.hold()
+heap.settle()  # a worker's first job
+first = Node()
+first.me = first  # a cycle the first job left behind
+left = weakref.ref(first)
+del first
+heap.settle()  # its next job
+gc.collect()
+print(left() is None)
+"""
+
+
+def test_a_workers_next_job_does_not_keep_what_the_last_one_left_for_the_collector():
+    out = subprocess.run([sys.executable, "-c", SECOND_JOB], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.split() == ["True"], out.stderr

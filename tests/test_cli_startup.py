@@ -1,7 +1,8 @@
 """`sparkwright --help` answers at once and a job resumes without waiting for what it does not use: the engine
 (LangGraph, LangChain) loads only for the commands that run a job, and Docker, the queue, the web server and
 Postgres's driver only where a job or a command uses them. Importing them all took a second before anything
-was printed. The times themselves are benchmarks/cli_startup.py's."""
+was printed. Nor does the garbage collector walk what a command imported (agent.heap), while its job still
+collects. The times themselves are benchmarks/cli_startup.py's."""
 
 from __future__ import annotations
 

@@ -77,7 +77,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"unknown variant {', '.join(bad)}: use {', '.join(VARIANTS)}")
     # The baselines last: a server that keeps evicted prompts in host memory (llama.cpp's --cache-ram, on by
     # default) answers a mode's first request from what an earlier mode sent, whatever its slots hold. The baseline
-    # sends quick's first request word for word: run after, any head start is the baseline's, never ours.
+    # sends quick's first request word for word: run after, any head start is the baseline's, never ours (on
+    # llama.cpp it asks for none: Run.model).
     args.modes.sort(key=lambda m: (m in BASELINES, MODES.index(m)))
     return args
 

@@ -175,7 +175,7 @@ class FakeOpenAI(_FakeProvider):
         else:
             message, finish = _openai_message(reply, rule.text_calls)
         tokens_in, tokens_out = self.usage(body, reply)
-        cached = self._cached(body["messages"])
+        cached = self._cached(body["messages"]) if body.get("cache_prompt", True) else 0
         response = {
             "id": f"chatcmpl-{uuid.uuid4().hex[:16]}",
             "object": "chat.completion",
@@ -196,6 +196,18 @@ class FakeOpenAI(_FakeProvider):
                 _chunks(response, (body.get("stream_options") or {}).get("include_usage")), rule.stream_delay
             )
         return 200, response
+
+
+class FakeLlamaCpp(FakeOpenAI):
+    """llama.cpp's server: its slots can be emptied (`/slots/N?action=erase`), while the prompts it keeps in host
+    memory beside them are still reused, unless a request says `cache_prompt: false`."""
+
+    def route(self, request: RecordedRequest) -> tuple[int, Any]:
+        if request.method == "GET" and request.path == "/slots":
+            return 200, [{"id": 0}, {"id": 1}]
+        if request.method == "POST" and request.path in ("/slots/0", "/slots/1"):
+            return 200, {"id_slot": int(request.path[-1]), "n_erased": 0}
+        return super().route(request)
 
 
 class FakeAnthropic(_FakeProvider):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from langchain_openai import ChatOpenAI
 
 from agent.config import load_settings
 from agent.errors import UserError
@@ -35,7 +36,7 @@ class Run:
     commit: str = field(init=False)
     cold: bool = field(default=False, init=False)
     """The servers' prompt caches were emptied before the row's task ran."""
-    _model: LLM | None = field(default=None, init=False)
+    _models: dict[bool, LLM] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         self.commit = sparkwright_commit()
@@ -46,14 +47,20 @@ class Run:
         return own or (LOCAL_SERVERS.get(split_spec(spec)[0]) if spec else None)
 
     def model(self) -> LLM:
-        """The baselines' model: the tier a quick job's first candidate asks (`--baseline-tier`)."""
-        if self._model is None:
+        """The baselines' model: the tier a quick job's first candidate asks (`--baseline-tier`). On a llama.cpp
+        server whose slots were emptied (`cold`), its requests reuse nothing of the server's prompt cache: the
+        cache it keeps in host memory beside the slots still holds the quick job's first request, which the
+        baseline sends word for word, and a user's single prompt is evaluated whole."""
+        if self.cold not in self._models:
             tier = self.args.baseline_tier
             spec = self.resolved.get(f"{tier}_model")
             if not spec:
                 raise UserError(f"no {tier} model: set SPARKWRIGHT_{tier.upper()}_MODEL or pass --{tier}-model")
-            self._model = LLM(tier, spec, make_chat_model(spec, self.base_url(tier)))  # type: ignore[arg-type]
-        return self._model
+            chat = make_chat_model(spec, self.base_url(tier))
+            if self.cold and isinstance(chat, ChatOpenAI):
+                chat = chat.model_copy(update={"extra_body": {"cache_prompt": False}})
+            self._models[self.cold] = LLM(tier, spec, chat)  # type: ignore[arg-type]
+        return self._models[self.cold]
 
     def info(self, result: Result) -> dict[str, object]:
         """What a row was measured with: enough to tell two rows (or two runs) apart."""

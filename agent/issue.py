@@ -50,6 +50,8 @@ def job_title(issue: IssueText) -> str:
 
 
 def read_issue(text: str | None, path: Path | None) -> IssueText:
+    if text is not None and path is not None:
+        raise IntakeError("pass the issue once: --issue TEXT or --issue-file FILE, not both")
     if path is not None:
         if not path.is_file():
             raise IntakeError(f"no issue file {path}: pass an existing file to --issue-file")

@@ -42,6 +42,7 @@ def no_job_made(home: Path) -> bool:
         ("not a git repo", "is not a git repository: run `git init`"),
         ("empty issue", "the issue is empty: pass --issue"),
         ("issue file missing", "no issue file"),
+        ("issue text and file", "pass the issue once: --issue TEXT or --issue-file FILE, not both"),
         ("unknown provider", "unknown provider 'gpt' in 'gpt:4'"),
         ("missing api key", "OPENAI_API_KEY is not set"),
         ("missing anthropic key", "ANTHROPIC_API_KEY is not set"),
@@ -79,6 +80,7 @@ def test_bad_input_is_one_line_and_leaves_no_job(case, expected, cli, repo, mode
         "not a git repo": ["--repo", tmp_path / "plain", "--issue", "x", *models],
         "empty issue": ["--repo", repo, "--issue", "   ", *models],
         "issue file missing": ["--repo", repo, "--issue-file", tmp_path / "none.md", *models],
+        "issue text and file": ["--repo", repo, "--issue", "x", "--issue-file", tmp_path / "none.md", *models],
         "unknown provider": ["--repo", repo, "--issue", "x", "--deep-model", "gpt:4", "--fast-model", "gpt:4"],
         "missing api key": [
             "--repo",

@@ -118,8 +118,23 @@ def test_an_issue_that_asks_for_a_test_gets_one_even_when_a_test_of_the_repo_fai
     assert [t["kept"] for t in kinds(events, "reproduction_tried")] == [True]
     job = store.jobs()[0]
     assert job.status == "succeeded", job.outcome_reason
+    assert job.outcome_reason == "all steps done and the full test run passed"
     committed = git(repo, "show", "--stat", "--format=", job.branch)
     assert "tests/test_issue_reproduction.py" in committed and "shopcart/cart.py" in committed
+
+
+def test_a_job_that_adds_no_test_the_issue_asks_for_says_so_when_it_succeeds(cli, repo, store, tmp_path, monkeypatch):
+    monkeypatch.setenv("SPARKWRIGHT_REPRODUCE_TRIES", "0")
+    result, events = run(
+        cli, repo, tmp_path, [("", [FIX, DONE])], issue=ISSUE + "\n\nPlease fix it and add a regression test."
+    )
+
+    assert result.exit_code == 0, result.output
+    job = store.jobs()[0]
+    assert job.status == "succeeded"
+    assert job.outcome_reason.endswith("the issue asks for a test and the job added none: add one before merging")
+    assert "the issue asks for a test and the job added none" in result.output
+    assert kinds(events, "job_finished")[0]["reason"] == job.outcome_reason
 
 
 def test_under_a_different_local_planner_the_planners_model_writes_the_test(cli, hidden, store):

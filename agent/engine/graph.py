@@ -17,9 +17,12 @@ from agent.engine.decisions.approval import approve_node
 from agent.engine.decisions.escalation import escalate
 from agent.engine.decisions.final_review import final_review
 from agent.engine.planning.planner import make_plan
+from agent.engine.step.formats.single_prompt import issue_as_given
+from agent.engine.step.reproduce import asks_for_test
 from agent.engine.step.steps import run_step
 from agent.faults import fault_point
 from agent.record import JobFinished
+from agent.test_files import is_test_path
 from state import JobStatus, StepStatus
 
 
@@ -87,11 +90,21 @@ def finish_node(state: JobState, runtime: Runtime[JobContext]) -> JobState:
         status, reason = JobStatus.FAILED, "all steps are done but the full test run failed"
     else:
         status, reason = JobStatus.SUCCEEDED, "all steps done and the full test run passed"
+        if _test_asked_for_but_none_added(ctx):
+            reason += "; the issue asks for a test and the job added none: add one before merging"
     fault_point("finish.before")
     ctx.store.update_job(ctx.job.id, status=status.value, outcome_reason=reason)
     ctx.record.emit(JobFinished(status=status, reason=reason))
     fault_point("finish.after")
     return {}
+
+
+def _test_asked_for_but_none_added(ctx: JobContext) -> bool:
+    """The issue asks for a test with the fix and no test file is among the job's changes (its own reproducing test
+    may have been left out as wrong): a success that must say so."""
+    if not asks_for_test(issue_as_given(ctx.job)):
+        return False
+    return not any(is_test_path(path) for path in ctx.workspace.committed_paths(ctx.job.base_commit))
 
 
 def after_next_step(state: JobState) -> Literal["work", "final_review"]:

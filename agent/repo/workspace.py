@@ -138,6 +138,10 @@ class Workspace:
         """Paths HEAD has that were edited or removed since (new files left out): one git process, nothing staged."""
         return [p for p in self.git("diff", "--no-ext-diff", "--name-only", "-z", "HEAD").split("\0") if p]
 
+    def committed_paths(self, base: str) -> list[str]:
+        """Paths the commits since `base` changed, added or removed (the worktree's own edits left out)."""
+        return [p for p in self.git("diff", "--no-ext-diff", "--name-only", "-z", base, "HEAD").split("\0") if p]
+
     def tracked_files(self, commit: str) -> list[str]:
         """Every file path `commit` holds."""
         if commit not in self._tracked:

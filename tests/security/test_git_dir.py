@@ -134,3 +134,14 @@ def test_worker_cannot_plant_a_hook_in_the_users_repo(attack):
     planted = hook("$(git rev-parse --git-common-dir)/hooks", attack.host.marker("planted-hook"))
     attack.job(worker=[tc("run", command=planted), tc("run", command="echo more >> shopcart/__init__.py")])
     attack.assert_contained()
+
+
+def test_a_check_that_changes_the_users_repo_config_is_undone_at_every_step(attack):
+    """The worker writes the steps' check: step 1's check is judged inside its attempt, and step 2's check runs the
+    same code before its own attempt starts; neither run's change may outlive the job."""
+    marker = attack.host.marker("ssh-command")
+    check = f"git config core.sshCommand {shlex.quote(f'touch {marker}')}; test -f STEP-NOTE.md"
+    write = tc("run", command=f"printf '%s\\n' {shlex.quote(check)} > check.sh")
+    attack.job(worker=[write], check="sh check.sh", steps=2)
+    assert attack.job_row().status == "succeeded", attack.outcomes[-1].stdout[-3000:]
+    attack.assert_contained()

@@ -77,6 +77,9 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
         ctx.workspace.discard_changes()
         ctx.store.mark_running_attempts_interrupted(job.id)
     ctx.store.update_step(step.id, status=StepStatus.RUNNING.value, started_at=step.started_at or utcnow())
+    # Before the step's first check, which runs what earlier steps wrote: what any command of the step changes in
+    # the user's repository is put back after each attempt (and before the commit).
+    ctx.workspace.watch_git_dir()
     guard = TestGuard(ctx.workspace, job.base_commit, step.files)
     files = raw_files(ctx, step.files)
     existing = {path: text for path, text in files.items() if text is not None}
@@ -123,12 +126,13 @@ def run_step(ctx: JobContext, step_id: int) -> StepOutcome:
     if last.decided:
         if last.lane_state:
             ctx.workspace.restore(last.lane_state)
+            _put_back(ctx, step, expected)  # the lanes' checks ran on the shared repository too
         return _done(ctx, step, last.result, guard)
     result = last.result
     if model_test:
         found = standing(found)
     if found:
-        return _chosen(ctx, step, guard, found, model_test)
+        return _chosen(ctx, trial, found)
     if trial.by_agreement and result.outcome == AttemptOutcome.PASSED:
         result = AttemptResult("stuck", "nothing failed before the work and no candidate changed the code")
     return StepOutcome(False, _report(ctx, step, result))
@@ -203,9 +207,10 @@ def _tried(ctx: JobContext, trial: Trial, brief: Brief, index: int, own_git: boo
     return Tried(result)
 
 
-def _chosen(ctx: JobContext, step: Step, guard: TestGuard, found: list[Passed], test: ModelTest | None) -> StepOutcome:
+def _chosen(ctx: JobContext, trial: Trial, found: list[Passed]) -> StepOutcome:
     """The change chosen among those that passed, committed with the doubt recorded for the review; with the
     reproducing test's functions that verify it, when the model's test was set aside."""
+    step, guard, test = trial.step, trial.guard, trial.model_test
     chosen = best(found)
     ctx.workspace.restore(chosen.state)
     result, doubt, kept = chosen.result, NOTHING_FAILED, None
@@ -221,6 +226,7 @@ def _chosen(ctx: JobContext, step: Step, guard: TestGuard, found: list[Passed], 
     if kept:  # after the agreement: the review shows the test as committed
         tries, _ = recorded(ctx, step)
         ctx.record.emit(Reproduced(path=kept.path, test=kept.test, command=kept.command, tries=tries), step_id=step.id)
+    _put_back(ctx, step, trial.expected)  # the checks since the last attempt (or in lanes) ran commands too
     return _done(ctx, ctx.store.step(step.id), result, guard)
 
 
@@ -294,8 +300,6 @@ def _run_attempt(
         attempt_id=attempt.id,
     )
     started, result = time.perf_counter(), None
-    if own_git:
-        ctx.workspace.watch_git_dir()
     try:
         result = run_candidate(ctx, step, attempt.id, guard, brief)
     finally:
@@ -329,7 +333,8 @@ def _expected_head(ctx: JobContext) -> str:
 
 
 def _put_back(ctx: JobContext, step: Step, expected: str) -> None:
-    """Undo what the model's own git commands did to the repository (its file edits stay), and say so."""
+    """Undo what the step's commands (the model's own git commands, a check's) did to the repository (file edits stay),
+    and say so."""
     ctx.workspace.restore_git_dir()
     ctx.workspace.put_back(expected)
     _report_repairs(ctx, step)

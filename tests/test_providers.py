@@ -224,3 +224,32 @@ def test_a_call_with_broken_json_arguments_gets_an_error_and_the_job_goes_on(cli
     *_, tool = chats(fake, WORKER)[1].json["messages"]
     assert tool["role"] == "tool" and tool["tool_call_id"] == broken["id"]
     assert "arguments for edit_file are not valid JSON" in tool["content"]
+
+
+def test_a_chat_model_is_built_in_a_thread_of_its_own_and_a_failed_build_is_tried_again_where_it_is_taken():
+    """Importing a provider's package takes ~0.4 s that the job's start and first test run leave free: the model is
+    built beside them. A build that fails there (a rare import race) is tried once more at its first use, where an
+    error that stays is raised in the job."""
+    import threading
+
+    from agent.models.errors import ModelConfigError
+    from agent.models.llm import LLM, BuiltSoon
+    from agent.models.scripted import ScriptedChatModel
+
+    scripted, builders = ScriptedChatModel(rules=[]), []
+
+    def flaky() -> ScriptedChatModel:
+        builders.append(threading.current_thread())
+        if len(builders) == 1:
+            raise ImportError("cannot import name 'ChatOpenAI' (most likely due to a circular import)")
+        return scripted
+
+    llm = LLM("fast", "openai-compatible:qwen", BuiltSoon(flaky))
+    assert llm.model is scripted and llm.model is scripted
+    assert builders[0] is not threading.main_thread() and builders[1] is threading.main_thread()
+
+    def broken() -> ScriptedChatModel:
+        raise ModelConfigError("the provider's package is missing: pip install it")
+
+    with pytest.raises(ModelConfigError, match="package is missing"):
+        _ = LLM("deep", "anthropic:claude", BuiltSoon(broken)).model

@@ -132,8 +132,9 @@ def test_a_job_that_adds_no_test_the_issue_asks_for_says_so_when_it_succeeds(cli
     assert result.exit_code == 0, result.output
     job = store.jobs()[0]
     assert job.status == "succeeded"
-    assert job.outcome_reason.endswith("the issue asks for a test and the job added none: add one before merging")
-    assert "the issue asks for a test and the job added none" in result.output
+    asked = "the issue asks for a test, and no test file is among the changes: add one before merging"
+    assert job.outcome_reason.endswith(asked)
+    assert "no test file is among the changes" in result.output
     assert kinds(events, "job_finished")[0]["reason"] == job.outcome_reason
 
 

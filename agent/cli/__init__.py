@@ -70,4 +70,4 @@ def main() -> None:
     try:
         app()
     finally:
-        heap.settle()  # also at exit: the interpreter's last collection has nothing left to walk
+        heap.leave()

@@ -22,7 +22,16 @@ from agent.compose.sandboxes import open_sandbox, preflight
 from agent.config import Settings, stored_settings
 from agent.engine.context import JobContext
 from agent.engine.graph import build_graph
-from agent.models.llm import LLM, ModelConfigError, Tier, check_reachable, make_chat_model, split_spec, tool_calls_for
+from agent.models.llm import (
+    LLM,
+    BuiltSoon,
+    ModelConfigError,
+    Tier,
+    chat_model_recipe,
+    check_reachable,
+    split_spec,
+    tool_calls_for,
+)
 from agent.models.local_probe import find_local_server
 from agent.repo import Workspace
 from agent.views import jobs as report
@@ -60,12 +69,14 @@ def build_models(settings: Settings) -> tuple[LLM, LLM]:
     )
     checked: set[str] = set()
     for tier, spec, url, tool_calls in tiers:
-        chat = make_chat_model(spec, url)
+        recipe = chat_model_recipe(spec, url)
         if url and url not in checked and split_spec(spec)[0] != "scripted":
             check_reachable(url)
             checked.add(url)
-        models.append(LLM(tier, spec, chat, tool_calls_for(tool_calls, spec)))
-    return models[0], models[1]
+        models.append((tier, spec, recipe, tool_calls_for(tool_calls, spec)))
+    # Built while the job starts: its first request waits for the triage's test run anyway.
+    deep, fast = (LLM(tier, spec, BuiltSoon(recipe), calls) for tier, spec, recipe, calls in models)
+    return deep, fast
 
 
 def no_model(settings: Settings) -> str:

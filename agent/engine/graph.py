@@ -91,7 +91,7 @@ def finish_node(state: JobState, runtime: Runtime[JobContext]) -> JobState:
     else:
         status, reason = JobStatus.SUCCEEDED, "all steps done and the full test run passed"
         if _test_asked_for_but_none_added(ctx):
-            reason += "; the issue asks for a test and the job added none: add one before merging"
+            reason += "; the issue asks for a test, and no test file is among the changes: add one before merging"
     fault_point("finish.before")
     ctx.store.update_job(ctx.job.id, status=status.value, outcome_reason=reason)
     ctx.record.emit(JobFinished(status=status, reason=reason))

@@ -7,7 +7,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -77,6 +77,14 @@ def is_local(spec: str) -> bool:
 
 def make_chat_model(spec: str, base_url: str | None, env: dict[str, str] | None = None) -> BaseChatModel:
     """Build the chat model for `spec`; refuses a missing API key before any job is made."""
+    return chat_model_recipe(spec, base_url, env)()
+
+
+def chat_model_recipe(
+    spec: str, base_url: str | None, env: dict[str, str] | None = None
+) -> Callable[[], BaseChatModel]:
+    """What builds the chat model for `spec`, its settings checked now (a missing API key, a bad URL or script is
+    refused before any job is made); the provider's package is imported when it is called."""
     env = dict(os.environ if env is None else env)
     provider, name = split_spec(spec)
     if base_url:
@@ -84,17 +92,21 @@ def make_chat_model(spec: str, base_url: str | None, env: dict[str, str] | None 
     if provider == "scripted":
         from agent.models.scripted import ScriptedChatModel
 
-        return ScriptedChatModel.from_file(name)
+        scripted = ScriptedChatModel.from_file(name)
+        return lambda: scripted
     if provider == "anthropic":
         if not env.get("ANTHROPIC_API_KEY"):
             raise ModelConfigError("ANTHROPIC_API_KEY is not set: export it, or choose another provider")
-        from langchain_anthropic import ChatAnthropic
+        anthropic_key = SecretStr(env["ANTHROPIC_API_KEY"])
 
-        return ChatAnthropic(  # type: ignore[call-arg]  # `model` is the pydantic alias of `model_name`
-            model=name, api_key=SecretStr(env["ANTHROPIC_API_KEY"]), base_url=base_url, max_retries=3, timeout=300
-        )
-    from langchain_openai import ChatOpenAI
+        def anthropic() -> BaseChatModel:
+            from langchain_anthropic import ChatAnthropic
 
+            return ChatAnthropic(  # type: ignore[call-arg]  # `model` is the pydantic alias of `model_name`
+                model=name, api_key=anthropic_key, base_url=base_url, max_retries=3, timeout=300
+            )
+
+        return anthropic
     if provider in LOCAL_SERVERS:
         base_url = base_url or LOCAL_SERVERS[provider]
         if not base_url:
@@ -105,9 +117,38 @@ def make_chat_model(spec: str, base_url: str | None, env: dict[str, str] | None 
         api_key = env.get("OPENAI_API_KEY")
         if not api_key and not base_url:
             raise ModelConfigError("OPENAI_API_KEY is not set: export it, or use --base-url for a local server")
-    return ChatOpenAI(
-        model=name, base_url=base_url, api_key=SecretStr(api_key or "not-needed"), max_retries=3, timeout=300
-    )
+    openai_key = SecretStr(api_key or "not-needed")
+
+    def openai() -> BaseChatModel:
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(model=name, base_url=base_url, api_key=openai_key, max_retries=3, timeout=300)
+
+    return openai
+
+
+class BuiltSoon:
+    """A chat model built in a thread of its own: importing a provider's package takes a CPU-second's fraction
+    (langchain_openai and the openai SDK: 0.4 s here) that the job's start and first test run, waiting on git and
+    the tests, leave free. Taken at its first use; a build that failed there is tried once more where it is
+    taken, so that its error is raised in the job."""
+
+    def __init__(self, recipe: Callable[[], BaseChatModel]) -> None:
+        self._recipe = recipe
+        self._built: Future[BaseChatModel] = Future()
+        threading.Thread(target=self._build, name="model-import").start()
+
+    def _build(self) -> None:
+        try:
+            self._built.set_result(self._recipe())
+        except BaseException as exc:
+            self._built.set_exception(exc)
+
+    def take(self) -> BaseChatModel:
+        try:
+            return self._built.result()
+        except Exception:
+            return self._recipe()
 
 
 def check_base_url(base_url: str) -> None:
@@ -152,12 +193,20 @@ class LLM:
 
     `tool_calls="schema"` asks for exactly one call as constrained JSON output instead of binding the tools."""
 
-    def __init__(self, tier: Tier, spec: str, model: BaseChatModel, tool_calls: ToolCalls = "native") -> None:
-        self.tier, self.spec, self.model, self.tool_calls = tier, spec, model, tool_calls
+    def __init__(
+        self, tier: Tier, spec: str, model: BaseChatModel | BuiltSoon, tool_calls: ToolCalls = "native"
+    ) -> None:
+        self.tier, self.spec, self._model, self.tool_calls = tier, spec, model, tool_calls
         self._bound: dict[tuple[str, ...], Any] = {}
         self._stop: threading.Event | None = None
         self._early: dict[tuple[str, int | None], Future[tuple[ModelReply, float]]] = {}
         self._early_lock = threading.Lock()
+
+    @property
+    def model(self) -> BaseChatModel:
+        if isinstance(self._model, BuiltSoon):
+            self._model = self._model.take()
+        return self._model
 
     def stoppable(self, stop: threading.Event) -> LLM:
         """The same model, its replies streamed and cut off as soon as `stop` is set (ReplyStopped): closing the

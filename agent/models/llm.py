@@ -128,10 +128,10 @@ def chat_model_recipe(
 
 
 class BuiltSoon:
-    """A chat model built in a thread of its own: importing a provider's package takes a CPU-second's fraction
-    (langchain_openai and the openai SDK: 0.4 s here) that the job's start and first test run, waiting on git and
-    the tests, leave free. Taken at its first use; a build that failed there is tried once more where it is
-    taken, so that its error is raised in the job."""
+    """A chat model built in a thread of its own: importing a provider's package takes CPU time (langchain_openai and
+    the openai SDK: 0.4 s here) that the job's start and first test run, waiting on git and the tests, leave free.
+    Taken at its first use; a build that failed in the thread is tried once more there, so that an error that
+    stays is raised in the job."""
 
     def __init__(self, recipe: Callable[[], BaseChatModel]) -> None:
         self._recipe = recipe
